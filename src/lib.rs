@@ -1,0 +1,8 @@
+//! mturk-review: a terminal review console for Amazon Mechanical Turk requesters, and the
+//! MTurk-compatible server it ships with.
+
+pub mod answer;
+pub mod money;
+pub mod mturk;
+pub mod sanitize;
+pub mod server;

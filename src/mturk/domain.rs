@@ -1,0 +1,104 @@
+//! The reviewer's vocabulary: HITs, assignments and decisions, free of SDK and UI types.
+//! Times are whole epoch seconds (UTC), which keeps rendering and tests simple.
+
+/// Seconds since the Unix epoch, UTC.
+pub type EpochSecs = i64;
+
+/// How long MTurk lets a requester override a rejection after submission.
+pub const OVERRIDE_WINDOW_SECS: i64 = 30 * 24 * 3600;
+
+/// MTurk's limit on RequesterFeedback, counted in characters.
+pub const FEEDBACK_MAX_CHARS: usize = 1024;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Hit {
+    pub id: String,
+    pub title: String,
+    /// US dollars as MTurk writes them, e.g. "0.50".
+    pub reward: String,
+    pub max_assignments: i32,
+    /// HITStatus as MTurk reports it (Assignable, Reviewable, ... Disposed).
+    pub status: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum AssignmentStatus {
+    Submitted,
+    Approved,
+    Rejected,
+}
+
+impl AssignmentStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AssignmentStatus::Submitted => "Submitted",
+            AssignmentStatus::Approved => "Approved",
+            AssignmentStatus::Rejected => "Rejected",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Assignment {
+    pub id: String,
+    pub hit_id: String,
+    pub worker_id: String,
+    pub status: AssignmentStatus,
+    pub accept_time: Option<EpochSecs>,
+    pub submit_time: Option<EpochSecs>,
+    pub auto_approval_time: Option<EpochSecs>,
+    pub approval_time: Option<EpochSecs>,
+    pub rejection_time: Option<EpochSecs>,
+    /// The raw answer document (QuestionFormAnswers XML); may be empty or malformed.
+    pub answer: String,
+    pub requester_feedback: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DecisionKind {
+    Approve { override_rejection: bool },
+    Reject,
+}
+
+/// One decision the reviewer made, as sent to MTurk.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Decision {
+    pub assignment_id: String,
+    pub kind: DecisionKind,
+    /// RequesterFeedback; None when the reviewer typed nothing.
+    pub feedback: Option<String>,
+}
+
+/// Where a decision stands, as reported by the background task.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DecisionState {
+    Queued,
+    Sending,
+    /// Done; carries the assignment as MTurk now reports it.
+    Done(Box<Assignment>),
+    /// Failed with the API's own words (or the transport's).
+    Failed(String),
+}
+
+/// Why feedback would be refused by MTurk, checked before anything is sent.
+pub fn feedback_problem(text: &str) -> Option<String> {
+    let chars = text.chars().count();
+    if chars > FEEDBACK_MAX_CHARS {
+        return Some(format!(
+            "feedback is {chars} characters; MTurk allows at most {FEEDBACK_MAX_CHARS}"
+        ));
+    }
+    text.chars()
+        .find(|c| is_forbidden_feedback_char(*c))
+        .map(|c| {
+            format!(
+                "feedback holds control character U+{:04X}, which MTurk refuses",
+                c as u32
+            )
+        })
+}
+
+/// ASCII 0-8, 11, 12 and 14-31 are refused by MTurk in RequesterFeedback.
+pub fn is_forbidden_feedback_char(c: char) -> bool {
+    matches!(c as u32, 0..=8 | 11 | 12 | 14..=31)
+}

@@ -1,0 +1,128 @@
+//! MTurk's error replies: the three kinds a client can see, and their JSON wire form.
+
+use std::time::{SystemTime, UNIX_EPOCH};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ErrorKind {
+    /// 400, not retried by clients.
+    Request,
+    /// 500, retried by clients.
+    ServiceFault,
+    /// 400 `ThrottlingException`, retried with backoff by clients.
+    Throttling,
+}
+
+/// An error answer; `Message` gets MTurk's ` (<epoch-millis>)` suffix when it is written.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ApiError {
+    pub kind: ErrorKind,
+    pub message: String,
+    pub turk_code: Option<&'static str>,
+}
+
+pub type ApiResult<T> = Result<T, ApiError>;
+
+impl ApiError {
+    pub fn request(turk_code: &'static str, message: impl Into<String>) -> Self {
+        ApiError {
+            kind: ErrorKind::Request,
+            message: message.into(),
+            turk_code: Some(turk_code),
+        }
+    }
+
+    pub fn fault(message: impl Into<String>) -> Self {
+        ApiError {
+            kind: ErrorKind::ServiceFault,
+            message: message.into(),
+            turk_code: Some("AWS.MechanicalTurk.ServiceFault"),
+        }
+    }
+
+    pub fn throttled() -> Self {
+        ApiError {
+            kind: ErrorKind::Throttling,
+            message: "Rate exceeded".into(),
+            turk_code: None,
+        }
+    }
+
+    /// A value out of its documented range or shape.
+    pub fn invalid(message: impl Into<String>) -> Self {
+        Self::request("AWS.MechanicalTurk.InvalidParameterValue", message)
+    }
+
+    pub fn hit_not_found(hit_id: &str) -> Self {
+        Self::request(
+            "AWS.MechanicalTurk.HITDoesNotExist",
+            format!("Hit {hit_id} does not exist."),
+        )
+    }
+
+    pub fn assignment_not_found(assignment_id: &str) -> Self {
+        Self::request(
+            "AWS.MechanicalTurk.AssignmentDoesNotExist",
+            format!("Assignment {assignment_id} does not exist."),
+        )
+    }
+
+    /// MTurk's words when an operation meets an assignment in the wrong state.
+    pub fn assignment_state(allowed: &str) -> Self {
+        Self::request(
+            "AWS.MechanicalTurk.InvalidAssignmentState",
+            format!("This operation can be called with a status of: {allowed}"),
+        )
+    }
+
+    pub fn hit_state(allowed: &str) -> Self {
+        Self::request(
+            "AWS.MechanicalTurk.InvalidHITState",
+            format!("This operation can be called with a status of: {allowed}"),
+        )
+    }
+
+    pub fn insufficient_funds() -> Self {
+        Self::request(
+            "AWS.MechanicalTurk.InsufficientFunds",
+            "This Requester has insufficient funds in their account to complete this transaction.",
+        )
+    }
+
+    pub fn status(&self) -> u16 {
+        match self.kind {
+            ErrorKind::Request | ErrorKind::Throttling => 400,
+            ErrorKind::ServiceFault => 500,
+        }
+    }
+
+    pub fn type_name(&self) -> &'static str {
+        match self.kind {
+            ErrorKind::Request => "RequestError",
+            ErrorKind::ServiceFault => "ServiceFault",
+            ErrorKind::Throttling => "ThrottlingException",
+        }
+    }
+
+    /// The JSON body, with the epoch-millis suffix MTurk puts on every message.
+    pub fn body(&self) -> serde_json::Value {
+        let millis = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map(|d| d.as_millis())
+            .unwrap_or_default();
+        let mut body = serde_json::json!({
+            "__type": self.type_name(),
+            "Message": format!("{} ({millis})", self.message),
+        });
+        if let Some(code) = self.turk_code {
+            body["TurkErrorCode"] = code.into();
+        }
+        body
+    }
+}
+
+impl From<rusqlite::Error> for ApiError {
+    fn from(err: rusqlite::Error) -> Self {
+        tracing::error!(%err, "database error");
+        ApiError::fault(format!("Internal database error: {err}"))
+    }
+}

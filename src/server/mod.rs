@@ -1,0 +1,125 @@
+//! The MTurk-compatible server: HTTP framing, operations, the SQLite store, demo data and
+//! fault injection. It never depends on the console; the console reaches it only over HTTP.
+
+pub mod error;
+mod faults;
+mod http;
+mod model;
+mod ops;
+pub mod seed;
+pub mod store;
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use axum::Router;
+use tokio::net::TcpListener;
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+
+pub use faults::FaultConfig;
+use http::AppState;
+use store::Store;
+
+/// Everything `serve` can be told.
+#[derive(Debug, Clone)]
+pub struct ServerConfig {
+    pub listen: SocketAddr,
+    /// SQLite file, or `:memory:`.
+    pub db: PathBuf,
+    pub demo: bool,
+    pub balance_cents: i64,
+    pub faults: FaultConfig,
+    pub max_body_bytes: usize,
+}
+
+pub const DEFAULT_MAX_BODY_BYTES: usize = 2 * 1024 * 1024;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ServerError {
+    #[error("cannot open the database {path}: {source}")]
+    Database {
+        path: String,
+        source: rusqlite::Error,
+    },
+    #[error("cannot load the demo data: {0}")]
+    Demo(String),
+    #[error("cannot listen on {addr}: {source}")]
+    Listen {
+        addr: SocketAddr,
+        source: std::io::Error,
+    },
+}
+
+/// A server running on a tokio task; dropping `shutdown` (or sending on it) stops it.
+pub struct RunningServer {
+    pub addr: SocketAddr,
+    shutdown: Option<oneshot::Sender<()>>,
+    task: JoinHandle<()>,
+}
+
+impl RunningServer {
+    pub fn endpoint_url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// Stops accepting, lets requests in flight finish, and waits for the server to end.
+    pub async fn stop(mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        let _ = (&mut self.task).await;
+    }
+}
+
+/// Opens the store (loading the demo into an empty one when asked), binds, and serves in the
+/// background.
+pub async fn start(config: ServerConfig) -> Result<RunningServer, ServerError> {
+    let store =
+        Store::open(&config.db, config.balance_cents).map_err(|source| ServerError::Database {
+            path: config.db.display().to_string(),
+            source,
+        })?;
+    if config.demo {
+        let empty = store.is_empty().map_err(|e| ServerError::Demo(e.message))?;
+        if empty {
+            seed::load_demo(&store).map_err(ServerError::Demo)?;
+        }
+    }
+    let listener =
+        TcpListener::bind(config.listen)
+            .await
+            .map_err(|source| ServerError::Listen {
+                addr: config.listen,
+                source,
+            })?;
+    let addr = listener
+        .local_addr()
+        .map_err(|source| ServerError::Listen {
+            addr: config.listen,
+            source,
+        })?;
+    let app = Arc::new(AppState {
+        store,
+        faults: faults::Faults::new(config.faults),
+        max_body_bytes: config.max_body_bytes,
+    });
+    let router = Router::new().fallback(http::handle).with_state(app);
+    let (shutdown, stopped) = oneshot::channel::<()>();
+    let task = tokio::spawn(async move {
+        let served = axum::serve(listener, router)
+            .with_graceful_shutdown(async {
+                let _ = stopped.await;
+            })
+            .await;
+        if let Err(err) = served {
+            tracing::error!(%err, "server stopped with an error");
+        }
+    });
+    Ok(RunningServer {
+        addr,
+        shutdown: Some(shutdown),
+        task,
+    })
+}

@@ -1,0 +1,115 @@
+//! Money: the account balance, bonuses and their history.
+
+use rusqlite::{OptionalExtension, Transaction, params};
+use serde_json::{Value, json};
+
+use super::{Ctx, money_cents, opt_str, page, page_answer, req_str, time_json};
+use crate::money;
+use crate::server::error::{ApiError, ApiResult};
+use crate::server::store::{balance_cents, debit};
+
+pub fn get_account_balance(tx: &Transaction, _ctx: &Ctx, _input: &Value) -> ApiResult<Value> {
+    Ok(json!({
+        "AvailableBalance": money::format_cents(balance_cents(tx)?),
+        "OnHoldBalance": "0.00",
+    }))
+}
+
+pub fn send_bonus(tx: &Transaction, ctx: &Ctx, input: &Value) -> ApiResult<Value> {
+    let worker_id = req_str(input, "WorkerId")?;
+    let assignment_id = req_str(input, "AssignmentId")?;
+    let reason = req_str(input, "Reason")?;
+    let amount = money_cents("BonusAmount", req_str(input, "BonusAmount")?)?;
+    if amount <= 0 {
+        return Err(ApiError::invalid("The BonusAmount must be greater than 0."));
+    }
+    if reason.trim().is_empty() {
+        return Err(ApiError::invalid("A Reason is required for a bonus."));
+    }
+    let token = opt_str(input, "UniqueRequestToken");
+    if let Some(token) = token {
+        let seen: Option<i64> = tx
+            .query_row(
+                "SELECT 1 FROM bonuses WHERE unique_request_token = ?1",
+                params![token],
+                |r| r.get(0),
+            )
+            .optional()?;
+        if seen.is_some() {
+            return Err(ApiError::request(
+                "AWS.MechanicalTurk.DuplicateRequest",
+                format!(
+                    "The bonus with UniqueRequestToken \"{token}\" has already been granted. (request {})",
+                    ctx.request_id
+                ),
+            ));
+        }
+    }
+    let owner: Option<(String, String)> = tx
+        .query_row(
+            "SELECT worker_id, hit_id FROM assignments WHERE id = ?1",
+            params![assignment_id],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .optional()?;
+    let Some((owner, hit_id)) = owner else {
+        return Err(ApiError::assignment_not_found(assignment_id));
+    };
+    if owner != worker_id {
+        return Err(ApiError::invalid(format!(
+            "Assignment {assignment_id} was not submitted by worker {worker_id}."
+        )));
+    }
+    debit(tx, money::bonus_cost_cents(amount))?;
+    tx.execute(
+        "INSERT INTO bonuses (worker_id, assignment_id, hit_id, amount_cents, reason, grant_ms,
+           unique_request_token)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+        params![
+            worker_id,
+            assignment_id,
+            hit_id,
+            amount,
+            reason,
+            ctx.now_ms,
+            token
+        ],
+    )?;
+    Ok(json!({}))
+}
+
+pub fn list_bonus_payments(tx: &Transaction, _ctx: &Ctx, input: &Value) -> ApiResult<Value> {
+    let hit_id = opt_str(input, "HITId");
+    let assignment_id = opt_str(input, "AssignmentId");
+    let (column, key) = match (hit_id, assignment_id) {
+        (_, Some(a)) => ("assignment_id", a),
+        (Some(h), None) => ("hit_id", h),
+        (None, None) => {
+            return Err(ApiError::invalid(
+                "Either the HITId parameter or the AssignmentId parameter must be specified.",
+            ));
+        }
+    };
+    let kind = format!("bonuses:{column}:{key}");
+    let page = page(input, &kind)?;
+    let sql = format!(
+        "SELECT seq, worker_id, amount_cents, assignment_id, reason, grant_ms FROM bonuses
+         WHERE {column} = ?1 AND seq > ?2 ORDER BY seq LIMIT ?3"
+    );
+    let mut stmt = tx.prepare_cached(&sql)?;
+    let rows = stmt
+        .query_map(params![key, page.after_seq, page.limit + 1], |r| {
+            Ok((
+                r.get(0)?,
+                json!({
+                    "WorkerId": r.get::<_, String>(1)?,
+                    "BonusAmount": money::format_cents(r.get(2)?),
+                    "AssignmentId": r.get::<_, String>(3)?,
+                    "Reason": r.get::<_, String>(4)?,
+                    "GrantTime": time_json(r.get(5)?),
+                }),
+            ))
+        })?
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(page_answer(&page, &kind, "BonusPayments", rows))
+}

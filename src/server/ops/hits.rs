@@ -1,0 +1,528 @@
+//! HIT types and HITs: creating, reading, listing, reviewing, expiring, extending, deleting.
+
+use rusqlite::{OptionalExtension, Row, Transaction, params};
+use serde_json::{Map, Value, json};
+
+use super::{
+    Ctx, check_range, money_cents, new_id, opt_i64, opt_str, opt_time_ms, page, page_answer, put,
+    req_str, time_json,
+};
+use crate::money;
+use crate::server::error::{ApiError, ApiResult};
+
+const DEFAULT_AUTO_APPROVAL_DELAY: i64 = 30 * 24 * 3600;
+const MAX_QUESTION_BYTES: usize = 65_535;
+
+/// Every HIT column a reply needs, with its status worked out from its assignments and the
+/// clock (`?1` is now in ms).
+const HIT_SELECT: &str = "
+SELECT * FROM (
+  SELECT h.seq, h.id, h.hit_type_id, t.group_id, h.hit_layout_id, h.creation_ms, t.title,
+         t.description, h.question, t.keywords, h.max_assignments, t.reward_cents,
+         t.auto_approval_delay, h.expiration_ms, t.assignment_duration, h.requester_annotation,
+         t.qualification_requirements, h.review_status, h.deleted,
+         (SELECT COUNT(*) FROM assignments a WHERE a.hit_id = h.id) AS total,
+         (SELECT COUNT(*) FROM assignments a WHERE a.hit_id = h.id AND a.status != 'Submitted')
+           AS completed,
+         CASE WHEN h.deleted THEN 'Disposed'
+              WHEN h.reviewing THEN 'Reviewing'
+              WHEN h.expiration_ms <= ?1
+                OR (SELECT COUNT(*) FROM assignments a WHERE a.hit_id = h.id) >= h.max_assignments
+                THEN 'Reviewable'
+              ELSE 'Assignable' END AS status
+  FROM hits h JOIN hit_types t ON t.id = h.hit_type_id
+)";
+
+/// The HIT as MTurk writes it.
+fn hit_json(row: &Row, now_ms: i64) -> rusqlite::Result<Value> {
+    let mut hit = Map::new();
+    let max: i64 = row.get("max_assignments")?;
+    let total: i64 = row.get("total")?;
+    let expiration_ms: i64 = row.get("expiration_ms")?;
+    let deleted: bool = row.get("deleted")?;
+    let available = if deleted || expiration_ms <= now_ms {
+        0
+    } else {
+        (max - total).max(0)
+    };
+    let quals: Option<String> = row.get("qualification_requirements")?;
+    let quals: Value = quals
+        .and_then(|q| serde_json::from_str(&q).ok())
+        .unwrap_or_else(|| json!([]));
+    hit.insert("HITId".into(), row.get::<_, String>("id")?.into());
+    hit.insert(
+        "HITTypeId".into(),
+        row.get::<_, String>("hit_type_id")?.into(),
+    );
+    hit.insert(
+        "HITGroupId".into(),
+        row.get::<_, String>("group_id")?.into(),
+    );
+    put(
+        &mut hit,
+        "HITLayoutId",
+        row.get::<_, Option<String>>("hit_layout_id")?,
+    );
+    hit.insert("CreationTime".into(), time_json(row.get("creation_ms")?));
+    hit.insert("Title".into(), row.get::<_, String>("title")?.into());
+    hit.insert(
+        "Description".into(),
+        row.get::<_, String>("description")?.into(),
+    );
+    put(
+        &mut hit,
+        "Question",
+        row.get::<_, Option<String>>("question")?,
+    );
+    put(
+        &mut hit,
+        "Keywords",
+        row.get::<_, Option<String>>("keywords")?,
+    );
+    hit.insert("HITStatus".into(), row.get::<_, String>("status")?.into());
+    hit.insert("MaxAssignments".into(), max.into());
+    hit.insert(
+        "Reward".into(),
+        money::format_cents(row.get("reward_cents")?).into(),
+    );
+    hit.insert(
+        "AutoApprovalDelayInSeconds".into(),
+        row.get::<_, i64>("auto_approval_delay")?.into(),
+    );
+    hit.insert("Expiration".into(), time_json(expiration_ms));
+    hit.insert(
+        "AssignmentDurationInSeconds".into(),
+        row.get::<_, i64>("assignment_duration")?.into(),
+    );
+    put(
+        &mut hit,
+        "RequesterAnnotation",
+        row.get::<_, Option<String>>("requester_annotation")?,
+    );
+    hit.insert("QualificationRequirements".into(), quals);
+    hit.insert(
+        "HITReviewStatus".into(),
+        row.get::<_, String>("review_status")?.into(),
+    );
+    hit.insert("NumberOfAssignmentsPending".into(), 0.into());
+    hit.insert("NumberOfAssignmentsAvailable".into(), available.into());
+    hit.insert(
+        "NumberOfAssignmentsCompleted".into(),
+        row.get::<_, i64>("completed")?.into(),
+    );
+    Ok(Value::Object(hit))
+}
+
+/// The facts about one HIT that the rules of other operations need.
+pub struct HitFacts {
+    pub status: String,
+    pub deleted: bool,
+    pub max_assignments: i64,
+    pub reward_cents: i64,
+    pub auto_approval_delay: i64,
+    pub assignment_duration: i64,
+    pub expiration_ms: i64,
+    pub total: i64,
+    pub json: Value,
+}
+
+pub fn hit_facts(tx: &Transaction, hit_id: &str, now_ms: i64) -> ApiResult<HitFacts> {
+    let sql = format!("{HIT_SELECT} WHERE id = ?2");
+    tx.query_row(&sql, params![now_ms, hit_id], |row| {
+        Ok(HitFacts {
+            status: row.get("status")?,
+            deleted: row.get("deleted")?,
+            max_assignments: row.get("max_assignments")?,
+            reward_cents: row.get("reward_cents")?,
+            auto_approval_delay: row.get("auto_approval_delay")?,
+            assignment_duration: row.get("assignment_duration")?,
+            expiration_ms: row.get("expiration_ms")?,
+            total: row.get("total")?,
+            json: hit_json(row, now_ms)?,
+        })
+    })
+    .optional()?
+    .ok_or_else(|| ApiError::hit_not_found(hit_id))
+}
+
+/// The fields that make a HIT type; MTurk gives equal ones the same HITTypeId.
+struct HitTypeSpec {
+    title: String,
+    description: String,
+    keywords: Option<String>,
+    reward_cents: i64,
+    assignment_duration: i64,
+    auto_approval_delay: i64,
+    qualification_requirements: Option<String>,
+}
+
+impl HitTypeSpec {
+    fn from_input(input: &Value) -> ApiResult<Self> {
+        let title = req_str(input, "Title")?;
+        let description = req_str(input, "Description")?;
+        if title.trim().is_empty() {
+            return Err(ApiError::invalid("The Title parameter must not be empty."));
+        }
+        if title.chars().count() > 128 {
+            return Err(ApiError::invalid(
+                "The Title parameter can be at most 128 characters.",
+            ));
+        }
+        if description.chars().count() > 2000 {
+            return Err(ApiError::invalid(
+                "The Description parameter can be at most 2000 characters.",
+            ));
+        }
+        let assignment_duration = opt_i64(input, "AssignmentDurationInSeconds").unwrap_or(0);
+        check_range(
+            "AssignmentDurationInSeconds",
+            assignment_duration,
+            30,
+            31_536_000,
+        )?;
+        let auto_approval_delay =
+            opt_i64(input, "AutoApprovalDelayInSeconds").unwrap_or(DEFAULT_AUTO_APPROVAL_DELAY);
+        check_range(
+            "AutoApprovalDelayInSeconds",
+            auto_approval_delay,
+            0,
+            2_592_000,
+        )?;
+        let quals = input.get("QualificationRequirements");
+        if quals
+            .and_then(Value::as_array)
+            .is_some_and(|q| q.len() > 10)
+        {
+            return Err(ApiError::invalid(
+                "A HIT can have at most 10 QualificationRequirements.",
+            ));
+        }
+        Ok(HitTypeSpec {
+            title: title.to_string(),
+            description: description.to_string(),
+            keywords: opt_str(input, "Keywords").map(str::to_string),
+            reward_cents: money_cents("Reward", req_str(input, "Reward")?)?,
+            assignment_duration,
+            auto_approval_delay,
+            qualification_requirements: quals.filter(|q| !q.is_null()).map(Value::to_string),
+        })
+    }
+
+    /// The HITTypeId for these fields, registering a new type when none matches.
+    fn register(&self, tx: &Transaction) -> ApiResult<String> {
+        let fingerprint = json!([
+            self.title,
+            self.description,
+            self.keywords,
+            self.reward_cents,
+            self.assignment_duration,
+            self.auto_approval_delay,
+            self.qualification_requirements
+        ])
+        .to_string();
+        let existing: Option<String> = tx
+            .query_row(
+                "SELECT id FROM hit_types WHERE fingerprint = ?1",
+                params![fingerprint],
+                |r| r.get(0),
+            )
+            .optional()?;
+        if let Some(id) = existing {
+            return Ok(id);
+        }
+        let id = new_id();
+        tx.execute(
+            "INSERT INTO hit_types (id, group_id, fingerprint, title, description, keywords,
+               reward_cents, assignment_duration, auto_approval_delay, qualification_requirements)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+            params![
+                id,
+                new_id(),
+                fingerprint,
+                self.title,
+                self.description,
+                self.keywords,
+                self.reward_cents,
+                self.assignment_duration,
+                self.auto_approval_delay,
+                self.qualification_requirements
+            ],
+        )?;
+        Ok(id)
+    }
+}
+
+pub fn create_hit_type(tx: &Transaction, _ctx: &Ctx, input: &Value) -> ApiResult<Value> {
+    let id = HitTypeSpec::from_input(input)?.register(tx)?;
+    Ok(json!({ "HITTypeId": id }))
+}
+
+pub fn create_hit(tx: &Transaction, ctx: &Ctx, input: &Value) -> ApiResult<Value> {
+    let hit_type_id = HitTypeSpec::from_input(input)?.register(tx)?;
+    insert_hit(tx, ctx, input, &hit_type_id)
+}
+
+pub fn create_hit_with_hit_type(tx: &Transaction, ctx: &Ctx, input: &Value) -> ApiResult<Value> {
+    let hit_type_id = req_str(input, "HITTypeId")?;
+    let exists: Option<i64> = tx
+        .query_row(
+            "SELECT 1 FROM hit_types WHERE id = ?1",
+            params![hit_type_id],
+            |r| r.get(0),
+        )
+        .optional()?;
+    if exists.is_none() {
+        return Err(ApiError::request(
+            "AWS.MechanicalTurk.HITTypeDoesNotExist",
+            format!("Hit type {hit_type_id} does not exist."),
+        ));
+    }
+    insert_hit(tx, ctx, input, hit_type_id)
+}
+
+/// The part of CreateHIT and CreateHITWithHITType that makes the HIT itself.
+fn insert_hit(tx: &Transaction, ctx: &Ctx, input: &Value, hit_type_id: &str) -> ApiResult<Value> {
+    let lifetime = opt_i64(input, "LifetimeInSeconds").unwrap_or(0);
+    check_range("LifetimeInSeconds", lifetime, 30, 31_536_000)?;
+    let max_assignments = opt_i64(input, "MaxAssignments").unwrap_or(1);
+    check_range("MaxAssignments", max_assignments, 1, 1_000_000_000)?;
+    let question = opt_str(input, "Question");
+    let layout = opt_str(input, "HITLayoutId");
+    match (question, layout) {
+        (None, None) => {
+            return Err(ApiError::invalid(
+                "Either a Question parameter or a HITLayoutId parameter must be provided.",
+            ));
+        }
+        (Some(_), Some(_)) => {
+            return Err(ApiError::invalid(
+                "Provide either a Question parameter or a HITLayoutId parameter, not both.",
+            ));
+        }
+        (Some(q), None) => check_question(q)?,
+        (None, Some(_)) => {}
+    }
+    let token = opt_str(input, "UniqueRequestToken");
+    if let Some(token) = token {
+        let existing: Option<String> = tx
+            .query_row(
+                "SELECT id FROM hits WHERE unique_request_token = ?1",
+                params![token],
+                |r| r.get(0),
+            )
+            .optional()?;
+        if let Some(hit_id) = existing {
+            return Err(ApiError::request(
+                "AWS.MechanicalTurk.HitAlreadyExists",
+                format!(
+                    "The HIT with ID \"{hit_id}\" already exists. (UniqueRequestToken {token}, request {})",
+                    ctx.request_id
+                ),
+            ));
+        }
+    }
+    let id = new_id();
+    tx.execute(
+        "INSERT INTO hits (id, hit_type_id, creation_ms, expiration_ms, question, hit_layout_id,
+           requester_annotation, max_assignments, unique_request_token)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+        params![
+            id,
+            hit_type_id,
+            ctx.now_ms,
+            ctx.now_ms + lifetime * 1000,
+            question,
+            layout,
+            opt_str(input, "RequesterAnnotation"),
+            max_assignments,
+            token
+        ],
+    )?;
+    Ok(json!({ "HIT": hit_facts(tx, &id, ctx.now_ms)?.json }))
+}
+
+/// MTurk takes a QuestionForm, ExternalQuestion or HTMLQuestion document of at most 64 KB.
+fn check_question(question: &str) -> ApiResult<()> {
+    if question.len() > MAX_QUESTION_BYTES {
+        return Err(ApiError::invalid(format!(
+            "The Question is {} bytes; it must not be larger than {MAX_QUESTION_BYTES} bytes.",
+            question.len()
+        )));
+    }
+    let mut reader = quick_xml::Reader::from_str(question);
+    loop {
+        match reader.read_event() {
+            Ok(quick_xml::events::Event::Start(e)) | Ok(quick_xml::events::Event::Empty(e)) => {
+                let root = e.local_name();
+                return match root.as_ref() {
+                    b"QuestionForm" | b"ExternalQuestion" | b"HTMLQuestion" => Ok(()),
+                    other => Err(ApiError::request(
+                        "AWS.MechanicalTurk.XMLParseError",
+                        format!(
+                            "The Question must be a QuestionForm, ExternalQuestion or HTMLQuestion data structure, not <{}>.",
+                            String::from_utf8_lossy(other)
+                        ),
+                    )),
+                };
+            }
+            Ok(quick_xml::events::Event::Eof) | Err(_) => {
+                return Err(ApiError::request(
+                    "AWS.MechanicalTurk.XMLParseError",
+                    "The Question parameter is not a well-formed XML document.",
+                ));
+            }
+            Ok(_) => {}
+        }
+    }
+}
+
+pub fn get_hit(tx: &Transaction, ctx: &Ctx, input: &Value) -> ApiResult<Value> {
+    let facts = hit_facts(tx, req_str(input, "HITId")?, ctx.now_ms)?;
+    Ok(json!({ "HIT": facts.json }))
+}
+
+pub fn list_hits(tx: &Transaction, ctx: &Ctx, input: &Value) -> ApiResult<Value> {
+    let page = page(input, "hits")?;
+    let sql = format!("{HIT_SELECT} WHERE deleted = 0 AND seq > ?2 ORDER BY seq LIMIT ?3");
+    let mut stmt = tx.prepare_cached(&sql)?;
+    let rows = stmt
+        .query_map(params![ctx.now_ms, page.after_seq, page.limit + 1], |row| {
+            Ok((row.get("seq")?, hit_json(row, ctx.now_ms)?))
+        })?
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(page_answer(&page, "hits", "HITs", rows))
+}
+
+pub fn list_reviewable_hits(tx: &Transaction, ctx: &Ctx, input: &Value) -> ApiResult<Value> {
+    let status = opt_str(input, "Status").unwrap_or("Reviewable");
+    let hit_type = opt_str(input, "HITTypeId");
+    let kind = format!("reviewable:{status}:{}", hit_type.unwrap_or(""));
+    let page = page(input, &kind)?;
+    let sql = format!(
+        "{HIT_SELECT} WHERE status = ?2 AND (?3 IS NULL OR hit_type_id = ?3) AND seq > ?4
+         ORDER BY seq LIMIT ?5"
+    );
+    let mut stmt = tx.prepare_cached(&sql)?;
+    let rows = stmt
+        .query_map(
+            params![ctx.now_ms, status, hit_type, page.after_seq, page.limit + 1],
+            |row| Ok((row.get("seq")?, hit_json(row, ctx.now_ms)?)),
+        )?
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(page_answer(&page, &kind, "HITs", rows))
+}
+
+pub fn update_hit_review_status(tx: &Transaction, ctx: &Ctx, input: &Value) -> ApiResult<Value> {
+    let hit_id = req_str(input, "HITId")?;
+    let revert = input
+        .get("Revert")
+        .and_then(Value::as_bool)
+        .unwrap_or(false);
+    let facts = hit_facts(tx, hit_id, ctx.now_ms)?;
+    let (from, to) = if revert {
+        ("Reviewing", false)
+    } else {
+        ("Reviewable", true)
+    };
+    if facts.status != from {
+        return Err(ApiError::hit_state(from));
+    }
+    tx.execute(
+        "UPDATE hits SET reviewing = ?2 WHERE id = ?1",
+        params![hit_id, to],
+    )?;
+    Ok(json!({}))
+}
+
+pub fn update_expiration_for_hit(tx: &Transaction, ctx: &Ctx, input: &Value) -> ApiResult<Value> {
+    let hit_id = req_str(input, "HITId")?;
+    let facts = hit_facts(tx, hit_id, ctx.now_ms)?;
+    if facts.deleted {
+        return Err(ApiError::hit_state(
+            "Assignable, Unassignable, Reviewable, Reviewing",
+        ));
+    }
+    let expire_at = opt_time_ms(input, "ExpireAt").unwrap_or(ctx.now_ms);
+    // A time in the past expires the HIT at once.
+    let expiration_ms = expire_at.max(ctx.now_ms);
+    if expiration_ms > ctx.now_ms + 31_536_000_000 {
+        return Err(ApiError::request(
+            "AWS.ParameterOutOfRange",
+            "ExpireAt may be at most one year from now.",
+        ));
+    }
+    tx.execute(
+        "UPDATE hits SET expiration_ms = ?2 WHERE id = ?1",
+        params![hit_id, expiration_ms],
+    )?;
+    Ok(json!({}))
+}
+
+pub fn delete_hit(tx: &Transaction, ctx: &Ctx, input: &Value) -> ApiResult<Value> {
+    let hit_id = req_str(input, "HITId")?;
+    let facts = hit_facts(tx, hit_id, ctx.now_ms)?;
+    if facts.deleted {
+        // Deleting twice changes nothing; MTurk treats the HIT as gone.
+        return Err(ApiError::hit_not_found(hit_id));
+    }
+    if facts.status != "Reviewable" {
+        return Err(ApiError::hit_state("Reviewable"));
+    }
+    let unreviewed: i64 = tx.query_row(
+        "SELECT COUNT(*) FROM assignments WHERE hit_id = ?1 AND status = 'Submitted'",
+        params![hit_id],
+        |r| r.get(0),
+    )?;
+    if unreviewed > 0 {
+        return Err(ApiError::request(
+            "AWS.MechanicalTurk.InvalidHITState",
+            format!(
+                "This HIT has {unreviewed} submitted assignment(s) that have not been approved or rejected. This operation can be called with a status of: Reviewable"
+            ),
+        ));
+    }
+    tx.execute("UPDATE hits SET deleted = 1 WHERE id = ?1", params![hit_id])?;
+    Ok(json!({}))
+}
+
+pub fn create_additional_assignments_for_hit(
+    tx: &Transaction,
+    ctx: &Ctx,
+    input: &Value,
+) -> ApiResult<Value> {
+    let hit_id = req_str(input, "HITId")?;
+    let extra = opt_i64(input, "NumberOfAdditionalAssignments").unwrap_or(0);
+    check_range("NumberOfAdditionalAssignments", extra, 1, 1_000_000_000)?;
+    let facts = hit_facts(tx, hit_id, ctx.now_ms)?;
+    if facts.deleted {
+        return Err(ApiError::hit_state(
+            "Assignable, Unassignable, Reviewable, Reviewing",
+        ));
+    }
+    if let Some(token) = opt_str(input, "UniqueRequestToken") {
+        let inserted = tx.execute(
+            "INSERT OR IGNORE INTO extension_tokens (token, hit_id) VALUES (?1, ?2)",
+            params![token, hit_id],
+        )?;
+        if inserted == 0 {
+            return Err(ApiError::request(
+                "AWS.MechanicalTurk.DuplicateRequest",
+                format!(
+                    "The request with UniqueRequestToken \"{token}\" has already been processed. (request {})",
+                    ctx.request_id
+                ),
+            ));
+        }
+    }
+    if facts.max_assignments < 10 && facts.max_assignments + extra >= 10 {
+        return Err(ApiError::request(
+            "AWS.MechanicalTurk.InvalidMaximumAssignmentsIncrease",
+            "HITs created with fewer than 10 assignments cannot be extended to have 10 or more assignments.",
+        ));
+    }
+    tx.execute(
+        "UPDATE hits SET max_assignments = max_assignments + ?2 WHERE id = ?1",
+        params![hit_id, extra],
+    )?;
+    Ok(json!({}))
+}

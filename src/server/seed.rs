@@ -1,0 +1,109 @@
+//! Demo data: the bundled data set (assets/demo.json) loaded into an empty database through
+//! the same operations a client would use, with every time relative to the moment of loading
+//! so the demo always looks fresh.
+
+use std::collections::HashMap;
+
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use super::ops::{self, Ctx};
+use super::store::{Store, now_ms};
+
+const DEMO_JSON: &str = include_str!("../../assets/demo.json");
+
+#[derive(Debug, Deserialize)]
+struct DemoSet {
+    hits: Vec<DemoHit>,
+    assignments: Vec<DemoAssignment>,
+}
+
+#[derive(Debug, Deserialize)]
+struct DemoHit {
+    key: String,
+    title: String,
+    description: String,
+    keywords: Option<String>,
+    reward: String,
+    max_assignments: i64,
+    assignment_duration_secs: i64,
+    auto_approval_delay_secs: i64,
+    created_ago_secs: i64,
+    lifetime_secs: i64,
+    question: String,
+}
+
+#[derive(Debug, Deserialize)]
+struct DemoAssignment {
+    hit: String,
+    worker: String,
+    accepted_ago_secs: i64,
+    submitted_ago_secs: i64,
+    status: String,
+    decided_ago_secs: Option<i64>,
+    feedback: Option<String>,
+    answer: String,
+}
+
+/// Loads the bundled demo data set; all or nothing.
+pub fn load_demo(store: &Store) -> Result<(), String> {
+    let set: DemoSet = serde_json::from_str(DEMO_JSON).map_err(|e| e.to_string())?;
+    let now = now_ms();
+    store
+        .transaction(|tx| {
+            let mut hit_ids = HashMap::new();
+            for hit in &set.hits {
+                let created = now - hit.created_ago_secs * 1000;
+                let ctx = Ctx {
+                    now_ms: created,
+                    request_id: "demo".into(),
+                };
+                let input = json!({
+                    "Title": hit.title,
+                    "Description": hit.description,
+                    "Keywords": hit.keywords,
+                    "Reward": hit.reward,
+                    "MaxAssignments": hit.max_assignments,
+                    "AssignmentDurationInSeconds": hit.assignment_duration_secs,
+                    "AutoApprovalDelayInSeconds": hit.auto_approval_delay_secs,
+                    "LifetimeInSeconds": hit.lifetime_secs,
+                    "Question": hit.question,
+                });
+                let created = ops::create_hit(tx, &ctx, &input)?;
+                let id = created["HIT"]["HITId"].as_str().unwrap_or_default();
+                hit_ids.insert(hit.key.as_str(), id.to_string());
+            }
+            let ctx = Ctx {
+                now_ms: now,
+                request_id: "demo".into(),
+            };
+            for a in &set.assignments {
+                let secs_ago = |s: i64| (now - s * 1000) as f64 / 1000.0;
+                let decided = a.decided_ago_secs.map(secs_ago);
+                let mut input = json!({
+                    "HITId": hit_ids.get(a.hit.as_str()).cloned().unwrap_or_default(),
+                    "WorkerId": a.worker,
+                    "Answer": a.answer,
+                    "AcceptTime": secs_ago(a.accepted_ago_secs),
+                    "SubmitTime": secs_ago(a.submitted_ago_secs),
+                    "AssignmentStatus": a.status,
+                    "RequesterFeedback": a.feedback,
+                });
+                match a.status.as_str() {
+                    "Approved" => input["ApprovalTime"] = json!(decided),
+                    "Rejected" => input["RejectionTime"] = json!(decided),
+                    _ => {}
+                }
+                strip_nulls(&mut input);
+                ops::submit_assignment(tx, &ctx, &input)?;
+            }
+            Ok(())
+        })
+        .map_err(|e| e.message)
+}
+
+fn strip_nulls(value: &mut Value) {
+    if let Value::Object(map) = value {
+        map.retain(|_, v| !v.is_null());
+    }
+}
