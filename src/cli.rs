@@ -10,18 +10,50 @@ use std::time::Duration;
 use anyhow::{Context, Result};
 use clap::{Args, Parser, Subcommand};
 
+use mturk_review::console::{self, Connection};
 use mturk_review::money;
+use mturk_review::mturk::client::{ClientOptions, Endpoint, load_config, local_client};
+use mturk_review::mturk::loader::HitSelection;
 use mturk_review::server::{self, DEFAULT_MAX_BODY_BYTES, FaultConfig, ServerConfig};
 
 #[derive(Debug, Parser)]
 #[command(
     name = "mturk-review",
     version,
-    about = "Review MTurk assignments from the terminal, or serve an MTurk-compatible API"
+    about = "Review MTurk assignments from the terminal, or serve an MTurk-compatible API",
+    args_conflicts_with_subcommands = true
 )]
 struct Cli {
     #[command(subcommand)]
     command: Option<Command>,
+    #[command(flatten)]
+    console: ConsoleArgs,
+}
+
+/// The review console (the default command).
+#[derive(Debug, Args)]
+struct ConsoleArgs {
+    /// Review the bundled demo data on a private in-process server: no account, no network.
+    #[arg(long, conflicts_with_all = ["endpoint_url", "sandbox", "profile"])]
+    demo: bool,
+    /// Any MTurk-compatible endpoint, e.g. a running `mturk-review serve`.
+    #[arg(long, value_name = "URL", conflicts_with = "sandbox")]
+    endpoint_url: Option<String>,
+    /// MTurk's requester sandbox. Without --sandbox or --endpoint-url: MTurk production.
+    #[arg(long)]
+    sandbox: bool,
+    /// AWS profile to take credentials from (default: the standard credential chain).
+    #[arg(long, value_name = "NAME")]
+    profile: Option<String>,
+    /// AWS region (MTurk lives in us-east-1).
+    #[arg(long, default_value = "us-east-1")]
+    region: String,
+    /// Review only this HIT (repeatable).
+    #[arg(long = "hit", value_name = "ID")]
+    hits: Vec<String>,
+    /// Write logs to this file (the console never logs to the terminal it draws on).
+    #[arg(long, value_name = "PATH")]
+    log_file: Option<PathBuf>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -70,9 +102,7 @@ pub fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Some(Command::Serve(args)) => run_async(serve(args)),
-        None => Err(anyhow::anyhow!(
-            "the console is not built yet; try `mturk-review serve`"
-        )),
+        None => run_async(console(cli.console)),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -164,3 +194,89 @@ async fn shutdown_signal() {
         let _ = tokio::signal::ctrl_c().await;
     }
 }
+
+/// Logs go to a file or nowhere: never to the terminal the console draws on.
+fn log_to_file(path: &std::path::Path) -> Result<()> {
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(path)
+        .with_context(|| format!("cannot open the log file {}", path.display()))?;
+    tracing_subscriber::fmt()
+        .with_writer(std::sync::Mutex::new(file))
+        .with_ansi(false)
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
+        )
+        .init();
+    Ok(())
+}
+
+async fn console(args: ConsoleArgs) -> Result<()> {
+    if let Some(path) = &args.log_file {
+        log_to_file(path)?;
+    }
+    let selection = if args.hits.is_empty() {
+        HitSelection::All
+    } else {
+        HitSelection::Only(args.hits.clone())
+    };
+    let mut demo_server = None;
+    let (client, connection) = if args.demo {
+        let server = server::start(ServerConfig {
+            listen: SocketAddr::from(([127, 0, 0, 1], 0)),
+            db: PathBuf::from(":memory:"),
+            demo: true,
+            balance_cents: 1_000_000,
+            faults: FaultConfig::default(),
+            max_body_bytes: DEFAULT_MAX_BODY_BYTES,
+        })
+        .await
+        .context("cannot start the demo server")?;
+        let client = local_client(&server.endpoint_url()).await;
+        demo_server = Some(server);
+        (client, Connection::Demo)
+    } else {
+        let endpoint = match (&args.endpoint_url, args.sandbox) {
+            (Some(url), _) => Endpoint::Custom(url.clone()),
+            (None, true) => Endpoint::Sandbox,
+            (None, false) => Endpoint::Production,
+        };
+        let connection = match &endpoint {
+            Endpoint::Production => Connection::Production,
+            Endpoint::Sandbox => Connection::Sandbox,
+            Endpoint::Custom(url) => Connection::Local(url.clone()),
+        };
+        let config = load_config(&ClientOptions {
+            endpoint,
+            profile: args.profile.clone(),
+            region: Some(args.region.clone()),
+            local_credentials: false,
+            max_attempts: 5,
+        })
+        .await;
+        check_credentials(&config).await?;
+        (aws_sdk_mturk::Client::new(&config), connection)
+    };
+    let mut terminal = ratatui::try_init().context("cannot take over the terminal")?;
+    let result = console::run(&mut terminal, client, connection, selection).await;
+    ratatui::restore();
+    if let Some(server) = demo_server {
+        server.stop().await;
+    }
+    result.context("the terminal failed")
+}
+
+/// Fails early, in plain words, when the credential chain has nothing to offer.
+async fn check_credentials(config: &aws_config::SdkConfig) -> Result<()> {
+    use aws_sdk_mturk::config::ProvideCredentials;
+    let Some(provider) = config.credentials_provider() else {
+        anyhow::bail!("{}", NO_CREDENTIALS);
+    };
+    match provider.provide_credentials().await {
+        Ok(_) => Ok(()),
+        Err(err) => anyhow::bail!("{NO_CREDENTIALS} (The credential chain said: {err}.)"),
+    }
+}
+
+const NO_CREDENTIALS: &str = "No AWS credentials were found, so MTurk cannot be reached. Set them up with `aws configure` (or the AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY variables), choose a profile with --profile NAME, or point --endpoint-url at an MTurk-compatible server such as `mturk-review serve`. To try the console without an account, run `mturk-review --demo`.";

@@ -2,6 +2,7 @@
 //! MTurk-compatible server it ships with.
 
 pub mod answer;
+pub mod console;
 pub mod money;
 pub mod mturk;
 pub mod sanitize;

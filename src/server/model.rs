@@ -173,15 +173,9 @@ fn check(c: &Compiled, shape_name: &str, value: &Value, path: &str, out: &mut Ve
             Some(n) => check_range(shape, n, "value", value, at, out),
             None => fail(out, "Member must be an integer".into()),
         },
-        "boolean" => {
-            if !value.is_boolean() {
-                fail(out, "Member must be a boolean".into());
-            }
-        }
-        "timestamp" => {
-            if !value.as_f64().is_some_and(f64::is_finite) {
-                fail(out, "Member must be a timestamp in epoch seconds".into());
-            }
+        "boolean" if !value.is_boolean() => fail(out, "Member must be a boolean".into()),
+        "timestamp" if !value.as_f64().is_some_and(f64::is_finite) => {
+            fail(out, "Member must be a timestamp in epoch seconds".into());
         }
         _ => {}
     }

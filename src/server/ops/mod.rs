@@ -214,7 +214,7 @@ fn encode_token(kind: &str, seq: i64) -> String {
 }
 
 fn decode_token(token: &str, kind: &str) -> Option<i64> {
-    if token.len() % 2 != 0 || !token.is_ascii() {
+    if !token.len().is_multiple_of(2) || !token.is_ascii() {
         return None;
     }
     let bytes: Option<Vec<u8>> = (0..token.len())
@@ -222,7 +222,7 @@ fn decode_token(token: &str, kind: &str) -> Option<i64> {
         .map(|i| u8::from_str_radix(&token[i..i + 2], 16).ok())
         .collect();
     let text = String::from_utf8(bytes?).ok()?;
-    let (k, seq) = text.split_once(':')?;
+    let (k, seq) = text.rsplit_once(':')?;
     (k == kind).then(|| seq.parse().ok()).flatten()
 }
 

@@ -1,0 +1,197 @@
+//! The console's event loop and its background tasks: terminal input, the loader and the
+//! decision runner all feed one message channel; the loop drains it, applies `update`, hands
+//! effects to the tasks, and draws once the queue is empty. It never awaits the network.
+
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use aws_sdk_mturk::Client;
+use crossterm::event::{Event, EventStream, KeyEventKind};
+use futures::StreamExt;
+use ratatui::DefaultTerminal;
+use tokio::sync::mpsc;
+use tokio::task::JoinHandle;
+
+use super::{Connection, Effect, Message, State, render, update};
+use crate::mturk::decisions::{RunnerEvent, spawn_runner};
+use crate::mturk::domain::{Decision, EpochSecs};
+use crate::mturk::loader::{HitSelection, LoadEvent, load};
+
+const TICK: Duration = Duration::from_millis(100);
+
+fn now() -> EpochSecs {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or_default()
+}
+
+/// Runs the console until the reviewer quits (or SIGTERM arrives).
+pub async fn run(
+    terminal: &mut DefaultTerminal,
+    client: Client,
+    connection: Connection,
+    selection: HitSelection,
+) -> std::io::Result<()> {
+    let (messages_tx, mut messages) = mpsc::unbounded_channel::<Message>();
+    let input = tokio::spawn(read_terminal(messages_tx.clone()));
+    let decisions = start_runner(client.clone(), messages_tx.clone());
+    let mut loader = start_loader(client.clone(), selection.clone(), messages_tx.clone());
+    let mut terminate = terminate_signal();
+
+    let mut state = State::new(connection, now());
+    let mut tick = tokio::time::interval(TICK);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+    let mut quit = false;
+    while !quit {
+        state.set_now(now());
+        terminal.draw(|frame| render(&state, frame))?;
+        let first = tokio::select! {
+            biased;
+            message = messages.recv() => message,
+            _ = tick.tick(), if state.is_animating() => Some(Message::Tick),
+            _ = terminate.recv() => None,
+        };
+        let Some(first) = first else { break };
+        // Drain what has queued up, then draw once.
+        let mut next = Some(first);
+        while let Some(message) = next {
+            state.set_now(now());
+            for effect in update(&mut state, message) {
+                match effect {
+                    Effect::Send(decision) => send_decision(&decisions, decision, &messages_tx),
+                    Effect::Reload => {
+                        loader.abort();
+                        loader =
+                            start_loader(client.clone(), selection.clone(), messages_tx.clone());
+                    }
+                    Effect::Quit => quit = true,
+                }
+            }
+            next = if quit { None } else { messages.try_recv().ok() };
+        }
+        quit |= state.should_quit();
+    }
+    input.abort();
+    loader.abort();
+    Ok(())
+}
+
+fn send_decision(
+    decisions: &mpsc::UnboundedSender<Decision>,
+    decision: Decision,
+    messages: &mpsc::UnboundedSender<Message>,
+) {
+    let id = decision.assignment_id.clone();
+    if decisions.send(decision).is_err() {
+        let _ = messages.send(Message::Decision {
+            assignment_id: id,
+            state: crate::mturk::domain::DecisionState::Failed(
+                "the decision runner has stopped".to_string(),
+            ),
+        });
+    }
+}
+
+/// Terminal keys and resizes as messages. Only key presses count (not releases/repeats
+/// reported by some terminals).
+async fn read_terminal(messages: mpsc::UnboundedSender<Message>) {
+    let mut events = EventStream::new();
+    while let Some(event) = events.next().await {
+        let message = match event {
+            Ok(Event::Key(key)) if key.kind != KeyEventKind::Release => Message::Key(key),
+            Ok(Event::Resize(..)) => Message::Resize,
+            Ok(_) => continue,
+            Err(err) => {
+                tracing::warn!(%err, "terminal input failed");
+                return;
+            }
+        };
+        if messages.send(message).is_err() {
+            return;
+        }
+    }
+}
+
+fn start_loader(
+    client: Client,
+    selection: HitSelection,
+    messages: mpsc::UnboundedSender<Message>,
+) -> JoinHandle<()> {
+    // Loading and forwarding run in one task, so aborting it (on reload or quit) drops both,
+    // and with them the loader's per-HIT tasks.
+    tokio::spawn(async move {
+        let (events_tx, mut events) = mpsc::unbounded_channel();
+        let forward = async move {
+            while let Some(event) = events.recv().await {
+                if messages.send(load_message(event)).is_err() {
+                    break;
+                }
+            }
+        };
+        tokio::join!(load(client, selection, events_tx), forward);
+    })
+}
+
+fn load_message(event: LoadEvent) -> Message {
+    match event {
+        LoadEvent::Hits(hits) => Message::HitsLoaded(hits),
+        LoadEvent::Assignments {
+            hit_id,
+            assignments,
+        } => Message::AssignmentsLoaded {
+            hit_id,
+            assignments,
+        },
+        LoadEvent::Progress {
+            hits_done,
+            hits_total,
+        } => Message::LoadProgress {
+            hits_done,
+            hits_total,
+        },
+        LoadEvent::Failed(text) => Message::LoadFailed(text),
+        LoadEvent::Finished => Message::LoadFinished,
+    }
+}
+
+fn start_runner(
+    client: Client,
+    messages: mpsc::UnboundedSender<Message>,
+) -> mpsc::UnboundedSender<Decision> {
+    let (events_tx, mut events) = mpsc::unbounded_channel();
+    let decisions = spawn_runner(client, events_tx);
+    tokio::spawn(async move {
+        while let Some(event) = events.recv().await {
+            let message = match event {
+                RunnerEvent::Decision {
+                    assignment_id,
+                    state,
+                } => Message::Decision {
+                    assignment_id,
+                    state,
+                },
+                RunnerEvent::Balance(balance) => Message::Balance(balance),
+            };
+            if messages.send(message).is_err() {
+                break;
+            }
+        }
+    });
+    decisions
+}
+
+/// SIGTERM as a channel; on other platforms a channel that never fires.
+fn terminate_signal() -> mpsc::UnboundedReceiver<()> {
+    let (tx, rx) = mpsc::unbounded_channel();
+    #[cfg(unix)]
+    tokio::spawn(async move {
+        use tokio::signal::unix::{SignalKind, signal};
+        if let Ok(mut term) = signal(SignalKind::terminate()) {
+            term.recv().await;
+            let _ = tx.send(());
+        }
+    });
+    #[cfg(not(unix))]
+    drop(tx);
+    rx
+}

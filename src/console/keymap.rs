@@ -1,0 +1,261 @@
+//! The one key table: which key does what, where. Routing, the help overlay and the footer
+//! hints are all generated from `BINDINGS`.
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+
+/// What a key asks for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Action {
+    Next,
+    Previous,
+    First,
+    Last,
+    PageDown,
+    PageUp,
+    ScrollDown,
+    ScrollUp,
+    CycleFocus,
+    Edit,
+    LeaveEditor,
+    ToggleOverride,
+    Approve,
+    Reject,
+    ToggleMark,
+    ApproveMarked,
+    StartFilter,
+    KeepFilter,
+    ClearFilter,
+    CycleStatus,
+    ToggleRaw,
+    Reload,
+    Help,
+    Quit,
+    Interrupt,
+    Yes,
+    No,
+}
+
+/// Where the keyboard input goes right now.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Context {
+    List,
+    Answer,
+    Editor,
+    Filter,
+    Confirm,
+}
+
+/// Which contexts a binding applies in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scope {
+    /// Every context, the editor included.
+    Anywhere,
+    /// The list and the answer pane.
+    Browse,
+    List,
+    Answer,
+    Editor,
+    Filter,
+    Confirm,
+}
+
+impl Scope {
+    pub fn covers(self, context: Context) -> bool {
+        match self {
+            Scope::Anywhere => true,
+            Scope::Browse => matches!(context, Context::List | Context::Answer),
+            Scope::List => context == Context::List,
+            Scope::Answer => context == Context::Answer,
+            Scope::Editor => context == Context::Editor,
+            Scope::Filter => context == Context::Filter,
+            Scope::Confirm => context == Context::Confirm,
+        }
+    }
+
+    pub fn title(self) -> &'static str {
+        match self {
+            Scope::Anywhere => "Anywhere",
+            Scope::Browse => "List and answer",
+            Scope::List => "List",
+            Scope::Answer => "Answer pane",
+            Scope::Editor => "Feedback editor",
+            Scope::Filter => "Filter",
+            Scope::Confirm => "Questions",
+        }
+    }
+}
+
+/// One key: a code plus whether Ctrl is held (Shift is part of the character).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Key {
+    pub code: KeyCode,
+    pub ctrl: bool,
+}
+
+const fn key(c: char) -> Key {
+    Key {
+        code: KeyCode::Char(c),
+        ctrl: false,
+    }
+}
+
+const fn code(code: KeyCode) -> Key {
+    Key { code, ctrl: false }
+}
+
+const fn ctrl(c: char) -> Key {
+    Key {
+        code: KeyCode::Char(c),
+        ctrl: true,
+    }
+}
+
+impl Key {
+    fn matches(&self, event: &KeyEvent) -> bool {
+        let ctrl = event.modifiers.contains(KeyModifiers::CONTROL);
+        let code = match event.code {
+            KeyCode::BackTab => KeyCode::Tab,
+            other => other,
+        };
+        ctrl == self.ctrl && code == self.code
+    }
+
+    /// How the key is written in hints and help.
+    pub fn name(&self) -> String {
+        let base = match self.code {
+            KeyCode::Char(' ') => "Space".to_string(),
+            KeyCode::Char(c) => c.to_string(),
+            KeyCode::Up => "↑".to_string(),
+            KeyCode::Down => "↓".to_string(),
+            KeyCode::PageUp => "PgUp".to_string(),
+            KeyCode::PageDown => "PgDn".to_string(),
+            KeyCode::Home => "Home".to_string(),
+            KeyCode::End => "End".to_string(),
+            KeyCode::Tab => "Tab".to_string(),
+            KeyCode::Enter => "Enter".to_string(),
+            KeyCode::Esc => "Esc".to_string(),
+            other => format!("{other:?}"),
+        };
+        if self.ctrl {
+            format!("Ctrl-{}", base.to_uppercase())
+        } else {
+            base
+        }
+    }
+}
+
+pub struct Binding {
+    pub keys: &'static [Key],
+    pub description: &'static str,
+    pub scope: Scope,
+    pub action: Action,
+    /// Short text for the footer hints of its scope; None keeps it to the help overlay.
+    pub hint: Option<&'static str>,
+}
+
+impl Binding {
+    /// All keys of the binding, e.g. "j/↓".
+    pub fn keys_label(&self) -> String {
+        let names: Vec<String> = self.keys.iter().map(Key::name).collect();
+        names.join("/")
+    }
+}
+
+const fn bind(
+    keys: &'static [Key],
+    description: &'static str,
+    scope: Scope,
+    action: Action,
+    hint: Option<&'static str>,
+) -> Binding {
+    Binding {
+        keys,
+        description,
+        scope,
+        action,
+        hint,
+    }
+}
+
+use Action as A;
+use Scope as S;
+
+#[rustfmt::skip]
+pub static BINDINGS: &[Binding] = &[
+    bind(&[ctrl('c')], "quit (asks while sending; twice forces)", S::Anywhere, A::Interrupt, None),
+    bind(&[key('j'), code(KeyCode::Down)], "next assignment", S::List, A::Next, Some("move")),
+    bind(&[key('k'), code(KeyCode::Up)], "previous assignment", S::List, A::Previous, None),
+    bind(&[key('g'), code(KeyCode::Home)], "first assignment", S::List, A::First, None),
+    bind(&[key('G'), code(KeyCode::End)], "last assignment", S::List, A::Last, None),
+    bind(&[code(KeyCode::PageDown)], "page down", S::List, A::PageDown, None),
+    bind(&[code(KeyCode::PageUp)], "page up", S::List, A::PageUp, None),
+    bind(&[key(' ')], "mark / unmark", S::List, A::ToggleMark, Some("mark")),
+    bind(&[key('j'), code(KeyCode::Down)], "scroll answer down", S::Answer, A::ScrollDown, Some("scroll")),
+    bind(&[key('k'), code(KeyCode::Up)], "scroll answer up", S::Answer, A::ScrollUp, None),
+    bind(&[code(KeyCode::PageDown)], "scroll a page down", S::Answer, A::PageDown, None),
+    bind(&[code(KeyCode::PageUp)], "scroll a page up", S::Answer, A::PageUp, None),
+    bind(&[key('g'), code(KeyCode::Home)], "top of answer", S::Answer, A::First, None),
+    bind(&[key('G'), code(KeyCode::End)], "end of answer", S::Answer, A::Last, None),
+    bind(&[key('a')], "approve with feedback", S::Browse, A::Approve, Some("approve")),
+    bind(&[key('r')], "reject (feedback required)", S::Browse, A::Reject, Some("reject")),
+    bind(&[key('e')], "edit feedback", S::Browse, A::Edit, Some("feedback")),
+    bind(&[key('o')], "toggle override of a rejection", S::Browse, A::ToggleOverride, None),
+    bind(&[key('A')], "approve all marked", S::Browse, A::ApproveMarked, Some("approve marked")),
+    bind(&[code(KeyCode::Tab)], "focus list → answer → feedback", S::Browse, A::CycleFocus, Some("focus")),
+    bind(&[key('/')], "filter by worker, title or answer", S::Browse, A::StartFilter, Some("filter")),
+    bind(&[key('s')], "cycle status shown", S::Browse, A::CycleStatus, None),
+    bind(&[key('v')], "raw answer XML", S::Browse, A::ToggleRaw, None),
+    bind(&[key('R')], "reload everything", S::Browse, A::Reload, None),
+    bind(&[key('?')], "help", S::Browse, A::Help, Some("help")),
+    bind(&[key('q')], "quit", S::Browse, A::Quit, Some("quit")),
+    bind(&[code(KeyCode::Esc)], "leave the editor (text is kept)", S::Editor, A::LeaveEditor, Some("leave editor (text kept)")),
+    bind(&[code(KeyCode::Enter)], "keep the filter", S::Filter, A::KeepFilter, Some("keep filter")),
+    bind(&[code(KeyCode::Esc)], "clear the filter", S::Filter, A::ClearFilter, Some("clear filter")),
+    bind(&[key('y')], "yes", S::Confirm, A::Yes, Some("yes")),
+    bind(&[key('n'), code(KeyCode::Esc)], "no", S::Confirm, A::No, Some("no")),
+];
+
+/// The action a key triggers in a context, if any.
+pub fn lookup(context: Context, event: &KeyEvent) -> Option<Action> {
+    BINDINGS
+        .iter()
+        .filter(|b| b.scope.covers(context))
+        .find(|b| b.keys.iter().any(|k| k.matches(event)))
+        .map(|b| b.action)
+}
+
+/// The footer hints for a context, in table order.
+pub fn hints(context: Context) -> impl Iterator<Item = &'static Binding> {
+    BINDINGS
+        .iter()
+        .filter(move |b| b.hint.is_some() && b.scope.covers(context))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn press(code: KeyCode, modifiers: KeyModifiers) -> KeyEvent {
+        KeyEvent::new(code, modifiers)
+    }
+
+    #[test]
+    fn keys_resolve_by_context() {
+        let j = press(KeyCode::Char('j'), KeyModifiers::NONE);
+        assert_eq!(lookup(Context::List, &j), Some(Action::Next));
+        assert_eq!(lookup(Context::Answer, &j), Some(Action::ScrollDown));
+        assert_eq!(lookup(Context::Editor, &j), None);
+        let shifted = press(KeyCode::Char('G'), KeyModifiers::SHIFT);
+        assert_eq!(lookup(Context::List, &shifted), Some(Action::Last));
+        let ctrl_c = press(KeyCode::Char('c'), KeyModifiers::CONTROL);
+        assert_eq!(lookup(Context::Editor, &ctrl_c), Some(Action::Interrupt));
+        let esc = press(KeyCode::Esc, KeyModifiers::NONE);
+        assert_eq!(lookup(Context::Filter, &esc), Some(Action::ClearFilter));
+    }
+
+    #[test]
+    fn hints_come_from_the_table() {
+        let labels: Vec<String> = hints(Context::Editor).map(Binding::keys_label).collect();
+        assert_eq!(labels, ["Esc"]);
+        assert!(hints(Context::List).any(|b| b.action == Action::Approve));
+    }
+}

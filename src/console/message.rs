@@ -1,0 +1,42 @@
+//! What flows into `update` (messages) and out of it (effects for the background tasks).
+use crate::mturk::domain::{Assignment, Decision, DecisionState, Hit};
+
+/// Everything that can change the console's state.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Message {
+    Key(crossterm::event::KeyEvent),
+    /// Advance the spinner.
+    Tick,
+    Resize,
+    /// A page of HITs (more may follow).
+    HitsLoaded(Vec<Hit>),
+    /// A page of assignments for one HIT; merged by assignment id (replacing existing ones).
+    AssignmentsLoaded {
+        hit_id: String,
+        assignments: Vec<Assignment>,
+    },
+    LoadProgress {
+        hits_done: usize,
+        hits_total: usize,
+    },
+    LoadFinished,
+    /// One paragraph for the reviewer, shown in an error box until a key dismisses it.
+    LoadFailed(String),
+    /// Available balance such as "10000.00", or an error text.
+    Balance(Result<String, String>),
+    /// Progress of one decision, from the decision runner.
+    Decision {
+        assignment_id: String,
+        state: DecisionState,
+    },
+}
+
+/// Work for the background tasks.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Effect {
+    /// Approve or reject one assignment (a bulk approval is several of these).
+    Send(Decision),
+    /// Reload everything; drafts and session decisions survive.
+    Reload,
+    Quit,
+}

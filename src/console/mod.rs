@@ -1,0 +1,20 @@
+//! The review console's UI core: state, messages, `update`, the keymap and `render`.
+//! Data flows one way: key -> `Message` -> `update` -> `Effect`s for the background tasks,
+//! whose results come back as `Message`s; `render` only draws the state.
+mod answer_view;
+mod app;
+mod format;
+mod keymap;
+mod message;
+mod rows;
+mod state;
+#[cfg(test)]
+mod test_support;
+mod ui;
+mod update;
+
+pub use app::run;
+pub use message::{Effect, Message};
+pub use state::{Connection, State};
+pub use ui::render;
+pub use update::update;

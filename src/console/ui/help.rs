@@ -1,0 +1,69 @@
+//! The help overlay: every binding of the keymap, grouped by where it applies.
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::{Color, Modifier, Style};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, BorderType, Clear, Paragraph};
+
+use super::{centered, dim};
+use crate::console::keymap::{BINDINGS, Scope};
+
+/// One section per scope, in the order the table first mentions it.
+fn sections() -> Vec<Vec<Line<'static>>> {
+    let mut scopes: Vec<Scope> = Vec::new();
+    for binding in BINDINGS {
+        if !scopes.contains(&binding.scope) {
+            scopes.push(binding.scope);
+        }
+    }
+    scopes
+        .into_iter()
+        .map(|scope| {
+            let mut lines = vec![Line::styled(
+                scope.title(),
+                Style::default()
+                    .fg(Color::Cyan)
+                    .add_modifier(Modifier::BOLD),
+            )];
+            for binding in BINDINGS.iter().filter(|b| b.scope == scope) {
+                lines.push(Line::from(vec![
+                    Span::styled(
+                        format!("  {:<12}", binding.keys_label()),
+                        Style::default().add_modifier(Modifier::BOLD),
+                    ),
+                    Span::raw(binding.description),
+                ]));
+            }
+            lines.push(Line::from(""));
+            lines
+        })
+        .collect()
+}
+
+pub fn render(frame: &mut Frame, area: Rect) {
+    let sections = sections();
+    let total: usize = sections.iter().map(Vec::len).sum();
+    let (mut left, mut right) = (Vec::new(), Vec::new());
+    for section in sections {
+        if right.is_empty() && left.len() + section.len() / 2 <= total / 2 {
+            left.extend(section);
+        } else {
+            right.extend(section);
+        }
+    }
+    let height = left.len().max(right.len()) as u16 + 2;
+    let rect = centered(area, 112, height);
+    frame.render_widget(Clear, rect);
+    let block = Block::bordered()
+        .border_type(BorderType::Rounded)
+        .border_style(Style::default().fg(Color::Cyan))
+        .title(" Keys ")
+        .title_bottom(Line::styled(" any key closes ", dim()).right_aligned());
+    let inner = block.inner(rect);
+    frame.render_widget(block, rect);
+    let [l, r] = Layout::horizontal([Constraint::Percentage(50), Constraint::Percentage(50)])
+        .horizontal_margin(1)
+        .areas(inner);
+    frame.render_widget(Paragraph::new(left), l);
+    frame.render_widget(Paragraph::new(right), r);
+}

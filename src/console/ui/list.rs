@@ -1,0 +1,203 @@
+//! The assignment list: one row per visible assignment, drawing only the rows on screen.
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Rect};
+use ratatui::style::{Color, Modifier, Style};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Cell, Paragraph, Row as TableRow, Table};
+
+use super::{dim, pane, spinner};
+use crate::console::format::{age, duration, short_id};
+use crate::console::rows::Row;
+use crate::console::state::{Focus, State, Viewport};
+use crate::mturk::domain::{AssignmentStatus, DecisionState, OVERRIDE_WINDOW_SECS};
+use crate::sanitize::sanitize_inline;
+
+const DAY: i64 = 86_400;
+
+const WIDTHS: [Constraint; 9] = [
+    Constraint::Length(2),
+    Constraint::Length(9),
+    Constraint::Length(9),
+    Constraint::Length(14),
+    Constraint::Min(16),
+    Constraint::Length(11),
+    Constraint::Length(7),
+    Constraint::Length(16),
+    Constraint::Length(11),
+];
+
+pub fn render(state: &State, frame: &mut Frame, area: Rect) {
+    let mut title = vec![
+        Span::raw(" Assignments "),
+        Span::styled(
+            format!("{} of {} ", state.visible.len(), state.table.len()),
+            dim(),
+        ),
+        Span::styled(format!("· {} ", state.status_filter.label()), dim()),
+    ];
+    if !state.filter.is_empty() {
+        title.push(Span::styled(
+            format!("· filter \"{}\" ", sanitize_inline(&state.filter)),
+            Style::default().fg(Color::Yellow),
+        ));
+    }
+    if !state.marked.is_empty() {
+        title.push(Span::styled(
+            format!("· {} marked ", state.marked.len()),
+            Style::default().fg(Color::Magenta),
+        ));
+    }
+    let block = pane(Line::from(title), state.focus == Focus::List);
+    let inner = block.inner(area);
+    frame.render_widget(block, area);
+
+    if state.visible.is_empty() {
+        let note = if state.loading.is_some() {
+            "Loading assignments…"
+        } else if state.table.len() == 0 {
+            "Nothing loaded: no submitted or rejected assignments (R reloads)."
+        } else {
+            "No assignment matches the filter and status shown (s cycles the status)."
+        };
+        frame.render_widget(Paragraph::new(Line::styled(note, dim()).centered()), inner);
+        return;
+    }
+
+    let rows_on_screen = usize::from(inner.height.saturating_sub(1)).max(1);
+    let offset = scroll_offset(state, rows_on_screen);
+    let end = (offset + rows_on_screen).min(state.visible.len());
+    let rows = state.visible[offset..end]
+        .iter()
+        .enumerate()
+        .map(|(i, &index)| table_row(state, state.table.row(index), offset + i == state.cursor));
+    let header = TableRow::new([
+        "",
+        "Status",
+        "Id",
+        "Worker",
+        "HIT",
+        "Submitted",
+        "Took",
+        "Auto-approve",
+        "Decision",
+    ])
+    .style(Style::default().add_modifier(Modifier::BOLD | Modifier::UNDERLINED));
+    frame.render_widget(
+        Table::new(rows, WIDTHS).header(header).column_spacing(1),
+        inner,
+    );
+}
+
+/// Keeps the selection on screen, scrolling as little as possible; remembered for the next frame.
+fn scroll_offset(state: &State, rows_on_screen: usize) -> usize {
+    let viewport = state.viewport.get();
+    let mut offset = viewport.list_offset;
+    if state.cursor < offset {
+        offset = state.cursor;
+    } else if state.cursor >= offset + rows_on_screen {
+        offset = state.cursor + 1 - rows_on_screen;
+    }
+    offset = offset.min(state.visible.len().saturating_sub(rows_on_screen));
+    state.viewport.set(Viewport {
+        list_rows: rows_on_screen,
+        list_offset: offset,
+        ..viewport
+    });
+    offset
+}
+
+fn table_row<'a>(state: &State, row: &'a Row, selected: bool) -> TableRow<'a> {
+    let a = &row.assignment;
+    let decision = state.decisions.get(&a.id);
+    let window_closed = a.status == AssignmentStatus::Rejected
+        && a.submit_time
+            .is_none_or(|t| t + OVERRIDE_WINDOW_SECS < state.now);
+    let settled = a.status == AssignmentStatus::Approved
+        || matches!(decision, Some(DecisionState::Done(_)))
+        || window_closed;
+
+    let pointer = if selected { "▶" } else { " " };
+    let mark = if state.marked.contains(&a.id) {
+        "●"
+    } else {
+        " "
+    };
+    let status_style = match a.status {
+        AssignmentStatus::Submitted => Style::default(),
+        AssignmentStatus::Approved => Style::default().fg(Color::Green),
+        AssignmentStatus::Rejected => Style::default().fg(Color::Red),
+    };
+    let submitted = a.submit_time.map(|t| age(state.now, t)).unwrap_or_default();
+    let took = match (a.accept_time, a.submit_time) {
+        (Some(accept), Some(submit)) => duration(submit - accept),
+        _ => String::new(),
+    };
+    let cells = vec![
+        Cell::from(format!("{pointer}{mark}")).style(Style::default().fg(Color::Magenta)),
+        Cell::from(a.status.as_str().to_lowercase()).style(status_style),
+        Cell::from(short_id(&a.id)),
+        Cell::from(sanitize_inline(&a.worker_id).into_owned()),
+        Cell::from(
+            state
+                .hit_of(row)
+                .map(|hit| sanitize_inline(&hit.title).into_owned())
+                .unwrap_or_else(|| format!("HIT {}", short_id(&a.hit_id))),
+        ),
+        Cell::from(submitted),
+        Cell::from(took),
+        deadline_cell(state, row, window_closed),
+        decision_cell(state, decision),
+    ];
+    let mut style = Style::default();
+    if settled {
+        style = style.fg(Color::DarkGray);
+    }
+    if selected {
+        style = style.bg(Color::Indexed(237)).add_modifier(Modifier::BOLD);
+    }
+    TableRow::new(cells).style(style)
+}
+
+/// Time left until auto-approval, or whether a rejection can still be overridden.
+fn deadline_cell(state: &State, row: &Row, window_closed: bool) -> Cell<'static> {
+    let a = &row.assignment;
+    match a.status {
+        AssignmentStatus::Submitted => match a.auto_approval_time {
+            Some(t) if t <= state.now => {
+                Cell::from("auto-approving now").style(Style::default().fg(Color::Yellow))
+            }
+            Some(t) if t - state.now < DAY => Cell::from(format!("in {}", duration(t - state.now)))
+                .style(
+                    Style::default()
+                        .fg(Color::Yellow)
+                        .add_modifier(Modifier::BOLD),
+                ),
+            Some(t) => Cell::from(format!("in {}", duration(t - state.now))),
+            None => Cell::from(""),
+        },
+        AssignmentStatus::Rejected if window_closed => Cell::from("override closed"),
+        AssignmentStatus::Rejected => match state.override_block(row) {
+            Some(_) => Cell::from("no override"),
+            None => {
+                let closes = a.submit_time.unwrap_or(state.now) + OVERRIDE_WINDOW_SECS;
+                Cell::from(format!("override {}", duration(closes - state.now)))
+            }
+        },
+        AssignmentStatus::Approved => Cell::from(""),
+    }
+}
+
+fn decision_cell(state: &State, decision: Option<&DecisionState>) -> Cell<'static> {
+    match decision {
+        None => Cell::from(""),
+        Some(DecisionState::Queued) => Cell::from("queued").style(Style::default().fg(Color::Cyan)),
+        Some(DecisionState::Sending) => Cell::from(format!("{} sending", spinner(state)))
+            .style(Style::default().fg(Color::Cyan)),
+        Some(DecisionState::Done(done)) => {
+            Cell::from(format!("✓ {}", done.status.as_str().to_lowercase()))
+                .style(Style::default().fg(Color::Green))
+        }
+        Some(DecisionState::Failed(_)) => Cell::from("✗ failed")
+            .style(Style::default().fg(Color::Red).add_modifier(Modifier::BOLD)),
+    }
+}

@@ -1,0 +1,222 @@
+//! Snapshot tests of `render` at fixed sizes, with fixed `now` and ids.
+use crossterm::event::KeyCode;
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use ratatui::style::Color;
+
+use crate::console::message::Message;
+use crate::console::state::{Connection, State};
+use crate::console::test_support::*;
+use crate::console::ui::render;
+use crate::console::update::update;
+use crate::mturk::domain::DecisionState;
+
+fn draw(state: &State, width: u16, height: u16) -> Terminal<TestBackend> {
+    let mut terminal = Terminal::new(TestBackend::new(width, height)).expect("test terminal");
+    terminal.draw(|frame| render(state, frame)).expect("draw");
+    terminal
+}
+
+/// The sample data with the crowd (taskAnswers JSON) assignment selected.
+fn crowd_selected() -> State {
+    let mut state = loaded_state();
+    press(&mut state, "jjj");
+    assert_eq!(selected_id(&state), CROWD);
+    state
+}
+
+#[test]
+fn main_screen() {
+    let mut state = crowd_selected();
+    update(&mut state, key(' '));
+    update(&mut state, key('k'));
+    let terminal = draw(&state, 120, 36);
+    insta::assert_snapshot!(terminal.backend());
+}
+
+#[test]
+fn production_is_red_and_short_deadlines_yellow() {
+    let mut state = loaded_state();
+    state.connection = Connection::Production;
+    let terminal = draw(&state, 120, 36);
+    let buffer = terminal.backend().buffer();
+    let line: String = (0..120)
+        .map(|x| buffer[(x, 0)].symbol().to_string())
+        .collect();
+    let x = line
+        .find("PRODUCTION")
+        .map(|byte| line[..byte].chars().count())
+        .unwrap_or(0);
+    assert!(x > 0, "{line}");
+    assert_eq!(buffer[(x as u16, 0)].bg, Color::Red);
+    let survey_row = (0..36u16)
+        .find(|&y| {
+            (0..120)
+                .map(|x| buffer[(x, y)].symbol().to_string())
+                .collect::<String>()
+                .contains("in 14h")
+        })
+        .expect("survey row");
+    let line: String = (0..120)
+        .map(|x| buffer[(x, survey_row)].symbol().to_string())
+        .collect();
+    let x = line
+        .find("in 14h")
+        .map(|byte| line[..byte].chars().count())
+        .unwrap_or(0) as u16;
+    assert_eq!(buffer[(x, survey_row)].fg, Color::Yellow);
+}
+
+#[test]
+fn rejected_assignment_with_feedback_draft_and_override() {
+    let mut state = loaded_state();
+    update(&mut state, key('j'));
+    update(&mut state, key('o'));
+    update(&mut state, key('e'));
+    press(&mut state, "Approved after a second look.\tThanks!");
+    let terminal = draw(&state, 120, 36);
+    insta::assert_snapshot!(terminal.backend());
+}
+
+#[test]
+fn decisions_in_flight_done_and_failed() {
+    let mut state = crowd_selected();
+    update(&mut state, key('a'));
+    update(
+        &mut state,
+        Message::Decision {
+            assignment_id: CROWD.into(),
+            state: DecisionState::Sending,
+        },
+    );
+    update(&mut state, key('k'));
+    update(&mut state, key('a'));
+    update(
+        &mut state,
+        Message::Decision {
+            assignment_id: SURVEY.into(),
+            state: DecisionState::Failed(
+                "AWS.MechanicalTurk.ServiceUnavailable: \x1b[31mtry again\x1b[0m".into(),
+            ),
+        },
+    );
+    update(
+        &mut state,
+        Message::LoadProgress {
+            hits_done: 3,
+            hits_total: 12,
+        },
+    );
+    let terminal = draw(&state, 120, 36);
+    insta::assert_snapshot!(terminal.backend());
+}
+
+#[test]
+fn malformed_answer() {
+    let mut state = loaded_state();
+    update(&mut state, key('G'));
+    assert_eq!(selected_id(&state), MALFORMED);
+    let terminal = draw(&state, 120, 36);
+    insta::assert_snapshot!(terminal.backend());
+}
+
+#[test]
+fn survey_answer_scrolled_in_answer_focus() {
+    let mut state = loaded_state();
+    update(&mut state, key('j'));
+    update(&mut state, key('j'));
+    update(&mut state, code(KeyCode::Tab));
+    press(&mut state, "jjjj");
+    let terminal = draw(&state, 120, 36);
+    insta::assert_snapshot!(terminal.backend());
+}
+
+#[test]
+fn help_overlay() {
+    let mut state = loaded_state();
+    update(&mut state, key('?'));
+    let terminal = draw(&state, 120, 36);
+    insta::assert_snapshot!(terminal.backend());
+}
+
+#[test]
+fn raw_view() {
+    let mut state = crowd_selected();
+    update(&mut state, key('v'));
+    let terminal = draw(&state, 120, 36);
+    insta::assert_snapshot!(terminal.backend());
+}
+
+#[test]
+fn reject_confirm_prompt() {
+    let mut state = crowd_selected();
+    update(&mut state, key('e'));
+    press(
+        &mut state,
+        "The comment is copied from another review; please write your own.",
+    );
+    update(&mut state, code(KeyCode::Esc));
+    update(&mut state, key('r'));
+    let terminal = draw(&state, 120, 36);
+    insta::assert_snapshot!(terminal.backend());
+}
+
+#[test]
+fn bulk_approve_confirm_prompt() {
+    let mut state = loaded_state();
+    press(&mut state, "jj   ");
+    update(&mut state, key('A'));
+    let terminal = draw(&state, 120, 36);
+    insta::assert_snapshot!(terminal.backend());
+}
+
+#[test]
+fn filter_being_typed() {
+    let mut state = loaded_state();
+    update(&mut state, key('/'));
+    press(&mut state, "receipt");
+    let terminal = draw(&state, 120, 36);
+    insta::assert_snapshot!(terminal.backend());
+}
+
+#[test]
+fn load_failed_error_box() {
+    let mut state = State::new(Connection::Production, NOW);
+    update(
+        &mut state,
+        Message::LoadFailed(
+            "MTurk refused the request: The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method.".into(),
+        ),
+    );
+    let terminal = draw(&state, 120, 36);
+    insta::assert_snapshot!(terminal.backend());
+}
+
+#[test]
+fn empty_while_loading() {
+    let mut state = State::new(Connection::Local("http://127.0.0.1:8080".into()), NOW);
+    update(
+        &mut state,
+        Message::LoadProgress {
+            hits_done: 0,
+            hits_total: 4,
+        },
+    );
+    let terminal = draw(&state, 120, 36);
+    insta::assert_snapshot!(terminal.backend());
+}
+
+#[test]
+fn tiny_terminals_do_not_panic() {
+    let mut state = crowd_selected();
+    update(&mut state, key('?'));
+    for (w, h) in [(1, 1), (20, 5), (60, 16), (61, 17), (80, 24)] {
+        draw(&state, w, h);
+    }
+    update(&mut state, key('r'));
+    update(&mut state, Message::LoadFailed("x ".repeat(400)));
+    for (w, h) in [(1, 1), (20, 5), (60, 16), (80, 24)] {
+        draw(&state, w, h);
+    }
+    insta::assert_snapshot!(draw(&state, 20, 5).backend());
+}
