@@ -247,15 +247,27 @@ async fn console(args: ConsoleArgs) -> Result<()> {
             Endpoint::Sandbox => Connection::Sandbox,
             Endpoint::Custom(url) => Connection::Local(url.clone()),
         };
-        let config = load_config(&ClientOptions {
+        let mut options = ClientOptions {
             endpoint,
             profile: args.profile.clone(),
             region: Some(args.region.clone()),
             local_credentials: false,
             max_attempts: 5,
-        })
-        .await;
-        check_credentials(&config).await?;
+        };
+        let mut config = load_config(&options).await;
+        if let Err(err) = check_credentials(&config).await {
+            // A self-hosted server such as `mturk-review serve` accepts any signature, so a
+            // custom endpoint works without an AWS account; MTurk itself does not.
+            if !matches!(options.endpoint, Endpoint::Custom(_)) {
+                return Err(err);
+            }
+            tracing::info!(
+                "no AWS credentials; using dummy ones for {}",
+                options.endpoint.url()
+            );
+            options.local_credentials = true;
+            config = load_config(&options).await;
+        }
         (aws_sdk_mturk::Client::new(&config), connection)
     };
     let mut terminal = ratatui::try_init().context("cannot take over the terminal")?;
@@ -275,7 +287,10 @@ async fn check_credentials(config: &aws_config::SdkConfig) -> Result<()> {
     };
     match provider.provide_credentials().await {
         Ok(_) => Ok(()),
-        Err(err) => anyhow::bail!("{NO_CREDENTIALS} (The credential chain said: {err}.)"),
+        Err(err) => anyhow::bail!(
+            "{NO_CREDENTIALS} (The credential chain said: {})",
+            aws_sdk_mturk::error::DisplayErrorContext(&err)
+        ),
     }
 }
 

@@ -137,6 +137,9 @@ pub struct State {
     pub(crate) cursor: usize,
     /// The selected assignment by sort key, so arriving rows never move it.
     selected: Option<(EpochSecs, String)>,
+    /// Whether the reviewer has chosen a row; until then the selection stays on the first row
+    /// while pages arrive.
+    pinned: bool,
     pub(crate) viewport: Cell<Viewport>,
     pub(crate) focus: Focus,
     pub(crate) status_filter: StatusFilter,
@@ -145,6 +148,8 @@ pub struct State {
     pub(crate) help_visible: bool,
     pub(crate) confirm: Option<Confirm>,
     pub(crate) load_error: Option<String>,
+    /// The last load ended in failure (stays after its error box is dismissed).
+    pub(crate) load_failed: bool,
     /// Some while pages are still arriving.
     pub(crate) loading: Option<Progress>,
     reloading: bool,
@@ -180,6 +185,7 @@ impl State {
             visible: Vec::new(),
             cursor: 0,
             selected: None,
+            pinned: false,
             viewport: Cell::new(Viewport::default()),
             focus: Focus::List,
             status_filter: StatusFilter::All,
@@ -188,6 +194,7 @@ impl State {
             help_visible: false,
             confirm: None,
             load_error: None,
+            load_failed: false,
             loading: Some(Progress {
                 hits_done: 0,
                 hits_total: 0,
@@ -276,6 +283,7 @@ impl State {
     pub(crate) fn start_reload(&mut self) {
         self.table.mark_all_unseen();
         self.reloading = true;
+        self.load_failed = false;
         self.loading = Some(Progress {
             hits_done: 0,
             hits_total: 0,
@@ -307,7 +315,7 @@ impl State {
             StatusFilter::Decided => decisions.contains_key(&row.assignment.id),
         });
         self.cursor = match (&self.selected, to_first) {
-            (Some((submit, id)), false) => {
+            (Some((submit, id)), false) if self.pinned => {
                 let key: SortKey = (*submit, id.as_str());
                 let table = &self.table;
                 let at = self
@@ -319,6 +327,12 @@ impl State {
         };
         self.recount();
         self.select(self.cursor);
+    }
+
+    /// Moves the selection where the reviewer asked, and keeps it there as rows arrive.
+    pub(crate) fn move_to(&mut self, position: usize) {
+        self.pinned = true;
+        self.select(position);
     }
 
     /// Moves the selection to a position in the visible rows (clamped).

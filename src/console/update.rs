@@ -43,6 +43,7 @@ pub fn update(state: &mut State, msg: Message) -> Vec<Effect> {
         Message::LoadFailed(text) => {
             state.loading = None;
             state.load_error = Some(text);
+            state.load_failed = true;
             Vec::new()
         }
         Message::Balance(balance) => {
@@ -154,16 +155,16 @@ fn browse(state: &mut State, action: Action) -> Vec<Effect> {
     let in_answer = state.focus == Focus::Answer;
     let viewport = state.viewport.get();
     match action {
-        Action::Next => state.select(state.cursor + 1),
-        Action::Previous => state.select(state.cursor.saturating_sub(1)),
+        Action::Next => state.move_to(state.cursor + 1),
+        Action::Previous => state.move_to(state.cursor.saturating_sub(1)),
         Action::First if in_answer => state.detail_scroll = 0,
-        Action::First => state.select(0),
+        Action::First => state.move_to(0),
         Action::Last if in_answer => state.detail_scroll = usize::MAX,
-        Action::Last => state.select(usize::MAX),
+        Action::Last => state.move_to(usize::MAX),
         Action::PageDown if in_answer => scroll(state, viewport.detail_rows.max(1) as isize),
         Action::PageUp if in_answer => scroll(state, -(viewport.detail_rows.max(1) as isize)),
-        Action::PageDown => state.select(state.cursor + viewport.list_rows.max(1)),
-        Action::PageUp => state.select(state.cursor.saturating_sub(viewport.list_rows.max(1))),
+        Action::PageDown => state.move_to(state.cursor + viewport.list_rows.max(1)),
+        Action::PageUp => state.move_to(state.cursor.saturating_sub(viewport.list_rows.max(1))),
         Action::ScrollDown => scroll(state, 1),
         Action::ScrollUp => scroll(state, -1),
         Action::CycleFocus => {
@@ -287,7 +288,10 @@ fn approval(state: &State, id: &str) -> Result<Decision, String> {
         AssignmentStatus::Submitted => false,
         AssignmentStatus::Approved => return Err("already approved".to_string()),
         AssignmentStatus::Rejected if !state.overrides.contains(id) => {
-            return Err("rejected: press o to override".to_string());
+            return Err(match state.override_block(row) {
+                Some(reason) => format!("rejected, and it cannot be overridden: {reason}"),
+                None => "rejected: press o to override".to_string(),
+            });
         }
         AssignmentStatus::Rejected => {
             if let Some(reason) = state.override_block(row) {
@@ -364,7 +368,7 @@ fn toggle_mark(state: &mut State) {
     if !state.marked.remove(&id) {
         state.marked.insert(id);
     }
-    state.select(state.cursor + 1);
+    state.move_to(state.cursor + 1);
 }
 
 fn approve_marked(state: &mut State) {

@@ -54,6 +54,8 @@ pub fn render(state: &State, frame: &mut Frame, area: Rect) {
     if state.visible.is_empty() {
         let note = if state.loading.is_some() {
             "Loading assignments…"
+        } else if state.table.len() == 0 && state.load_failed {
+            "Loading failed, so nothing is listed (R tries again)."
         } else if state.table.len() == 0 {
             "Nothing loaded: no submitted or rejected assignments (R reloads)."
         } else {

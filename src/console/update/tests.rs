@@ -461,6 +461,36 @@ fn arriving_rows_keep_the_selection_on_its_assignment() {
 }
 
 #[test]
+fn arriving_rows_keep_the_first_row_selected_until_the_reviewer_moves() {
+    let mut state = loaded_state();
+    let earlier = assignment(
+        "3EARLIER000000000000000000001",
+        SURVEY_HIT,
+        "A5EARLY",
+        NOW - 60 * DAY,
+    );
+    update(
+        &mut state,
+        Message::AssignmentsLoaded {
+            hit_id: SURVEY_HIT.to_string(),
+            assignments: vec![earlier],
+        },
+    );
+    assert_eq!(state.cursor, 0);
+    assert_eq!(selected_id(&state), "3EARLIER000000000000000000001");
+}
+
+#[test]
+fn approving_an_old_rejection_says_it_cannot_be_overridden() {
+    let mut state = loaded_state();
+    go_to(&mut state, OLD_REJECTED);
+    assert!(update(&mut state, key('a')).is_empty());
+    let said = status_text(&state);
+    assert!(said.contains("cannot be overridden"), "{said}");
+    assert!(said.contains("window closed"), "{said}");
+}
+
+#[test]
 fn reload_keeps_drafts_and_drops_rows_no_longer_listed() {
     let mut state = loaded_state();
     go_to(&mut state, SURVEY);
