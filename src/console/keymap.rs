@@ -201,7 +201,7 @@ pub static BINDINGS: &[Binding] = &[
     bind(&[key('o')], "toggle override of a rejection", S::Browse, A::ToggleOverride, None),
     bind(&[key('A')], "approve all marked", S::Browse, A::ApproveMarked, Some("approve marked")),
     bind(&[code(KeyCode::Tab)], "focus list → answer → feedback", S::Browse, A::CycleFocus, Some("focus")),
-    bind(&[key('/')], "filter by worker, title or answer", S::Browse, A::StartFilter, Some("filter")),
+    bind(&[key('/')], "filter by id, worker, title or answer", S::Browse, A::StartFilter, Some("filter")),
     bind(&[key('s')], "cycle status shown", S::Browse, A::CycleStatus, None),
     bind(&[key('v')], "raw answer XML", S::Browse, A::ToggleRaw, None),
     bind(&[key('R')], "reload everything", S::Browse, A::Reload, None),

@@ -126,7 +126,7 @@ impl Table {
     }
 
     /// Rows (in list order) that pass `keep` and contain `query` (lowercase) in their
-    /// worker id, HIT title or answer text.
+    /// assignment id, worker id, HIT title or answer text.
     pub fn filtered(&self, query: &str, keep: impl Fn(&Row) -> bool) -> Vec<usize> {
         let title_matches: Vec<bool> = self
             .hits
@@ -170,10 +170,12 @@ impl Table {
     }
 }
 
-/// The lowercase text a row is searched by: worker id plus the answer's text content
+/// The lowercase text a row is searched by: assignment and worker ids plus the answer's text content
 /// (tags dropped, common entities decoded), capped at `SEARCH_ANSWER_BYTES`.
 fn search_key(assignment: &Assignment) -> String {
-    let mut key = assignment.worker_id.to_lowercase();
+    let mut key = assignment.id.to_lowercase();
+    key.push('\n');
+    key.push_str(&assignment.worker_id.to_lowercase());
     key.push('\n');
     let mut in_tag = false;
     let mut budget = SEARCH_ANSWER_BYTES;
@@ -239,10 +241,10 @@ mod tests {
     }
 
     #[test]
-    fn filters_by_worker_title_and_answer_text() {
+    fn filters_by_ids_title_and_answer_text() {
         let mut table = Table::default();
         table.merge_hits(vec![hit("H1", "Rate Product Reviews"), hit("H2", "Survey")]);
-        let mut a = assignment("A", "H1", "WORKERONE", 1);
+        let mut a = assignment("3AXQ7", "H1", "WORKERONE", 1);
         a.answer = "<Answer><FreeText>Tom &amp; Jerry</FreeText></Answer>".into();
         table.merge_assignments(vec![a, assignment("B", "H2", "WORKERTWO", 2)]);
         let ids = |q: &str| -> Vec<String> {
@@ -252,14 +254,15 @@ mod tests {
                 .map(|i| table.row(i).assignment.id.clone())
                 .collect()
         };
-        assert_eq!(ids("product"), ["A"]);
+        assert_eq!(ids("product"), ["3AXQ7"]);
         assert_eq!(ids("workertwo"), ["B"]);
-        assert_eq!(ids("tom & jerry"), ["A"]);
+        assert_eq!(ids("3axq"), ["3AXQ7"]);
+        assert_eq!(ids("tom & jerry"), ["3AXQ7"]);
         assert_eq!(
             ids("freetext"),
             Vec::<String>::new(),
             "tags are not searched"
         );
-        assert_eq!(ids(""), ["A", "B"]);
+        assert_eq!(ids(""), ["3AXQ7", "B"]);
     }
 }

@@ -570,3 +570,13 @@ fn filtering_100k_rows_narrows_and_restores() {
     update(&mut state, code(KeyCode::Backspace));
     assert_eq!(state.visible.len(), 100_000);
 }
+
+#[test]
+fn filter_finds_an_assignment_by_its_id() {
+    let mut state = loaded_state();
+    update(&mut state, key('/'));
+    press(&mut state, &CROWD[CROWD.len() - 8..]);
+    update(&mut state, code(KeyCode::Enter));
+    assert_eq!(state.visible.len(), 1);
+    assert_eq!(selected_id(&state), CROWD);
+}

@@ -1,0 +1,255 @@
+//! End to end: the real binary in a pseudo-terminal, reviewing against `mturk-review serve
+//! --demo` on a free port, driven by keys like a reviewer; the outcome is then checked on the
+//! server through aws-sdk-mturk.
+
+mod support;
+
+use std::io::{Read, Write};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use aws_sdk_mturk::Client;
+use aws_sdk_mturk::types::{Assignment, AssignmentStatus};
+use portable_pty::{Child, CommandBuilder, MasterPty, PtySize, native_pty_system};
+
+use support::ServeProcess;
+
+const ROWS: u16 = 40;
+const COLS: u16 = 140;
+
+/// The console running in a pty, with a vt100 screen fed by a reader thread.
+struct Console {
+    screen: Arc<Mutex<vt100::Parser>>,
+    writer: Box<dyn Write + Send>,
+    child: Box<dyn Child + Send + Sync>,
+    _master: Box<dyn MasterPty + Send>,
+}
+
+impl Console {
+    fn start(endpoint_url: &str) -> Console {
+        let pair = native_pty_system()
+            .openpty(PtySize {
+                rows: ROWS,
+                cols: COLS,
+                pixel_width: 0,
+                pixel_height: 0,
+            })
+            .unwrap();
+        let mut cmd = CommandBuilder::new(env!("CARGO_BIN_EXE_mturk-review"));
+        cmd.args(["--endpoint-url", endpoint_url]);
+        cmd.env("TERM", "xterm-256color");
+        for (name, value) in support::DUMMY_AWS_ENV {
+            cmd.env(name, value);
+        }
+        let child = pair.slave.spawn_command(cmd).unwrap();
+        drop(pair.slave);
+        let screen = Arc::new(Mutex::new(vt100::Parser::new(
+            ROWS.try_into().unwrap(),
+            COLS.try_into().unwrap(),
+            0,
+        )));
+        let mut reader = pair.master.try_clone_reader().unwrap();
+        let feed = Arc::clone(&screen);
+        std::thread::spawn(move || {
+            let mut buf = [0u8; 8192];
+            while let Ok(n) = reader.read(&mut buf) {
+                if n == 0 {
+                    break;
+                }
+                feed.lock().unwrap().process(&buf[..n]);
+            }
+        });
+        let writer = pair.master.take_writer().unwrap();
+        Console {
+            screen,
+            writer,
+            child,
+            _master: pair.master,
+        }
+    }
+
+    fn contents(&self) -> String {
+        self.screen.lock().unwrap().screen().contents()
+    }
+
+    /// Waits until the screen shows `text`; fails with the screen when it never does.
+    fn wait_for(&self, text: &str) {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while Instant::now() < deadline {
+            if self.contents().contains(text) {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        panic!("the screen never showed {text:?}:\n{}", self.contents());
+    }
+
+    /// Types keys. A pause after each write keeps Esc from merging with the next key into Alt+key.
+    fn keys(&mut self, keys: &str) {
+        self.writer.write_all(keys.as_bytes()).unwrap();
+        self.writer.flush().unwrap();
+        std::thread::sleep(Duration::from_millis(60));
+    }
+
+    fn esc(&mut self) {
+        self.keys("\x1b");
+    }
+
+    /// Filters the list down to one assignment by its id (the selection moves to it).
+    fn select(&mut self, assignment_id: &str) {
+        self.keys("/");
+        self.keys(assignment_id);
+        self.keys("\r");
+        self.wait_for("1 of 65");
+        self.wait_for(&assignment_id[assignment_id.len() - 8..]);
+    }
+
+    fn write_feedback(&mut self, text: &str) {
+        self.keys("e");
+        self.wait_for("editing");
+        self.keys(text);
+        self.esc();
+        self.wait_for("Feedback (e edits)");
+    }
+}
+
+/// Each kind of assignment the test needs, from the demo data as the server lists it.
+struct Picks {
+    submitted: Vec<Assignment>,
+    recent_rejected: Assignment,
+    old_rejected: Assignment,
+}
+
+async fn pick(client: &Client) -> Picks {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64;
+    let all = support::all_assignments(client).await;
+    let submitted: Vec<Assignment> = all
+        .iter()
+        .filter(|a| a.assignment_status() == Some(&AssignmentStatus::Submitted))
+        .take(2)
+        .cloned()
+        .collect();
+    let rejected = |recent: bool| {
+        all.iter()
+            .find(|a| {
+                let submitted = a.submit_time().map(|t| t.secs()).unwrap_or_default();
+                a.assignment_status() == Some(&AssignmentStatus::Rejected)
+                    && (now - submitted < 25 * 86_400) == recent
+                    && (now - submitted > 35 * 86_400) == !recent
+            })
+            .cloned()
+            .unwrap()
+    };
+    Picks {
+        submitted,
+        recent_rejected: rejected(true),
+        old_rejected: rejected(false),
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn reviewer_approves_overrides_and_rejects_from_the_keyboard() {
+    let server = ServeProcess::start(&["--db", ":memory:", "--demo"]);
+    let client = mturk_review::mturk::client::local_client(&server.url).await;
+    let picks = pick(&client).await;
+    let approve = picks.submitted[0].assignment_id().unwrap().to_string();
+    let reject = picks.submitted[1].assignment_id().unwrap().to_string();
+    let recent = picks.recent_rejected.assignment_id().unwrap().to_string();
+    let old = picks.old_rejected.assignment_id().unwrap().to_string();
+    let old_feedback = picks.old_rejected.requester_feedback().unwrap().to_string();
+
+    let url = server.url.clone();
+    let (approve_id, reject_id, recent_id, old_id) =
+        (approve.clone(), reject.clone(), recent.clone(), old.clone());
+    let console = tokio::task::spawn_blocking(move || {
+        let mut c = Console::start(&url);
+        c.wait_for("all loaded");
+        c.wait_for("LOCAL");
+
+        // Approve with feedback.
+        c.select(&approve_id);
+        c.write_feedback("Clear and complete, thank you!");
+        c.keys("a");
+        c.wait_for(": approved");
+        c.keys("/");
+        c.esc();
+
+        // Override a recent rejection.
+        c.select(&recent_id);
+        c.keys("o");
+        c.wait_for("[x] override");
+        c.keys("a");
+        c.wait_for(": approved");
+        c.keys("/");
+        c.esc();
+
+        // An old rejection cannot be overridden: the console says why and sends nothing.
+        c.select(&old_id);
+        c.keys("o");
+        c.wait_for("cannot override: override window closed");
+        c.keys("a");
+        c.wait_for("cannot be overridden");
+        c.keys("/");
+        c.esc();
+
+        // Reject with feedback, after the y/n question.
+        c.select(&reject_id);
+        c.write_feedback("The answer does not match the photo.");
+        c.keys("r");
+        c.wait_for("Reject?");
+        c.keys("y");
+        c.wait_for(": rejected");
+        c.wait_for("3 decided this session");
+
+        c.keys("q");
+        let status = c.child.wait().unwrap();
+        assert!(status.success(), "the console exited with {status:?}");
+    });
+    console.await.unwrap();
+
+    let get = |id: String| {
+        let client = client.clone();
+        async move {
+            client
+                .get_assignment()
+                .assignment_id(id)
+                .send()
+                .await
+                .unwrap()
+                .assignment
+                .unwrap()
+        }
+    };
+    let approved = get(approve).await;
+    assert_eq!(
+        approved.assignment_status(),
+        Some(&AssignmentStatus::Approved)
+    );
+    assert_eq!(
+        approved.requester_feedback(),
+        Some("Clear and complete, thank you!")
+    );
+    let overridden = get(recent).await;
+    assert_eq!(
+        overridden.assignment_status(),
+        Some(&AssignmentStatus::Approved)
+    );
+    let unchanged = get(old).await;
+    assert_eq!(
+        unchanged.assignment_status(),
+        Some(&AssignmentStatus::Rejected)
+    );
+    assert_eq!(unchanged.requester_feedback(), Some(old_feedback.as_str()));
+    let rejected = get(reject).await;
+    assert_eq!(
+        rejected.assignment_status(),
+        Some(&AssignmentStatus::Rejected)
+    );
+    assert_eq!(
+        rejected.requester_feedback(),
+        Some("The answer does not match the photo.")
+    );
+}
