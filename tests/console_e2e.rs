@@ -2,6 +2,8 @@
 //! --demo` on a free port, driven by keys like a reviewer; the outcome is then checked on the
 //! server through aws-sdk-mturk.
 
+#![allow(clippy::unwrap_used)]
+
 mod support;
 
 use std::io::{Read, Write};

@@ -1,6 +1,6 @@
 //! Helpers for tests that run the real binary: `mturk-review serve` as a child process on a
 //! free loopback port, and the environment that keeps the AWS SDK away from real credentials.
-#![allow(dead_code)]
+#![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
