@@ -140,7 +140,7 @@ async fn pick(client: &Client) -> Picks {
                 let submitted = a.submit_time().map(|t| t.secs()).unwrap_or_default();
                 a.assignment_status() == Some(&AssignmentStatus::Rejected)
                     && (now - submitted < 25 * 86_400) == recent
-                    && (now - submitted > 35 * 86_400) == !recent
+                    && (now - submitted > 35 * 86_400) != recent
             })
             .cloned()
             .unwrap()
