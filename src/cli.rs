@@ -67,6 +67,10 @@ struct ServeArgs {
     /// Address to listen on; port 0 picks a free port.
     #[arg(long, default_value = "127.0.0.1:8780")]
     listen: SocketAddr,
+    /// Allow a --listen address other than loopback. The server accepts any signature, so
+    /// anyone who can reach it can act on its database.
+    #[arg(long)]
+    allow_remote: bool,
     /// SQLite database file (`:memory:` for a throwaway run). Default: mturk-review/server.db
     /// under the user's data directory.
     #[arg(long)]
@@ -136,6 +140,12 @@ async fn serve(args: ServeArgs) -> Result<()> {
             tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
         )
         .init();
+    if !args.listen.ip().is_loopback() && !args.allow_remote {
+        anyhow::bail!(
+            "{} is not a loopback address; this server accepts any signature, so anyone who can reach it could pay and reject on its database. Pass --allow-remote to listen there anyway.",
+            args.listen
+        );
+    }
     let db = match args.db {
         Some(db) => db,
         None => default_db_path()?,
