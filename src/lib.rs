@@ -2,7 +2,9 @@
 //! MTurk-compatible server it ships with.
 
 pub mod answer;
+pub mod clock;
 pub mod console;
+pub mod journal;
 pub mod money;
 pub mod mturk;
 pub mod sanitize;

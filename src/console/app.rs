@@ -2,7 +2,7 @@
 //! decision runner all feed one message channel; the loop drains it, applies `update`, hands
 //! effects to the tasks, and draws once the queue is empty. It never awaits the network.
 
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
 use aws_sdk_mturk::Client;
 use crossterm::event::{Event, EventStream, KeyEventKind};
@@ -12,18 +12,13 @@ use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 
 use super::{Connection, Effect, Message, State, render, update};
+use crate::clock::now_secs;
+use crate::journal::Journal;
 use crate::mturk::decisions::{RunnerEvent, spawn_runner};
-use crate::mturk::domain::{Decision, EpochSecs};
+use crate::mturk::domain::Decision;
 use crate::mturk::loader::{HitSelection, LoadEvent, load};
 
 const TICK: Duration = Duration::from_millis(100);
-
-fn now() -> EpochSecs {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_secs() as i64)
-        .unwrap_or_default()
-}
 
 /// Runs the console until the reviewer quits (or SIGTERM arrives).
 pub async fn run(
@@ -31,19 +26,20 @@ pub async fn run(
     client: Client,
     connection: Connection,
     selection: HitSelection,
+    journal: Journal,
 ) -> std::io::Result<()> {
     let (messages_tx, mut messages) = mpsc::unbounded_channel::<Message>();
     let input = tokio::spawn(read_terminal(messages_tx.clone()));
-    let decisions = start_runner(client.clone(), messages_tx.clone());
+    let decisions = start_runner(client.clone(), journal, messages_tx.clone());
     let mut loader = start_loader(client.clone(), selection.clone(), messages_tx.clone());
     let mut terminate = terminate_signal();
 
-    let mut state = State::new(connection, now());
+    let mut state = State::new(connection, now_secs());
     let mut tick = tokio::time::interval(TICK);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
     let mut quit = false;
     while !quit {
-        state.set_now(now());
+        state.set_now(now_secs());
         terminal.draw(|frame| render(&state, frame))?;
         let first = tokio::select! {
             biased;
@@ -55,7 +51,7 @@ pub async fn run(
         // Drain what has queued up, then draw once.
         let mut next = Some(first);
         while let Some(message) = next {
-            state.set_now(now());
+            state.set_now(now_secs());
             for effect in update(&mut state, message) {
                 match effect {
                     Effect::Send(decision) => send_decision(&decisions, decision, &messages_tx),
@@ -156,10 +152,11 @@ fn load_message(event: LoadEvent) -> Message {
 
 fn start_runner(
     client: Client,
+    journal: Journal,
     messages: mpsc::UnboundedSender<Message>,
 ) -> mpsc::UnboundedSender<Decision> {
     let (events_tx, mut events) = mpsc::unbounded_channel();
-    let decisions = spawn_runner(client, events_tx);
+    let decisions = spawn_runner(client, journal, events_tx);
     tokio::spawn(async move {
         while let Some(event) = events.recv().await {
             let message = match event {
@@ -171,6 +168,9 @@ fn start_runner(
                     state,
                 },
                 RunnerEvent::Balance(balance) => Message::Balance(balance),
+                RunnerEvent::Reconciled { confirmed, pending } => {
+                    Message::Reconciled { confirmed, pending }
+                }
             };
             if messages.send(message).is_err() {
                 break;

@@ -1,5 +1,6 @@
 //! Text formatting for the console: ages, durations, UTC times, short ids and tab expansion.
-use crate::mturk::domain::EpochSecs;
+use crate::mturk::domain::{Decision, DecisionKind, EpochSecs};
+use crate::sanitize::sanitize_inline;
 
 /// A compact duration: "45s", "12m", "3h 05m", "2d 04h".
 pub fn duration(secs: i64) -> String {
@@ -26,28 +27,7 @@ pub fn age(now: EpochSecs, then: EpochSecs) -> String {
 
 /// A UTC time as "2024-06-01 12:04 UTC".
 pub fn utc(t: EpochSecs) -> String {
-    let days = t.div_euclid(86_400);
-    let secs = t.rem_euclid(86_400);
-    let (y, mo, d) = civil_from_days(days);
-    format!(
-        "{y:04}-{mo:02}-{d:02} {:02}:{:02} UTC",
-        secs / 3600,
-        secs / 60 % 60
-    )
-}
-
-/// Howard Hinnant's days-to-civil conversion (proleptic Gregorian calendar).
-fn civil_from_days(days: i64) -> (i64, i64, i64) {
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = yoe + era * 400 + i64::from(m <= 2);
-    (y, m, d)
+    crate::clock::utc_minutes(t)
 }
 
 /// The last 8 characters of an id behind an ellipsis; short ids are kept whole.
@@ -123,6 +103,21 @@ pub fn wrap_words(text: &str, width: usize) -> Vec<String> {
     lines
 }
 
+/// A decision in a few words: "approve (override), feedback “…”".
+pub fn describe_decision(decision: &Decision) -> String {
+    let what = match decision.kind {
+        DecisionKind::Approve {
+            override_rejection: true,
+        } => "approve (override)",
+        DecisionKind::Approve { .. } => "approve",
+        DecisionKind::Reject => "reject",
+    };
+    match &decision.feedback {
+        Some(feedback) => format!("{what}, feedback “{}”", sanitize_inline(feedback)),
+        None => what.to_string(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -138,9 +133,7 @@ mod tests {
 
     #[test]
     fn utc_times() {
-        assert_eq!(utc(0), "1970-01-01 00:00 UTC");
         assert_eq!(utc(1_717_243_200), "2024-06-01 12:00 UTC");
-        assert_eq!(utc(951_782_400), "2000-02-29 00:00 UTC");
     }
 
     #[test]

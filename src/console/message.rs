@@ -24,6 +24,12 @@ pub enum Message {
     LoadFailed(String),
     /// Available balance such as "10000.00", or an error text.
     Balance(Result<String, String>),
+    /// What start-up reconciliation of the journal found: how many decisions of an earlier
+    /// session took effect, and those still pending.
+    Reconciled {
+        confirmed: usize,
+        pending: Vec<Decision>,
+    },
     /// Progress of one decision, from the decision runner.
     Decision {
         assignment_id: String,

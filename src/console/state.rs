@@ -130,6 +130,8 @@ pub struct State {
     pub(crate) connection: Connection,
     pub(crate) now: EpochSecs,
     quit: bool,
+    /// The reviewer chose to quit once the decisions in flight are done.
+    pub(crate) waiting_to_quit: bool,
     pub(crate) table: Table,
     /// Rows shown, in list order (indices into `table`).
     pub(crate) visible: Vec<usize>,
@@ -181,6 +183,7 @@ impl State {
             connection,
             now,
             quit: false,
+            waiting_to_quit: false,
             table: Table::default(),
             visible: Vec::new(),
             cursor: 0,
@@ -403,7 +406,12 @@ impl State {
     pub(crate) fn in_flight(&self) -> usize {
         self.decisions
             .values()
-            .filter(|d| matches!(d, DecisionState::Queued | DecisionState::Sending))
+            .filter(|d| {
+                matches!(
+                    d,
+                    DecisionState::Queued | DecisionState::Sending | DecisionState::Retrying { .. }
+                )
+            })
             .count()
     }
 
@@ -411,7 +419,12 @@ impl State {
     pub(crate) fn is_blocked(&self, assignment_id: &str) -> bool {
         matches!(
             self.decisions.get(assignment_id),
-            Some(DecisionState::Queued | DecisionState::Sending | DecisionState::Done(_))
+            Some(
+                DecisionState::Queued
+                    | DecisionState::Sending
+                    | DecisionState::Retrying { .. }
+                    | DecisionState::Done(_)
+            )
         )
     }
 
@@ -452,6 +465,13 @@ impl State {
         self.drafts
             .entry(assignment_id.to_string())
             .or_insert_with(new_draft)
+    }
+
+    /// Replaces a draft, e.g. with the feedback of a decision restored from the journal.
+    pub(crate) fn set_draft_text(&mut self, assignment_id: &str, text: &str) {
+        let mut draft = new_draft();
+        draft.insert_str(text);
+        self.drafts.insert(assignment_id.to_string(), draft);
     }
 
     /// The draft's text as it would be sent.

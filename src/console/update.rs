@@ -55,6 +55,10 @@ pub fn update(state: &mut State, msg: Message) -> Vec<Effect> {
             state: decision,
         } => {
             on_decision(state, assignment_id, decision);
+            finish_quitting(state)
+        }
+        Message::Reconciled { confirmed, pending } => {
+            on_reconciled(state, confirmed, pending);
             Vec::new()
         }
     }
@@ -73,10 +77,68 @@ fn on_decision(state: &mut State, assignment_id: String, decision: DecisionState
             state.replace_assignment(assignment.as_ref().clone());
         }
         DecisionState::Failed(error) => state.say(Tone::Error, format!("{short}: {error}")),
-        DecisionState::Queued | DecisionState::Sending => {}
+        DecisionState::Retrying { attempt, reason } => state.say(
+            Tone::Info,
+            format!("{short}: attempt {attempt} failed ({reason}); trying again"),
+        ),
+        DecisionState::Queued | DecisionState::Sending | DecisionState::Pending(_) => {}
     }
     state.set_decision(assignment_id, decision);
     state.refresh(false);
+}
+
+/// Decisions of an earlier session: the pending ones get their row, draft and override back.
+fn on_reconciled(state: &mut State, confirmed: usize, pending: Vec<Decision>) {
+    let count = pending.len();
+    for decision in pending {
+        let id = decision.assignment_id.clone();
+        if let Some(feedback) = &decision.feedback {
+            state.set_draft_text(&id, feedback);
+        }
+        if decision.kind
+            == (DecisionKind::Approve {
+                override_rejection: true,
+            })
+        {
+            state.overrides.insert(id.clone());
+        }
+        state.set_decision(id, DecisionState::Pending(Box::new(decision)));
+    }
+    let mut said = Vec::new();
+    if confirmed > 0 {
+        said.push(format!(
+            "{confirmed} decision(s) of the last session took effect"
+        ));
+    }
+    if count > 0 {
+        said.push(format!(
+            "{count} did not and are pending: P sends them again"
+        ));
+    }
+    state.say(
+        if count > 0 { Tone::Error } else { Tone::Info },
+        said.join("; "),
+    );
+    state.refresh(false);
+}
+
+/// After "quit once sent": quits when the last decision in flight has finished.
+fn finish_quitting(state: &mut State) -> Vec<Effect> {
+    if !state.waiting_to_quit {
+        return Vec::new();
+    }
+    let in_flight = state.in_flight();
+    if in_flight == 0 {
+        state.set_quit();
+        return vec![Effect::Quit];
+    }
+    state.say(
+        Tone::Info,
+        format!(
+            "waiting for {in_flight} decision(s) to finish before quitting; Ctrl-C quits now (they stay in the journal)"
+        ),
+    );
+    Vec::new()
 }
 
 fn on_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
@@ -184,7 +246,9 @@ fn browse(state: &mut State, action: Action) -> Vec<Effect> {
         Action::Approve => return approve(state),
         Action::Reject => reject(state),
         Action::ToggleMark => toggle_mark(state),
+        Action::MarkAll => mark_all(state),
         Action::ApproveMarked => approve_marked(state),
+        Action::ResendPending => return resend_pending(state),
         Action::StartFilter => state.filter_editing = true,
         Action::CycleStatus => {
             state.status_filter = state.status_filter.next();
@@ -302,17 +366,28 @@ fn approval(state: &State, id: &str) -> Result<Decision, String> {
     };
     Ok(Decision {
         assignment_id: id.to_string(),
+        worker_id: row.assignment.worker_id.clone(),
         kind: DecisionKind::Approve { override_rejection },
         feedback: feedback_for(state, id)?,
     })
 }
 
+fn worker_of(state: &State, id: &str) -> String {
+    state
+        .table
+        .find(id)
+        .map(|i| state.table.row(i).assignment.worker_id.clone())
+        .unwrap_or_default()
+}
+
 fn blocked_reason(state: &State, id: &str) -> Option<String> {
     match state.decisions.get(id) {
         Some(DecisionState::Queued) => Some("a decision is already queued".to_string()),
-        Some(DecisionState::Sending) => Some("a decision is being sent".to_string()),
+        Some(DecisionState::Sending | DecisionState::Retrying { .. }) => {
+            Some("a decision is being sent".to_string())
+        }
         Some(DecisionState::Done(_)) => Some("already decided this session".to_string()),
-        Some(DecisionState::Failed(_)) | None => None,
+        Some(DecisionState::Failed(_) | DecisionState::Pending(_)) | None => None,
     }
 }
 
@@ -347,6 +422,7 @@ fn reject(state: &mut State) {
             }
             Ok(Some(feedback)) => {
                 state.confirm = Some(Confirm::Reject(Decision {
+                    worker_id: worker_of(state, &id),
                     assignment_id: id,
                     kind: DecisionKind::Reject,
                     feedback: Some(feedback),
@@ -369,6 +445,43 @@ fn toggle_mark(state: &mut State) {
         state.marked.insert(id);
     }
     state.move_to(state.cursor + 1);
+}
+
+/// Marks every row shown, or unmarks everything when all shown are marked already.
+fn mark_all(state: &mut State) {
+    let shown: Vec<String> = state
+        .visible
+        .iter()
+        .map(|&i| state.table.row(i).assignment.id.clone())
+        .collect();
+    if !shown.is_empty() && shown.iter().all(|id| state.marked.contains(id)) {
+        state.marked.clear();
+        state.say(Tone::Info, "unmarked everything");
+    } else {
+        let count = shown.len();
+        state.marked.extend(shown);
+        state.say(
+            Tone::Info,
+            format!("marked {count} shown; A approves all marked"),
+        );
+    }
+}
+
+/// Sends every pending decision of an earlier session again, as it was made.
+fn resend_pending(state: &mut State) -> Vec<Effect> {
+    let pending: Vec<Decision> = state
+        .decisions
+        .values()
+        .filter_map(|d| match d {
+            DecisionState::Pending(decision) => Some(decision.as_ref().clone()),
+            _ => None,
+        })
+        .collect();
+    if pending.is_empty() {
+        state.say(Tone::Info, "no pending decisions");
+        return Vec::new();
+    }
+    send_checked(state, pending)
 }
 
 fn approve_marked(state: &mut State) {
@@ -431,9 +544,10 @@ fn quit(state: &mut State) -> Vec<Effect> {
     Vec::new()
 }
 
-/// Ctrl-C: quits unless decisions are in flight; a second Ctrl-C forces it.
+/// Ctrl-C: quits unless decisions are in flight; a second Ctrl-C forces it, leaving them in
+/// the journal for the next start to reconcile.
 fn interrupt(state: &mut State) -> Vec<Effect> {
-    if matches!(state.confirm, Some(Confirm::Quit { .. })) {
+    if matches!(state.confirm, Some(Confirm::Quit { .. })) || state.waiting_to_quit {
         state.set_quit();
         return vec![Effect::Quit];
     }
@@ -451,8 +565,8 @@ fn confirmed(state: &mut State) -> Vec<Effect> {
             send_checked(state, decisions)
         }
         Some(Confirm::Quit { .. }) => {
-            state.set_quit();
-            vec![Effect::Quit]
+            state.waiting_to_quit = true;
+            finish_quitting(state)
         }
         None => Vec::new(),
     }

@@ -1,17 +1,28 @@
 //! The decision runner: a background task that owns the SDK client, takes the reviewer's
-//! decisions over a channel, sends them to MTurk (several at once, up to a bound) and reports
-//! each one's progress back. It also keeps the account balance fresh after payments.
+//! decisions over a channel, journals them, sends them to MTurk (several at once, as many as
+//! the service's throttling allows) and reports each one's progress back. At start it
+//! reconciles what an earlier session left unknown; it also keeps the balance fresh.
 
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Duration;
 
+use aws_config::retry::RetryConfig;
 use aws_sdk_mturk::Client;
-use tokio::sync::{Notify, Semaphore, mpsc};
+use aws_sdk_mturk::error::{ProvideErrorMetadata, SdkError};
+use rand::Rng;
+use tokio::sync::{Notify, mpsc};
+use tokio::task::JoinSet;
 
 use super::client::{FailureKind, assignment_from_sdk, describe_error};
-use super::domain::{AssignmentStatus, Decision, DecisionKind, DecisionState};
+use super::domain::{Assignment, AssignmentStatus, Decision, DecisionKind, DecisionState};
+use super::limiter::Limiter;
+use crate::journal::{Entry, Journal, JournalError, Outcome};
 
-/// How many decisions are in flight at once.
-pub const DECISION_CONCURRENCY: usize = 8;
+/// The most decisions in flight at once; throttling lowers it for a while.
+pub const DECISION_CONCURRENCY: usize = 16;
+
+/// Attempts per decision, counting the first, before it is marked failed.
+pub const MAX_ATTEMPTS: u32 = 8;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum RunnerEvent {
@@ -20,15 +31,39 @@ pub enum RunnerEvent {
         state: DecisionState,
     },
     Balance(Result<String, String>),
+    /// What the start-up reconciliation found in the journal: decisions of an earlier
+    /// session that took effect, and those that did not (or could not be checked).
+    Reconciled {
+        confirmed: usize,
+        pending: Vec<Decision>,
+    },
+}
+
+type SharedJournal = Arc<Mutex<Journal>>;
+
+/// Runs a journal operation off the async threads (it waits for the disk).
+async fn with_journal<T: Send + 'static>(
+    journal: &SharedJournal,
+    f: impl FnOnce(&mut Journal) -> Result<T, JournalError> + Send + 'static,
+) -> Result<T, String> {
+    let journal = Arc::clone(journal);
+    tokio::task::spawn_blocking(move || {
+        let mut journal = journal.lock().unwrap_or_else(PoisonError::into_inner);
+        f(&mut journal).map_err(|e| e.to_string())
+    })
+    .await
+    .map_err(|e| format!("the journal task failed: {e}"))?
 }
 
 /// Starts the runner and the balance refresher; returns where to send decisions. Both stop
 /// when the sender is dropped and their work is done.
 pub fn spawn_runner(
     client: Client,
+    journal: Journal,
     events: mpsc::UnboundedSender<RunnerEvent>,
 ) -> mpsc::UnboundedSender<Decision> {
     let (decisions_tx, mut decisions) = mpsc::unbounded_channel::<Decision>();
+    let journal: SharedJournal = Arc::new(Mutex::new(journal));
     let refresh = Arc::new(Notify::new());
     tokio::spawn(refresh_balance(
         client.clone(),
@@ -37,47 +72,111 @@ pub fn spawn_runner(
     ));
     refresh.notify_one();
     tokio::spawn(async move {
-        let permits = Arc::new(Semaphore::new(DECISION_CONCURRENCY));
-        while let Some(decision) = decisions.recv().await {
-            let id = decision.assignment_id.clone();
-            let _ = events.send(RunnerEvent::Decision {
-                assignment_id: id.clone(),
-                state: DecisionState::Queued,
-            });
-            let (client, events, permits, refresh) = (
-                client.clone(),
-                events.clone(),
-                permits.clone(),
-                refresh.clone(),
-            );
-            tokio::spawn(async move {
-                let Ok(_permit) = permits.acquire_owned().await else {
-                    return;
-                };
-                let _ = events.send(RunnerEvent::Decision {
-                    assignment_id: id.clone(),
-                    state: DecisionState::Sending,
-                });
-                let state = send(&client, &decision).await;
-                if matches!(state, DecisionState::Done(_)) {
-                    refresh.notify_one();
+        reconcile(&client, &journal, &events).await;
+        let limiter = Limiter::new(DECISION_CONCURRENCY);
+        let mut running = JoinSet::new();
+        while let Some(first) = decisions.recv().await {
+            // Everything queued so far is journaled in one transaction: one flush to disk.
+            let mut batch = vec![first];
+            while let Ok(more) = decisions.try_recv() {
+                batch.push(more);
+            }
+            for decision in &batch {
+                report(&events, decision, DecisionState::Queued);
+            }
+            let intents = batch.clone();
+            match with_journal(&journal, move |j| j.record_intents(&intents)).await {
+                Err(problem) => {
+                    for decision in &batch {
+                        report(
+                            &events,
+                            decision,
+                            DecisionState::Failed(format!("not sent: {problem}")),
+                        );
+                    }
                 }
-                let _ = events.send(RunnerEvent::Decision {
-                    assignment_id: id,
-                    state,
-                });
-            });
+                Ok(seqs) => {
+                    for (decision, seq) in batch.into_iter().zip(seqs) {
+                        running.spawn(run_one(
+                            client.clone(),
+                            limiter.clone(),
+                            journal.clone(),
+                            events.clone(),
+                            refresh.clone(),
+                            decision,
+                            seq,
+                        ));
+                    }
+                }
+            }
+            while running.try_join_next().is_some() {}
         }
+        while running.join_next().await.is_some() {}
     });
     decisions_tx
 }
 
-/// Sends one decision and confirms the result with GetAssignment. When MTurk refuses because
-/// the assignment already has the status we asked for (an earlier attempt went through but
-/// its answer was lost), that is success, not failure.
-pub async fn send(client: &Client, decision: &Decision) -> DecisionState {
+fn report(events: &mpsc::UnboundedSender<RunnerEvent>, decision: &Decision, state: DecisionState) {
+    let _ = events.send(RunnerEvent::Decision {
+        assignment_id: decision.assignment_id.clone(),
+        state,
+    });
+}
+
+async fn run_one(
+    client: Client,
+    limiter: Limiter,
+    journal: SharedJournal,
+    events: mpsc::UnboundedSender<RunnerEvent>,
+    refresh: Arc<Notify>,
+    decision: Decision,
+    seq: i64,
+) {
+    let (state, outcome) = send(&client, &limiter, &decision, |state| {
+        report(&events, &decision, state);
+    })
+    .await;
+    let detail = match &state {
+        DecisionState::Failed(text) => text.clone(),
+        _ => String::new(),
+    };
+    if let Err(problem) =
+        with_journal(&journal, move |j| j.record_outcome(seq, outcome, &detail)).await
+    {
+        tracing::warn!(%problem, "could not journal a decision's outcome");
+    }
+    if matches!(state, DecisionState::Done(_)) {
+        refresh.notify_one();
+    }
+    report(&events, &decision, state);
+}
+
+/// One failed call: what kind of failure, in whose words, and whether it was throttling.
+struct Failure {
+    kind: FailureKind,
+    text: String,
+    throttled: bool,
+}
+
+fn failure<E>(err: &SdkError<E>) -> Failure
+where
+    E: ProvideErrorMetadata + std::error::Error + 'static,
+{
+    let (kind, text) = describe_error(err);
+    let throttled = matches!(err, SdkError::ServiceError(e)
+        if e.err().code().is_some_and(|c| c.contains("Throttl")));
+    Failure {
+        kind,
+        text,
+        throttled,
+    }
+}
+
+/// The call itself, once: retries are ours (visible on the row), not the SDK's.
+async fn call(client: &Client, decision: &Decision) -> Result<(), Failure> {
+    let once = aws_sdk_mturk::config::Builder::default().retry_config(RetryConfig::disabled());
     let id = decision.assignment_id.as_str();
-    let (wanted, result) = match decision.kind {
+    match decision.kind {
         DecisionKind::Approve { override_rejection } => {
             let mut call = client.approve_assignment().assignment_id(id);
             if override_rejection {
@@ -86,52 +185,203 @@ pub async fn send(client: &Client, decision: &Decision) -> DecisionState {
             if let Some(feedback) = &decision.feedback {
                 call = call.requester_feedback(feedback);
             }
-            (
-                AssignmentStatus::Approved,
-                call.send()
-                    .await
-                    .map(|_| ())
-                    .map_err(|e| describe_error(&e)),
-            )
+            call.customize()
+                .config_override(once)
+                .send()
+                .await
+                .map(|_| ())
+                .map_err(|e| failure(&e))
         }
-        DecisionKind::Reject => {
-            let call = client
-                .reject_assignment()
-                .assignment_id(id)
-                .requester_feedback(decision.feedback.clone().unwrap_or_default());
-            (
-                AssignmentStatus::Rejected,
-                call.send()
-                    .await
-                    .map(|_| ())
-                    .map_err(|e| describe_error(&e)),
-            )
+        DecisionKind::Reject => client
+            .reject_assignment()
+            .assignment_id(id)
+            .requester_feedback(decision.feedback.clone().unwrap_or_default())
+            .customize()
+            .config_override(once)
+            .send()
+            .await
+            .map(|_| ())
+            .map_err(|e| failure(&e)),
+    }
+}
+
+/// Exponential backoff with full jitter: a random wait up to 200 ms × 2^attempt, capped.
+fn backoff(attempt: u32) -> Duration {
+    let ceiling_ms = (200u64 << attempt.min(5)).min(5_000);
+    Duration::from_millis(rand::rng().random_range(ceiling_ms / 4..=ceiling_ms))
+}
+
+fn wanted_status(decision: &Decision) -> AssignmentStatus {
+    match decision.kind {
+        DecisionKind::Approve { .. } => AssignmentStatus::Approved,
+        DecisionKind::Reject => AssignmentStatus::Rejected,
+    }
+}
+
+/// Sends one decision, retrying transient failures with backoff, then confirms the result
+/// with GetAssignment. When MTurk refuses because the assignment already has the status we
+/// asked for with our feedback (an earlier attempt went through but its answer was lost),
+/// that is success. `progress` hears Sending and Retrying.
+pub async fn send(
+    client: &Client,
+    limiter: &Limiter,
+    decision: &Decision,
+    progress: impl Fn(DecisionState),
+) -> (DecisionState, Outcome) {
+    let mut attempt = 1;
+    let result = loop {
+        let slot = limiter.acquire().await;
+        if attempt == 1 {
+            progress(DecisionState::Sending);
+        }
+        match call(client, decision).await {
+            Ok(()) => {
+                slot.succeeded();
+                break Ok(());
+            }
+            Err(failure) if failure.kind == FailureKind::Transient && attempt < MAX_ATTEMPTS => {
+                if failure.throttled {
+                    slot.throttled();
+                } else {
+                    drop(slot);
+                }
+                progress(DecisionState::Retrying {
+                    attempt,
+                    reason: failure.text,
+                });
+                tokio::time::sleep(backoff(attempt)).await;
+                attempt += 1;
+            }
+            Err(failure) => break Err(failure),
         }
     };
-    let confirmed = client.get_assignment().assignment_id(id).send().await;
-    let current = confirmed
-        .as_ref()
+    let current = client
+        .get_assignment()
+        .assignment_id(&decision.assignment_id)
+        .send()
+        .await
         .ok()
-        .and_then(|out| out.assignment())
-        .map(assignment_from_sdk);
+        .and_then(|out| out.assignment().map(assignment_from_sdk));
+    settle(decision, result, current)
+}
+
+fn settle(
+    decision: &Decision,
+    result: Result<(), Failure>,
+    current: Option<Assignment>,
+) -> (DecisionState, Outcome) {
+    let took_effect =
+        |a: &Assignment| a.status == wanted_status(decision) && already_ours(decision, a);
     match (result, current) {
-        (Ok(()), Some(assignment)) => DecisionState::Done(Box::new(assignment)),
-        (Ok(()), None) => DecisionState::Failed(
-            "sent, but MTurk's answer could not be confirmed; press R to reload".to_string(),
+        (Ok(()), Some(assignment)) => (DecisionState::Done(Box::new(assignment)), Outcome::Done),
+        (Ok(()), None) => (
+            DecisionState::Failed(
+                "MTurk accepted it, but the new status could not be read back; press R to reload"
+                    .to_string(),
+            ),
+            Outcome::Done,
         ),
-        (Err((FailureKind::Refused, _)), Some(assignment))
-            if assignment.status == wanted && already_ours(decision, &assignment) =>
-        {
-            DecisionState::Done(Box::new(assignment))
+        (Err(_), Some(assignment)) if took_effect(&assignment) => {
+            (DecisionState::Done(Box::new(assignment)), Outcome::Done)
         }
-        (Err((_, text)), _) => DecisionState::Failed(text),
+        (Err(failure), Some(_)) => (DecisionState::Failed(failure.text), Outcome::Failed),
+        (Err(failure), None) if failure.kind == FailureKind::Transient => (
+            DecisionState::Failed(format!(
+                "{} (whether it took effect is unknown; it is checked again at the next start)",
+                failure.text
+            )),
+            Outcome::Unknown,
+        ),
+        (Err(failure), None) => (DecisionState::Failed(failure.text), Outcome::Failed),
     }
 }
 
 /// Whether the assignment's current state is the one this decision would have produced: the
 /// same status, and our feedback when we sent some.
-fn already_ours(decision: &Decision, assignment: &super::domain::Assignment) -> bool {
+fn already_ours(decision: &Decision, assignment: &Assignment) -> bool {
     decision.feedback.is_none() || decision.feedback == assignment.requester_feedback
+}
+
+/// Settles the journal's open entries: each one that took effect is marked done, one that
+/// can no longer apply is marked failed, and the rest go to the reviewer as pending. Nothing
+/// is sent here.
+async fn reconcile(
+    client: &Client,
+    journal: &SharedJournal,
+    events: &mpsc::UnboundedSender<RunnerEvent>,
+) {
+    let open = match with_journal(journal, |j| j.unresolved()).await {
+        Ok(open) => open,
+        Err(problem) => {
+            tracing::warn!(%problem, "could not read the journal");
+            return;
+        }
+    };
+    if open.is_empty() {
+        return;
+    }
+    let mut confirmed = 0;
+    let mut pending = Vec::new();
+    for entry in open {
+        let current = client
+            .get_assignment()
+            .assignment_id(&entry.decision.assignment_id)
+            .send()
+            .await
+            .ok()
+            .and_then(|out| out.assignment().map(assignment_from_sdk));
+        let verdict = verdict(&entry, current.as_ref());
+        let Entry { seq, decision, .. } = entry;
+        match verdict {
+            Verdict::TookEffect => {
+                confirmed += 1;
+                let _ = with_journal(journal, move |j| {
+                    j.record_outcome(seq, Outcome::Done, "confirmed at start")
+                })
+                .await;
+            }
+            Verdict::NoLongerApplies(why) => {
+                let _ = with_journal(journal, move |j| {
+                    j.record_outcome(seq, Outcome::Failed, &why)
+                })
+                .await;
+            }
+            Verdict::Pending => pending.push(decision),
+        }
+    }
+    let _ = events.send(RunnerEvent::Reconciled { confirmed, pending });
+}
+
+enum Verdict {
+    TookEffect,
+    NoLongerApplies(String),
+    /// Did not take effect and still could, or could not be checked.
+    Pending,
+}
+
+fn verdict(entry: &Entry, current: Option<&Assignment>) -> Verdict {
+    let Some(assignment) = current else {
+        return Verdict::Pending;
+    };
+    let decision = &entry.decision;
+    if assignment.status == wanted_status(decision) && already_ours(decision, assignment) {
+        return Verdict::TookEffect;
+    }
+    let applies = match (decision.kind, assignment.status) {
+        (_, AssignmentStatus::Submitted) => true,
+        (DecisionKind::Approve { override_rejection }, AssignmentStatus::Rejected) => {
+            override_rejection
+        }
+        _ => false,
+    };
+    if applies {
+        Verdict::Pending
+    } else {
+        Verdict::NoLongerApplies(format!(
+            "not re-sent: the assignment is now {}",
+            assignment.status.as_str()
+        ))
+    }
 }
 
 async fn refresh_balance(

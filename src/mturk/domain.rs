@@ -64,6 +64,8 @@ pub enum DecisionKind {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Decision {
     pub assignment_id: String,
+    /// Whose work it is: for the journal's history, never sent.
+    pub worker_id: String,
     pub kind: DecisionKind,
     /// RequesterFeedback; None when the reviewer typed nothing.
     pub feedback: Option<String>,
@@ -74,6 +76,14 @@ pub struct Decision {
 pub enum DecisionState {
     Queued,
     Sending,
+    /// A transient failure (throttling, a fault, the network); trying again after a pause.
+    Retrying {
+        attempt: u32,
+        reason: String,
+    },
+    /// Decided in an earlier session that ended before its outcome was known, and not in
+    /// effect: the reviewer may send it again.
+    Pending(Box<Decision>),
     /// Done; carries the assignment as MTurk now reports it.
     Done(Box<Assignment>),
     /// Failed with the API's own words (or the transport's).

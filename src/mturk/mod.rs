@@ -4,4 +4,5 @@
 pub mod client;
 pub mod decisions;
 pub mod domain;
+pub mod limiter;
 pub mod loader;

@@ -103,10 +103,12 @@ pub fn render(state: &State, question: &Confirm, frame: &mut Frame, area: Rect) 
             " Quit? ",
             vec![
                 Line::from(format!("{in_flight} decision(s) are still being sent.")),
-                Line::styled("Quitting now may leave them unsent.", dim()),
                 Line::from(""),
-                answer_keys("quit anyway", "stay"),
-                Line::styled("Ctrl-C again forces the quit.", dim()),
+                answer_keys("quit when they are done", "stay"),
+                Line::styled(
+                    "Ctrl-C quits now; the journal keeps them for the next start.",
+                    dim(),
+                ),
             ],
         ),
     };

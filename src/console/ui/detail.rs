@@ -6,7 +6,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Wrap};
 
 use super::{dim, label, pane, spinner};
-use crate::console::format::{age, duration, utc};
+use crate::console::format::{age, describe_decision, duration, utc};
 use crate::console::rows::Row;
 use crate::console::state::{Focus, State, Viewport};
 use crate::mturk::domain::{AssignmentStatus, DecisionState, OVERRIDE_WINDOW_SECS};
@@ -191,6 +191,22 @@ fn facts(state: &State, row: &Row) -> Vec<Line<'static>> {
             DecisionState::Sending => Span::styled(
                 format!("{} sending", spinner(state)),
                 Style::default().fg(Color::Cyan),
+            ),
+            DecisionState::Retrying { attempt, reason } => Span::styled(
+                format!(
+                    "{} retrying (attempt {} failed: {})",
+                    spinner(state),
+                    attempt,
+                    sanitize_inline(reason)
+                ),
+                Style::default().fg(Color::Yellow),
+            ),
+            DecisionState::Pending(decision) => Span::styled(
+                format!(
+                    "pending from an earlier session: {} (P sends every pending decision)",
+                    describe_decision(decision)
+                ),
+                Style::default().fg(Color::Yellow),
             ),
             DecisionState::Done(done) => Span::styled(
                 format!("done: {}", done.status.as_str().to_lowercase()),

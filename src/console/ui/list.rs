@@ -195,6 +195,15 @@ fn decision_cell(state: &State, decision: Option<&DecisionState>) -> Cell<'stati
         Some(DecisionState::Queued) => Cell::from("queued").style(Style::default().fg(Color::Cyan)),
         Some(DecisionState::Sending) => Cell::from(format!("{} sending", spinner(state)))
             .style(Style::default().fg(Color::Cyan)),
+        Some(DecisionState::Retrying { attempt, .. }) => {
+            Cell::from(format!("{} retry {}", spinner(state), attempt + 1))
+                .style(Style::default().fg(Color::Yellow))
+        }
+        Some(DecisionState::Pending(_)) => Cell::from("? pending").style(
+            Style::default()
+                .fg(Color::Yellow)
+                .add_modifier(Modifier::BOLD),
+        ),
         Some(DecisionState::Done(done)) => {
             Cell::from(format!("✓ {}", done.status.as_str().to_lowercase()))
                 .style(Style::default().fg(Color::Green))

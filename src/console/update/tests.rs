@@ -70,6 +70,7 @@ fn approve_sends_feedback_and_marks_the_row_queued() {
         effects,
         [Effect::Send(Decision {
             assignment_id: CROWD.to_string(),
+            worker_id: "A1CROWDWORKER".to_string(),
             kind: DecisionKind::Approve {
                 override_rejection: false
             },
@@ -190,6 +191,7 @@ fn reject_asks_first_and_only_y_sends() {
         effects,
         [Effect::Send(Decision {
             assignment_id: CROWD.to_string(),
+            worker_id: "A1CROWDWORKER".to_string(),
             kind: DecisionKind::Reject,
             feedback: Some("The comment field is copied from another review.".to_string()),
         })]
@@ -360,8 +362,83 @@ fn quit_asks_while_decisions_are_in_flight() {
     update(&mut state, key('n'));
     assert!(!state.should_quit());
     update(&mut state, key('q'));
-    assert_eq!(update(&mut state, key('y')), [Effect::Quit]);
+    assert!(
+        update(&mut state, key('y')).is_empty(),
+        "waits for the decision"
+    );
+    assert!(!state.should_quit());
+    assert!(status_text(&state).contains("waiting for 1 decision"));
+    let effects = update(
+        &mut state,
+        Message::Decision {
+            assignment_id: SURVEY.to_string(),
+            state: DecisionState::Failed("ServiceFault".into()),
+        },
+    );
+    assert_eq!(effects, [Effect::Quit], "quits once nothing is in flight");
     assert!(state.should_quit());
+}
+
+#[test]
+fn ctrl_c_while_waiting_to_quit_quits_at_once() {
+    let mut state = loaded_state();
+    go_to(&mut state, SURVEY);
+    update(&mut state, key('a'));
+    update(&mut state, key('q'));
+    update(&mut state, key('y'));
+    assert!(!state.should_quit());
+    assert_eq!(update(&mut state, ctrl('c')), [Effect::Quit]);
+}
+
+#[test]
+fn pending_decisions_come_back_with_their_draft_and_p_resends_them() {
+    let mut state = loaded_state();
+    let earlier = Decision {
+        assignment_id: RECENT_REJECTED.to_string(),
+        worker_id: "AWORKER".to_string(),
+        kind: DecisionKind::Approve {
+            override_rejection: true,
+        },
+        feedback: Some("Sorry, our mistake.".to_string()),
+    };
+    update(
+        &mut state,
+        Message::Reconciled {
+            confirmed: 2,
+            pending: vec![earlier.clone()],
+        },
+    );
+    let said = status_text(&state);
+    assert!(
+        said.contains("2 decision(s) of the last session took effect"),
+        "{said}"
+    );
+    assert!(said.contains("1 did not and are pending"), "{said}");
+    assert_eq!(state.draft_text(RECENT_REJECTED), "Sorry, our mistake.");
+    assert!(state.overrides.contains(RECENT_REJECTED));
+    assert!(matches!(
+        state.decisions.get(RECENT_REJECTED),
+        Some(DecisionState::Pending(_))
+    ));
+    let effects = update(&mut state, key('P'));
+    assert_eq!(effects, [Effect::Send(earlier)]);
+    assert_eq!(
+        state.decisions.get(RECENT_REJECTED),
+        Some(&DecisionState::Queued)
+    );
+    assert!(
+        update(&mut state, key('P')).is_empty(),
+        "nothing pending any more"
+    );
+}
+
+#[test]
+fn star_marks_everything_shown_and_again_unmarks() {
+    let mut state = loaded_state();
+    update(&mut state, key('*'));
+    assert_eq!(state.marked.len(), state.visible.len());
+    update(&mut state, key('*'));
+    assert!(state.marked.is_empty());
 }
 
 #[test]

@@ -1,0 +1,130 @@
+//! `mturk-review journal`: the reviewer's history of decisions, as a table or CSV.
+
+use std::io::Write;
+use std::path::PathBuf;
+
+use anyhow::{Context, Result};
+use clap::Args;
+
+use mturk_review::clock::utc_seconds;
+use mturk_review::journal::{self, Entry};
+use mturk_review::mturk::domain::DecisionKind;
+use mturk_review::sanitize::sanitize_inline;
+
+#[derive(Debug, Args)]
+pub struct JournalArgs {
+    /// The journal file (default: journal.sqlite under the user's data directory).
+    #[arg(long, value_name = "PATH")]
+    pub journal: Option<PathBuf>,
+    /// CSV instead of a table.
+    #[arg(long)]
+    pub csv: bool,
+}
+
+pub fn print(args: JournalArgs) -> Result<()> {
+    let path = match args.journal {
+        Some(path) => path,
+        None => journal::default_path()?,
+    };
+    if !path.exists() {
+        anyhow::bail!(
+            "no journal at {}: no decision has been made with it yet",
+            path.display()
+        );
+    }
+    let entries = journal::read_history(&path)?;
+    let out = std::io::stdout().lock();
+    if args.csv {
+        write_csv(out, &entries)
+    } else {
+        write_table(out, &entries)
+    }
+    .context("cannot write the history")
+}
+
+const HEADER: [&str; 8] = [
+    "time",
+    "endpoint",
+    "assignment",
+    "worker",
+    "decision",
+    "feedback",
+    "outcome",
+    "detail",
+];
+
+fn fields(entry: &Entry) -> [String; 8] {
+    let decision = match entry.decision.kind {
+        DecisionKind::Approve {
+            override_rejection: true,
+        } => "approve (override)",
+        DecisionKind::Approve { .. } => "approve",
+        DecisionKind::Reject => "reject",
+    };
+    let outcome = if entry.outcome.is_empty() {
+        "unknown (not yet reconciled)"
+    } else {
+        entry.outcome.as_str()
+    };
+    [
+        utc_seconds(entry.at_ms.div_euclid(1000)),
+        entry.endpoint.clone(),
+        entry.decision.assignment_id.clone(),
+        entry.decision.worker_id.clone(),
+        decision.to_string(),
+        entry.decision.feedback.clone().unwrap_or_default(),
+        outcome.to_string(),
+        entry.detail.clone(),
+    ]
+}
+
+fn write_csv(out: impl Write, entries: &[Entry]) -> Result<()> {
+    let mut csv = csv::Writer::from_writer(out);
+    csv.write_record(HEADER)?;
+    for entry in entries {
+        csv.write_record(fields(entry))?;
+    }
+    csv.flush()?;
+    Ok(())
+}
+
+/// Aligned columns; feedback and details shortened and made safe for the terminal.
+fn write_table(mut out: impl Write, entries: &[Entry]) -> Result<()> {
+    let rows: Vec<[String; 8]> = entries
+        .iter()
+        .map(|entry| fields(entry).map(|field| shorten(&sanitize_inline(&field), 60)))
+        .collect();
+    let mut widths = HEADER.map(|h| h.chars().count());
+    for row in &rows {
+        for (width, field) in widths.iter_mut().zip(row) {
+            *width = (*width).max(field.chars().count());
+        }
+    }
+    let line = |fields: &[String]| {
+        fields
+            .iter()
+            .zip(widths)
+            .map(|(f, w)| format!("{f:<w$}"))
+            .collect::<Vec<_>>()
+            .join("  ")
+            .trim_end()
+            .to_string()
+    };
+    writeln!(out, "{}", line(&HEADER.map(str::to_string)))?;
+    for row in &rows {
+        writeln!(out, "{}", line(row))?;
+    }
+    if rows.is_empty() {
+        writeln!(out, "(no decisions yet)")?;
+    }
+    Ok(())
+}
+
+fn shorten(text: &str, max: usize) -> String {
+    if text.chars().count() <= max {
+        return text.to_string();
+    }
+    let mut short: String = text.chars().take(max - 1).collect();
+    short.push('…');
+    short
+}

@@ -1,0 +1,75 @@
+//! Command-line parsing and the binary's edges: turning library errors into messages for
+//! people, and setting up logging.
+
+mod connect;
+mod console;
+mod journal;
+mod serve;
+
+use std::process::ExitCode;
+
+use anyhow::{Context, Result};
+use clap::{Parser, Subcommand};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "mturk-review",
+    version,
+    about = "Review MTurk assignments from the terminal, or serve an MTurk-compatible API",
+    args_conflicts_with_subcommands = true
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+    #[command(flatten)]
+    console: console::ConsoleArgs,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Run a local MTurk-compatible server backed by SQLite.
+    Serve(serve::ServeArgs),
+    /// Print the history of decisions from the journal.
+    Journal(journal::JournalArgs),
+}
+
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Some(Command::Serve(args)) => run_async(serve::serve(args)),
+        Some(Command::Journal(args)) => journal::print(args),
+        None => run_async(console::console(cli.console)),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("mturk-review: {err:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run_async(future: impl std::future::Future<Output = Result<()>>) -> Result<()> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")?
+        .block_on(future)
+}
+
+/// Logs go to a file or nowhere: never to the terminal the console draws on.
+fn log_to_file(path: &std::path::Path) -> Result<()> {
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(path)
+        .with_context(|| format!("cannot open the log file {}", path.display()))?;
+    tracing_subscriber::fmt()
+        .with_writer(std::sync::Mutex::new(file))
+        .with_ansi(false)
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
+        )
+        .init();
+    Ok(())
+}

@@ -1,0 +1,132 @@
+//! `mturk-review serve`: the MTurk-compatible server as a long-running process.
+
+use std::io::Write;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use anyhow::{Context, Result};
+use clap::Args;
+
+use mturk_review::money;
+use mturk_review::server::{self, DEFAULT_MAX_BODY_BYTES, FaultConfig, ServerConfig};
+
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Address to listen on; port 0 picks a free port.
+    #[arg(long, default_value = "127.0.0.1:8780")]
+    listen: SocketAddr,
+    /// Allow a --listen address other than loopback. The server accepts any signature, so
+    /// anyone who can reach it can act on its database.
+    #[arg(long)]
+    allow_remote: bool,
+    /// SQLite database file (`:memory:` for a throwaway run). Default: mturk-review/server.db
+    /// under the user's data directory.
+    #[arg(long)]
+    db: Option<PathBuf>,
+    /// Load the bundled demo data set into an empty database.
+    #[arg(long)]
+    demo: bool,
+    /// Starting prepaid balance of a new database, in US dollars.
+    #[arg(long, default_value = "10000.00", value_parser = parse_usd)]
+    balance: i64,
+    /// Delay every response by this many milliseconds (testing).
+    #[arg(long, default_value_t = 0)]
+    latency_ms: u64,
+    /// Answer this percentage of calls with ThrottlingException "Rate exceeded" (testing).
+    #[arg(long, default_value_t = 0, value_parser = clap::value_parser!(u8).range(0..=100))]
+    throttle_percent: u8,
+    /// Answer this percentage of calls with ServiceFault, HTTP 500 (testing).
+    #[arg(long, default_value_t = 0, value_parser = clap::value_parser!(u8).range(0..=100))]
+    fault_percent: u8,
+    /// Seed for the throttle and fault dice, to make a run repeatable.
+    #[arg(long)]
+    seed: Option<u64>,
+    /// Largest request body accepted, in bytes.
+    #[arg(long, default_value_t = DEFAULT_MAX_BODY_BYTES)]
+    max_body_bytes: usize,
+}
+
+fn parse_usd(text: &str) -> Result<i64, String> {
+    money::parse_cents(text).ok_or_else(|| format!("{text:?} is not an amount like 10000.00"))
+}
+
+fn default_db_path() -> Result<PathBuf> {
+    let dir = dirs::data_dir()
+        .context("no user data directory is known here; pass --db PATH")?
+        .join("mturk-review");
+    std::fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    Ok(dir.join("server.db"))
+}
+
+pub async fn serve(args: ServeArgs) -> Result<()> {
+    tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
+        )
+        .init();
+    if !args.listen.ip().is_loopback() && !args.allow_remote {
+        anyhow::bail!(
+            "{} is not a loopback address; this server accepts any signature, so anyone who can reach it could pay and reject on its database. Pass --allow-remote to listen there anyway.",
+            args.listen
+        );
+    }
+    let db = match args.db {
+        Some(db) => db,
+        None => default_db_path()?,
+    };
+    let config = ServerConfig {
+        listen: args.listen,
+        db: db.clone(),
+        demo: args.demo,
+        balance_cents: args.balance,
+        faults: FaultConfig {
+            latency: Duration::from_millis(args.latency_ms),
+            throttle_percent: args.throttle_percent,
+            fault_percent: args.fault_percent,
+            seed: args.seed,
+        },
+        max_body_bytes: args.max_body_bytes,
+    };
+    let running = server::start(config).await?;
+    {
+        let mut out = std::io::stdout().lock();
+        writeln!(out, "listening on {}", running.endpoint_url())?;
+        out.flush()?;
+    }
+    eprintln!("database: {}", db.display());
+    if !running.addr.ip().is_loopback() {
+        eprintln!(
+            "warning: listening on {} (not loopback): this server accepts any signature, so anyone who can reach it can act on this database",
+            running.addr
+        );
+    }
+    shutdown_signal().await;
+    eprintln!("shutting down");
+    running.stop().await;
+    Ok(())
+}
+
+/// Ctrl-C or SIGTERM.
+async fn shutdown_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        match signal(SignalKind::terminate()) {
+            Ok(mut term) => {
+                tokio::select! {
+                    _ = tokio::signal::ctrl_c() => {}
+                    _ = term.recv() => {}
+                }
+            }
+            Err(_) => {
+                let _ = tokio::signal::ctrl_c().await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
+}

@@ -1,0 +1,361 @@
+//! The decision journal: every decision is written here, and flushed to disk, before it is
+//! sent; its outcome is written when known. After a crash or a dropped network, the entries
+//! without a known outcome are what the next start reconciles. It doubles as the reviewer's
+//! history (`mturk-review journal`).
+//!
+//! One SQLite file holds the journals of every endpoint and account; each entry names both,
+//! and reconciliation only ever looks at the entries of the endpoint and account in use.
+
+use std::path::{Path, PathBuf};
+
+use rusqlite::{Connection, OptionalExtension, params};
+
+use crate::clock::now_ms;
+use crate::mturk::domain::{Decision, DecisionKind};
+
+#[derive(Debug, thiserror::Error)]
+pub enum JournalError {
+    #[error("the decision journal {path} cannot be used: {source}")]
+    Open {
+        path: String,
+        source: rusqlite::Error,
+    },
+    #[error("the decision journal cannot be written: {0}")]
+    Write(#[from] rusqlite::Error),
+    #[error("no user data directory is known here; pass --journal PATH")]
+    NoDataDir,
+    #[error("cannot create {path}: {source}")]
+    CreateDir {
+        path: String,
+        source: std::io::Error,
+    },
+}
+
+/// Which journal entries belong together: one endpoint, one account.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Scope {
+    pub endpoint: String,
+    /// A stable fingerprint of the account (never a credential).
+    pub account: String,
+}
+
+/// How a journaled decision ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    /// MTurk confirmed the new status.
+    Done,
+    /// MTurk refused it, or it was confirmed not to have taken effect.
+    Failed,
+    /// Sent, but whether it took effect could not be confirmed.
+    Unknown,
+}
+
+impl Outcome {
+    fn as_str(self) -> &'static str {
+        match self {
+            Outcome::Done => "done",
+            Outcome::Failed => "failed",
+            Outcome::Unknown => "unknown",
+        }
+    }
+}
+
+/// One line of history.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Entry {
+    pub seq: i64,
+    pub at_ms: i64,
+    pub endpoint: String,
+    pub decision: Decision,
+    /// "done", "failed", "unknown", or "" while no outcome has been written.
+    pub outcome: String,
+    pub detail: String,
+}
+
+pub struct Journal {
+    conn: Connection,
+    scope: Scope,
+}
+
+/// The default journal file under the user's data directory.
+pub fn default_path() -> Result<PathBuf, JournalError> {
+    let dir = dirs::data_dir()
+        .ok_or(JournalError::NoDataDir)?
+        .join("mturk-review");
+    std::fs::create_dir_all(&dir).map_err(|source| JournalError::CreateDir {
+        path: dir.display().to_string(),
+        source,
+    })?;
+    Ok(dir.join("journal.sqlite"))
+}
+
+/// A short, stable fingerprint of an access key id (FNV-1a), so entries of different
+/// accounts never mix and the key itself is never stored.
+pub fn account_fingerprint(access_key_id: &str) -> String {
+    let hash = access_key_id
+        .bytes()
+        .fold(0xcbf2_9ce4_8422_2325_u64, |h, b| {
+            (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+        });
+    format!("acct-{hash:016x}")
+}
+
+fn open_connection(path: &Path) -> Result<Connection, JournalError> {
+    let opened = Connection::open(path).and_then(|conn| {
+        conn.execute_batch(
+            "PRAGMA journal_mode = WAL;
+             PRAGMA synchronous = FULL;
+             PRAGMA busy_timeout = 5000;
+             CREATE TABLE IF NOT EXISTS decisions (
+               seq INTEGER PRIMARY KEY AUTOINCREMENT,
+               at_ms INTEGER NOT NULL,
+               endpoint TEXT NOT NULL,
+               account TEXT NOT NULL,
+               assignment_id TEXT NOT NULL,
+               worker_id TEXT NOT NULL,
+               kind TEXT NOT NULL,
+               override_rejection INTEGER NOT NULL,
+               feedback TEXT,
+               outcome TEXT,
+               outcome_at_ms INTEGER,
+               detail TEXT NOT NULL DEFAULT ''
+             );
+             CREATE INDEX IF NOT EXISTS decisions_open
+               ON decisions (endpoint, account, outcome);",
+        )?;
+        Ok(conn)
+    });
+    opened.map_err(|source| JournalError::Open {
+        path: path.display().to_string(),
+        source,
+    })
+}
+
+impl Journal {
+    /// Opens (creating when needed) the journal at `path` for one endpoint and account.
+    /// `:memory:` keeps it for this run only (the demo's server is in memory too).
+    pub fn open(path: &Path, scope: Scope) -> Result<Journal, JournalError> {
+        Ok(Journal {
+            conn: open_connection(path)?,
+            scope,
+        })
+    }
+
+    pub fn scope(&self) -> &Scope {
+        &self.scope
+    }
+
+    /// Writes decisions about to be sent, in one transaction: on disk when this returns.
+    /// Returns each decision's sequence number, in order.
+    pub fn record_intents(&mut self, decisions: &[Decision]) -> Result<Vec<i64>, JournalError> {
+        let tx = self.conn.transaction()?;
+        let mut seqs = Vec::with_capacity(decisions.len());
+        {
+            let mut insert = tx.prepare_cached(
+                "INSERT INTO decisions (at_ms, endpoint, account, assignment_id, worker_id, kind,
+                   override_rejection, feedback)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+            )?;
+            let at = now_ms();
+            for d in decisions {
+                let (kind, override_rejection) = match d.kind {
+                    DecisionKind::Approve { override_rejection } => ("approve", override_rejection),
+                    DecisionKind::Reject => ("reject", false),
+                };
+                insert.execute(params![
+                    at,
+                    self.scope.endpoint,
+                    self.scope.account,
+                    d.assignment_id,
+                    d.worker_id,
+                    kind,
+                    override_rejection,
+                    d.feedback,
+                ])?;
+                seqs.push(tx.last_insert_rowid());
+            }
+        }
+        tx.commit()?;
+        Ok(seqs)
+    }
+
+    pub fn record_outcome(
+        &mut self,
+        seq: i64,
+        outcome: Outcome,
+        detail: &str,
+    ) -> Result<(), JournalError> {
+        self.conn.execute(
+            "UPDATE decisions SET outcome = ?2, outcome_at_ms = ?3, detail = ?4 WHERE seq = ?1",
+            params![seq, outcome.as_str(), now_ms(), detail],
+        )?;
+        Ok(())
+    }
+
+    /// This scope's decisions whose outcome is not known: never written (the program
+    /// stopped) or written as unknown. Only the latest entry per assignment counts, and only
+    /// when no later entry for it is done.
+    pub fn unresolved(&self) -> Result<Vec<Entry>, JournalError> {
+        let mut query = self.conn.prepare(
+            "SELECT seq, at_ms, endpoint, assignment_id, worker_id, kind, override_rejection,
+                    feedback, outcome, detail
+             FROM decisions d
+             WHERE endpoint = ?1 AND account = ?2
+               AND (outcome IS NULL OR outcome = 'unknown')
+               AND NOT EXISTS (SELECT 1 FROM decisions later
+                               WHERE later.endpoint = d.endpoint AND later.account = d.account
+                                 AND later.assignment_id = d.assignment_id
+                                 AND later.seq > d.seq)
+             ORDER BY seq",
+        )?;
+        let rows = query.query_map(params![self.scope.endpoint, self.scope.account], entry)?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// The whole history, oldest first, of every endpoint and account in this file.
+    pub fn history(&self) -> Result<Vec<Entry>, JournalError> {
+        history(&self.conn)
+    }
+
+    /// The outcome written for an entry, if any.
+    pub fn outcome_of(&self, seq: i64) -> Result<Option<String>, JournalError> {
+        Ok(self
+            .conn
+            .query_row(
+                "SELECT outcome FROM decisions WHERE seq = ?1",
+                params![seq],
+                |r| r.get::<_, Option<String>>(0),
+            )
+            .optional()?
+            .flatten())
+    }
+}
+
+/// The history of a journal file, without choosing a scope (for `mturk-review journal`).
+pub fn read_history(path: &Path) -> Result<Vec<Entry>, JournalError> {
+    history(&open_connection(path)?)
+}
+
+fn history(conn: &Connection) -> Result<Vec<Entry>, JournalError> {
+    let mut query = conn.prepare(
+        "SELECT seq, at_ms, endpoint, assignment_id, worker_id, kind, override_rejection,
+                feedback, outcome, detail
+         FROM decisions ORDER BY seq",
+    )?;
+    let rows = query.query_map([], entry)?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+fn entry(row: &rusqlite::Row) -> rusqlite::Result<Entry> {
+    let kind: String = row.get(5)?;
+    let override_rejection: bool = row.get(6)?;
+    Ok(Entry {
+        seq: row.get(0)?,
+        at_ms: row.get(1)?,
+        endpoint: row.get(2)?,
+        decision: Decision {
+            assignment_id: row.get(3)?,
+            worker_id: row.get(4)?,
+            kind: if kind == "reject" {
+                DecisionKind::Reject
+            } else {
+                DecisionKind::Approve { override_rejection }
+            },
+            feedback: row.get(7)?,
+        },
+        outcome: row.get::<_, Option<String>>(8)?.unwrap_or_default(),
+        detail: row.get(9)?,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn scope(endpoint: &str) -> Scope {
+        Scope {
+            endpoint: endpoint.into(),
+            account: account_fingerprint("AKIAEXAMPLE"),
+        }
+    }
+
+    fn approve(id: &str) -> Decision {
+        Decision {
+            assignment_id: id.into(),
+            worker_id: "AWORKER".into(),
+            kind: DecisionKind::Approve {
+                override_rejection: false,
+            },
+            feedback: Some("thanks".into()),
+        }
+    }
+
+    fn temp_path(name: &str) -> PathBuf {
+        let path = std::env::temp_dir().join(format!(
+            "mturk-review-journal-{name}-{}.sqlite",
+            std::process::id()
+        ));
+        let _ = std::fs::remove_file(&path);
+        path
+    }
+
+    #[test]
+    fn open_entries_survive_reopening_and_outcomes_close_them() {
+        let path = temp_path("reopen");
+        let seqs = {
+            let mut journal = Journal::open(&path, scope("http://a")).unwrap();
+            journal
+                .record_intents(&[approve("A1"), approve("A2"), approve("A3")])
+                .unwrap()
+        };
+        let mut journal = Journal::open(&path, scope("http://a")).unwrap();
+        journal.record_outcome(seqs[0], Outcome::Done, "").unwrap();
+        journal
+            .record_outcome(seqs[2], Outcome::Unknown, "timed out")
+            .unwrap();
+        let open: Vec<String> = journal
+            .unresolved()
+            .unwrap()
+            .into_iter()
+            .map(|e| e.decision.assignment_id)
+            .collect();
+        assert_eq!(open, ["A2", "A3"]);
+        assert_eq!(journal.history().unwrap().len(), 3);
+        assert_eq!(
+            journal.history().unwrap()[0].decision.feedback.as_deref(),
+            Some("thanks")
+        );
+        let _ = std::fs::remove_file(&path);
+    }
+
+    #[test]
+    fn scopes_do_not_mix_and_a_later_entry_supersedes_an_earlier_one() {
+        let path = temp_path("scopes");
+        let mut a = Journal::open(&path, scope("http://a")).unwrap();
+        let mut b = Journal::open(&path, scope("http://b")).unwrap();
+        a.record_intents(&[approve("A1")]).unwrap();
+        b.record_intents(&[approve("B1")]).unwrap();
+        let other_account = Scope {
+            endpoint: "http://a".into(),
+            account: account_fingerprint("AKIAOTHER"),
+        };
+        let c = Journal::open(&path, other_account).unwrap();
+        assert_eq!(a.unresolved().unwrap().len(), 1);
+        assert_eq!(b.unresolved().unwrap()[0].decision.assignment_id, "B1");
+        assert!(c.unresolved().unwrap().is_empty());
+
+        // Re-sent: the newer entry is the one that counts.
+        let again = a.record_intents(&[approve("A1")]).unwrap();
+        a.record_outcome(again[0], Outcome::Done, "").unwrap();
+        assert!(a.unresolved().unwrap().is_empty());
+        let _ = std::fs::remove_file(&path);
+    }
+
+    #[test]
+    fn fingerprints_are_stable_and_hide_the_key() {
+        let f = account_fingerprint("AKIAIOSFODNN7EXAMPLE");
+        assert_eq!(f, account_fingerprint("AKIAIOSFODNN7EXAMPLE"));
+        assert_ne!(f, account_fingerprint("AKIAIOSFODNN7EXAMPLF"));
+        assert!(!f.contains("AKIA"));
+    }
+}
