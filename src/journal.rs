@@ -8,7 +8,7 @@
 
 use std::path::{Path, PathBuf};
 
-use rusqlite::{Connection, OptionalExtension, params};
+use rusqlite::{Connection, params};
 
 use crate::clock::now_ms;
 use crate::mturk::domain::{Decision, DecisionKind};
@@ -151,6 +151,12 @@ impl Journal {
         let tx = self.conn.transaction()?;
         let mut seqs = Vec::with_capacity(decisions.len());
         {
+            // A decision sent again replaces the earlier one whose outcome was unknown.
+            let mut supersede = tx.prepare_cached(
+                "UPDATE decisions SET outcome = 'superseded', outcome_at_ms = ?4
+                 WHERE endpoint = ?1 AND account = ?2 AND assignment_id = ?3
+                   AND (outcome IS NULL OR outcome = 'unknown')",
+            )?;
             let mut insert = tx.prepare_cached(
                 "INSERT INTO decisions (at_ms, endpoint, account, assignment_id, worker_id, kind,
                    override_rejection, feedback)
@@ -158,6 +164,12 @@ impl Journal {
             )?;
             let at = now_ms();
             for d in decisions {
+                supersede.execute(params![
+                    self.scope.endpoint,
+                    self.scope.account,
+                    d.assignment_id,
+                    at
+                ])?;
                 let (kind, override_rejection) = match d.kind {
                     DecisionKind::Approve { override_rejection } => ("approve", override_rejection),
                     DecisionKind::Reject => ("reject", false),
@@ -193,19 +205,14 @@ impl Journal {
     }
 
     /// This scope's decisions whose outcome is not known: never written (the program
-    /// stopped) or written as unknown. Only the latest entry per assignment counts, and only
-    /// when no later entry for it is done.
+    /// stopped) or written as unknown.
     pub fn unresolved(&self) -> Result<Vec<Entry>, JournalError> {
         let mut query = self.conn.prepare(
             "SELECT seq, at_ms, endpoint, assignment_id, worker_id, kind, override_rejection,
                     feedback, outcome, detail
-             FROM decisions d
+             FROM decisions
              WHERE endpoint = ?1 AND account = ?2
                AND (outcome IS NULL OR outcome = 'unknown')
-               AND NOT EXISTS (SELECT 1 FROM decisions later
-                               WHERE later.endpoint = d.endpoint AND later.account = d.account
-                                 AND later.assignment_id = d.assignment_id
-                                 AND later.seq > d.seq)
              ORDER BY seq",
         )?;
         let rows = query.query_map(params![self.scope.endpoint, self.scope.account], entry)?;
@@ -215,19 +222,6 @@ impl Journal {
     /// The whole history, oldest first, of every endpoint and account in this file.
     pub fn history(&self) -> Result<Vec<Entry>, JournalError> {
         history(&self.conn)
-    }
-
-    /// The outcome written for an entry, if any.
-    pub fn outcome_of(&self, seq: i64) -> Result<Option<String>, JournalError> {
-        Ok(self
-            .conn
-            .query_row(
-                "SELECT outcome FROM decisions WHERE seq = ?1",
-                params![seq],
-                |r| r.get::<_, Option<String>>(0),
-            )
-            .optional()?
-            .flatten())
     }
 }
 
@@ -344,10 +338,18 @@ mod tests {
         assert_eq!(b.unresolved().unwrap()[0].decision.assignment_id, "B1");
         assert!(c.unresolved().unwrap().is_empty());
 
-        // Re-sent: the newer entry is the one that counts.
+        // Re-sent: the newer entry is the one that counts, the older one is superseded.
         let again = a.record_intents(&[approve("A1")]).unwrap();
+        assert_eq!(a.unresolved().unwrap()[0].seq, again[0]);
         a.record_outcome(again[0], Outcome::Done, "").unwrap();
         assert!(a.unresolved().unwrap().is_empty());
+        let outcomes: Vec<String> = a
+            .history()
+            .unwrap()
+            .into_iter()
+            .map(|e| e.outcome)
+            .collect();
+        assert_eq!(outcomes, ["superseded", "", "done"]);
         let _ = std::fs::remove_file(&path);
     }
 

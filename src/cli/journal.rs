@@ -34,12 +34,28 @@ pub fn print(args: JournalArgs) -> Result<()> {
     }
     let entries = journal::read_history(&path)?;
     let out = std::io::stdout().lock();
-    if args.csv {
+    let written = if args.csv {
         write_csv(out, &entries)
     } else {
         write_table(out, &entries)
+    };
+    match written {
+        // A pager or `head` that stops reading early is not an error.
+        Err(err) if is_broken_pipe(&err) => Ok(()),
+        other => other.context("cannot write the history"),
     }
-    .context("cannot write the history")
+}
+
+fn is_broken_pipe(err: &anyhow::Error) -> bool {
+    err.chain().any(|cause| {
+        let io = cause.downcast_ref::<std::io::Error>().or_else(|| {
+            match cause.downcast_ref::<csv::Error>()?.kind() {
+                csv::ErrorKind::Io(io) => Some(io),
+                _ => None,
+            }
+        });
+        io.is_some_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe)
+    })
 }
 
 const HEADER: [&str; 8] = [

@@ -89,6 +89,11 @@ fn on_decision(state: &mut State, assignment_id: String, decision: DecisionState
 
 /// Decisions of an earlier session: the pending ones get their row, draft and override back.
 fn on_reconciled(state: &mut State, confirmed: usize, pending: Vec<Decision>) {
+    // A decision made since the start supersedes the earlier one.
+    let pending: Vec<Decision> = pending
+        .into_iter()
+        .filter(|d| !state.decisions.contains_key(&d.assignment_id))
+        .collect();
     let count = pending.len();
     for decision in pending {
         let id = decision.assignment_id.clone();

@@ -9,6 +9,7 @@ use std::time::Duration;
 use aws_config::retry::RetryConfig;
 use aws_sdk_mturk::Client;
 use aws_sdk_mturk::error::{ProvideErrorMetadata, SdkError};
+use futures::StreamExt;
 use rand::Rng;
 use tokio::sync::{Notify, mpsc};
 use tokio::task::JoinSet;
@@ -71,8 +72,12 @@ pub fn spawn_runner(
         refresh.clone(),
     ));
     refresh.notify_one();
+    // Reconciliation runs beside the decisions: the reviewer need not wait for it.
+    tokio::spawn({
+        let (client, journal, events) = (client.clone(), journal.clone(), events.clone());
+        async move { reconcile(&client, &journal, &events).await }
+    });
     tokio::spawn(async move {
-        reconcile(&client, &journal, &events).await;
         let limiter = Limiter::new(DECISION_CONCURRENCY);
         let mut running = JoinSet::new();
         while let Some(first) = decisions.recv().await {
@@ -320,16 +325,23 @@ async fn reconcile(
     if open.is_empty() {
         return;
     }
+    let checked: Vec<(Entry, Option<Assignment>)> = futures::stream::iter(open)
+        .map(|entry| async move {
+            let current = client
+                .get_assignment()
+                .assignment_id(&entry.decision.assignment_id)
+                .send()
+                .await
+                .ok()
+                .and_then(|out| out.assignment().map(assignment_from_sdk));
+            (entry, current)
+        })
+        .buffer_unordered(DECISION_CONCURRENCY)
+        .collect()
+        .await;
     let mut confirmed = 0;
     let mut pending = Vec::new();
-    for entry in open {
-        let current = client
-            .get_assignment()
-            .assignment_id(&entry.decision.assignment_id)
-            .send()
-            .await
-            .ok()
-            .and_then(|out| out.assignment().map(assignment_from_sdk));
+    for (entry, current) in checked {
         let verdict = verdict(&entry, current.as_ref());
         let Entry { seq, decision, .. } = entry;
         match verdict {
