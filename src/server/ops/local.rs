@@ -106,17 +106,8 @@ pub fn submit_assignment(tx: &Transaction, ctx: &Ctx, input: &Value) -> ApiResul
             format!("HIT {hit_id} had expired when the work was accepted."),
         ));
     }
-    let created_ms = hit
-        .json
-        .get("CreationTime")
-        .and_then(Value::as_f64)
-        .map(|s| (s * 1000.0) as i64)
-        .unwrap_or_default();
-    if accept_ms < created_ms {
-        return Err(ApiError::invalid(
-            "AcceptTime is before the HIT was created.",
-        ));
-    }
+    // Times may precede the HIT's creation: backdated work is how a client sets up the
+    // auto-approval and 30-day override scenarios on a HIT it has just created.
     if submit_ms < accept_ms {
         return Err(ApiError::invalid("SubmitTime is before AcceptTime."));
     }
