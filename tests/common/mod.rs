@@ -16,6 +16,8 @@ use aws_sdk_mturk::config::Credentials;
 use aws_sdk_mturk::config::http::HttpResponse;
 use aws_sdk_mturk::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_mturk::operation::create_hit::builders::CreateHITFluentBuilder;
+use aws_sdk_mturk::primitives::DateTime;
+use aws_sdk_mturk::types::{Hit, HitStatus, ReviewableHitStatus};
 use mturk_review::money;
 use mturk_review::server::{
     self, DEFAULT_MAX_BODY_BYTES, FaultConfig, RunningServer, ServerConfig,
@@ -54,6 +56,14 @@ pub struct TestServer {
 impl TestServer {
     pub async fn start() -> TestServer {
         Self::start_with(config()).await
+    }
+
+    pub async fn with_balance(cents: i64) -> TestServer {
+        Self::start_with(ServerConfig {
+            balance_cents: cents,
+            ..config()
+        })
+        .await
     }
 
     pub async fn start_with(config: ServerConfig) -> TestServer {
@@ -150,6 +160,83 @@ impl TestServer {
         .await
     }
 
+    pub async fn approve(&self, id: &str) {
+        self.client
+            .approve_assignment()
+            .assignment_id(id)
+            .send()
+            .await
+            .expect("ApproveAssignment");
+    }
+
+    pub async fn reject(&self, id: &str) {
+        self.client
+            .reject_assignment()
+            .assignment_id(id)
+            .requester_feedback("Not what was asked")
+            .send()
+            .await
+            .expect("RejectAssignment");
+    }
+
+    pub async fn bonus(&self, worker: &str, id: &str, amount: &str, token: Option<&str>) {
+        self.client
+            .send_bonus()
+            .worker_id(worker)
+            .assignment_id(id)
+            .bonus_amount(amount)
+            .reason("Thanks for the careful work")
+            .set_unique_request_token(token.map(str::to_string))
+            .send()
+            .await
+            .expect("SendBonus");
+    }
+
+    pub async fn expire(&self, hit_id: &str, at_secs: i64) {
+        self.client
+            .update_expiration_for_hit()
+            .hit_id(hit_id)
+            .expire_at(DateTime::from_secs(at_secs))
+            .send()
+            .await
+            .expect("UpdateExpirationForHIT");
+    }
+
+    /// The ids on the first ListHITs page of 100.
+    pub async fn listed_hits(&self) -> Vec<String> {
+        let out = self
+            .client
+            .list_hits()
+            .max_results(100)
+            .send()
+            .await
+            .expect("ListHITs");
+        out.hits()
+            .iter()
+            .filter_map(|h| h.hit_id().map(str::to_string))
+            .collect()
+    }
+
+    /// The ids ListReviewableHITs answers with.
+    pub async fn reviewable(
+        &self,
+        status: Option<ReviewableHitStatus>,
+        hit_type: Option<&str>,
+    ) -> Vec<String> {
+        let out = self
+            .client
+            .list_reviewable_hits()
+            .set_status(status)
+            .set_hit_type_id(hit_type.map(str::to_string))
+            .send()
+            .await
+            .expect("ListReviewableHITs");
+        out.hits()
+            .iter()
+            .filter_map(|h| h.hit_id().map(str::to_string))
+            .collect()
+    }
+
     /// The available balance, in cents.
     pub async fn balance(&self) -> i64 {
         let out = self
@@ -185,6 +272,19 @@ impl TestServer {
             .cloned()
             .expect("HIT")
     }
+}
+
+pub fn hit_status(hit: &Hit) -> &HitStatus {
+    hit.hit_status().expect("HITStatus")
+}
+
+/// (Pending, Available, Completed)
+pub fn counters(hit: &Hit) -> (i32, i32, i32) {
+    (
+        hit.number_of_assignments_pending().expect("Pending"),
+        hit.number_of_assignments_available().expect("Available"),
+        hit.number_of_assignments_completed().expect("Completed"),
+    )
 }
 
 /// A client like the console's local one (`mturk::client::local_client`): region us-east-1,
