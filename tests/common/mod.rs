@@ -4,8 +4,10 @@
 // Each test file uses a part of this; a failed expectation here is a failed test.
 #![allow(dead_code, clippy::expect_used, clippy::unwrap_used)]
 
+use std::io::{BufRead, BufReader, Read};
 use std::net::SocketAddr;
 use std::path::PathBuf;
+use std::process::{Child, Command, ExitStatus, Stdio};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -546,6 +548,92 @@ fn dechunk(mut rest: &str) -> String {
         rest = after.get(size + 2..).unwrap_or_default();
     }
     out
+}
+
+// ---- the real binary ---------------------------------------------------------------------------
+
+/// `mturk-review serve ARGS` as a child process, its URL read from the first stdout line;
+/// killed when dropped.
+pub struct ServeProcess {
+    pub child: Child,
+    pub url: String,
+    pub addr: SocketAddr,
+    stderr: Option<std::thread::JoinHandle<String>>,
+}
+
+impl ServeProcess {
+    pub fn spawn(args: &[&str]) -> ServeProcess {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_mturk-review"))
+            .arg("serve")
+            .args(args)
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("start mturk-review serve");
+        // Drained on a thread, so that the server never blocks on a full pipe.
+        let mut stderr_pipe = child.stderr.take().expect("stderr");
+        let stderr = std::thread::spawn(move || {
+            let mut text = String::new();
+            let _ = stderr_pipe.read_to_string(&mut text);
+            text
+        });
+        let mut line = String::new();
+        let _ = BufReader::new(child.stdout.take().expect("stdout")).read_line(&mut line);
+        let mut process = ServeProcess {
+            child,
+            url: String::new(),
+            addr: SocketAddr::from(([127, 0, 0, 1], 0)),
+            stderr: Some(stderr),
+        };
+        let Some(url) = line.trim_end().strip_prefix("listening on ") else {
+            let _ = process.child.kill();
+            panic!(
+                "first stdout line {line:?}, stderr: {}",
+                process.stderr_text()
+            );
+        };
+        process.url = url.to_string();
+        process.addr = url
+            .strip_prefix("http://")
+            .and_then(|a| a.parse().ok())
+            .unwrap_or_else(|| panic!("not http://HOST:PORT: {line:?}"));
+        process
+    }
+
+    /// Sends SIGTERM and waits (at most 10 s) for the process to end.
+    pub fn terminate(&mut self) -> ExitStatus {
+        let pid = self.child.id().to_string();
+        let sent = Command::new("kill").args(["-TERM", &pid]).status();
+        assert!(sent.is_ok_and(|s| s.success()), "kill -TERM {pid}");
+        let deadline = std::time::Instant::now() + Duration::from_secs(10);
+        loop {
+            if let Some(status) = self.child.try_wait().expect("try_wait") {
+                return status;
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "the server did not stop within 10 s of SIGTERM"
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    /// Everything the process wrote to stderr; waits for it to end.
+    pub fn stderr_text(&mut self) -> String {
+        let _ = self.child.wait();
+        self.stderr
+            .take()
+            .and_then(|h| h.join().ok())
+            .unwrap_or_default()
+    }
+}
+
+impl Drop for ServeProcess {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
 }
 
 // ---- files -------------------------------------------------------------------------------------
