@@ -436,3 +436,66 @@ async fn many_malformed_requests_in_a_row_leave_the_server_serving() {
     let got = t.get_hit(&hit).await;
     assert_eq!(got.hit_id(), Some(hit.as_str()));
 }
+
+#[tokio::test]
+async fn timestamps_outside_1970_to_9999_are_refused_and_break_nothing() {
+    let t = TestServer::start().await;
+    let hit = t.hit("0.10", 2).await;
+    for time in [
+        json!(-1),
+        json!(-1e300),
+        json!(1e300),
+        json!(253_402_300_800_i64),
+    ] {
+        let expire = post(
+            t.addr(),
+            &format!("{MTURK}.UpdateExpirationForHIT"),
+            &json!({ "HITId": hit, "ExpireAt": time }),
+        )
+        .await;
+        assert_refused(&expire, "'ExpireAt'");
+        let submit = t
+            .submit_with(
+                &hit,
+                "AWORKER1",
+                json!({ "SubmitTime": time, "AcceptTime": time }),
+            )
+            .await;
+        assert_refused(&submit, "AcceptTime");
+    }
+    // Far-off but valid times are fine, and so is the arithmetic on them.
+    let old = t
+        .submit_ok(
+            &hit,
+            "AWORKER1",
+            json!({ "SubmitTime": 1, "AcceptTime": 0 }),
+        )
+        .await;
+    let a = t.assignment(&old).await;
+    assert_eq!(
+        a.approval_time().map(|t| t.secs()),
+        Some(1 + 3600),
+        "auto-approved"
+    );
+    let rejected = t
+        .submit_ok(
+            &hit,
+            "AWORKER2",
+            json!({
+                "SubmitTime": 1,
+                "AssignmentStatus": "Rejected",
+                "RejectionTime": 2,
+                "RequesterFeedback": "Long ago",
+            }),
+        )
+        .await;
+    let late = t
+        .client
+        .approve_assignment()
+        .assignment_id(&rejected)
+        .override_rejection(true)
+        .send()
+        .await;
+    wire_error(late).assert_invalid_state();
+    still_serving(&t).await;
+}
