@@ -243,3 +243,37 @@ async fn the_balance_reflects_every_payment() {
     assert_eq!(out.available_balance(), Some("96.80"));
     assert_eq!(out.on_hold_balance(), Some("0.00"));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_approvals_and_bonuses_pay_once() {
+    let t = TestServer::start().await;
+    let hit = t.hit("1.00", 1).await;
+    let id = t.submit(&hit, "AWORKER1").await;
+
+    let approvals = (0..10).map(|_| t.client.approve_assignment().assignment_id(&id).send());
+    let results = futures::future::join_all(approvals).await;
+    let succeeded = results.iter().filter(|r| r.is_ok()).count();
+    assert_eq!(succeeded, 1, "{results:?}");
+    for refused in results.into_iter().filter(Result::is_err) {
+        wire_error(refused).assert_invalid_state();
+    }
+    assert_eq!(t.balance().await, START_BALANCE - 120);
+
+    let bonuses = (0..10).map(|_| {
+        t.client
+            .send_bonus()
+            .worker_id("AWORKER1")
+            .assignment_id(&id)
+            .bonus_amount("2.00")
+            .reason("Thanks")
+            .unique_request_token("same-token")
+            .send()
+    });
+    let results = futures::future::join_all(bonuses).await;
+    assert_eq!(
+        results.iter().filter(|r| r.is_ok()).count(),
+        1,
+        "{results:?}"
+    );
+    assert_eq!(t.balance().await, START_BALANCE - 120 - 240);
+}
