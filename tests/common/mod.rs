@@ -31,7 +31,7 @@ use tokio::net::TcpStream;
 pub const MTURK: &str = "MTurkRequesterServiceV20170117";
 pub const QUESTION: &str = r#"<HTMLQuestion xmlns="http://mechanicalturk.amazonaws.com/AWSMechanicalTurkDataSchemas/2011-11-11/HTMLQuestion.xsd"><HTMLContent><![CDATA[<html><body><form><input name="q1"/></form></body></html>]]></HTMLContent><FrameHeight>400</FrameHeight></HTMLQuestion>"#;
 pub const ANSWER: &str = r#"<?xml version="1.0" encoding="UTF-8"?><QuestionFormAnswers xmlns="http://mechanicalturk.amazonaws.com/AWSMechanicalTurkDataSchemas/2005-10-01/QuestionFormAnswers.xsd"><Answer><QuestionIdentifier>q1</QuestionIdentifier><FreeText>yes</FreeText></Answer></QuestionFormAnswers>"#;
-pub const DAY: i64 = 24 * 3600;
+const DAY: i64 = 24 * 3600;
 
 /// The balance every test server starts with: $100.00.
 pub const START_BALANCE: i64 = 10_000;
@@ -289,19 +289,16 @@ pub fn counters(hit: &Hit) -> (i32, i32, i32) {
     )
 }
 
-/// A client like the console's local one (`mturk::client::local_client`): region us-east-1,
-/// static dummy credentials, standard retries with 5 attempts and a short backoff.
+/// aws-sdk-mturk set up as MTURK_API.md advises for a local server, independently of the
+/// console's own client code: region us-east-1, static dummy credentials, standard retries
+/// with 5 attempts and a short backoff.
 pub async fn client(url: &str) -> Client {
-    client_with_attempts(url, 5).await
-}
-
-pub async fn client_with_attempts(url: &str, attempts: u32) -> Client {
     let config = aws_config::defaults(BehaviorVersion::latest())
         .region(Region::new("us-east-1"))
         .credentials_provider(Credentials::new("local", "local", None, None, "static"))
         .retry_config(
             RetryConfig::standard()
-                .with_max_attempts(attempts)
+                .with_max_attempts(5)
                 .with_initial_backoff(Duration::from_millis(20)),
         )
         .endpoint_url(url)
@@ -364,7 +361,7 @@ pub fn wire_error<T: std::fmt::Debug, E: ProvideErrorMetadata + std::fmt::Debug>
     wire
 }
 
-pub fn wire_error_from(status: u16, body: &Value) -> WireError {
+fn wire_error_from(status: u16, body: &Value) -> WireError {
     let message = body["Message"].as_str().expect("Message").to_string();
     WireError {
         status,
@@ -377,7 +374,7 @@ pub fn wire_error_from(status: u16, body: &Value) -> WireError {
 }
 
 /// Checks that a Message ends in ` (<13-digit epoch millis>)` and returns it without that.
-pub fn strip_millis(message: &str) -> String {
+fn strip_millis(message: &str) -> String {
     let (text, suffix) = message
         .rsplit_once(" (")
         .unwrap_or_else(|| panic!("no millis suffix in {message:?}"));
@@ -522,32 +519,11 @@ fn parse_response(bytes: &[u8]) -> Raw {
         .filter_map(|l| l.split_once(':'))
         .map(|(n, v)| (n.trim().to_string(), v.trim().to_string()))
         .collect();
-    let chunked = headers.iter().any(|(n, v)| {
-        n.eq_ignore_ascii_case("transfer-encoding") && v.eq_ignore_ascii_case("chunked")
-    });
-    let body = if chunked {
-        dechunk(body)
-    } else {
-        body.to_string()
-    };
     Raw {
         status,
         headers,
-        body,
+        body: body.to_string(),
     }
-}
-
-fn dechunk(mut rest: &str) -> String {
-    let mut out = String::new();
-    while let Some((size, after)) = rest.split_once("\r\n") {
-        let size = usize::from_str_radix(size.trim(), 16).unwrap_or(0);
-        if size == 0 {
-            break;
-        }
-        out.push_str(&after[..size.min(after.len())]);
-        rest = after.get(size + 2..).unwrap_or_default();
-    }
-    out
 }
 
 // ---- the real binary ---------------------------------------------------------------------------
