@@ -62,6 +62,17 @@ fn compiled() -> Option<&'static Compiled> {
         .as_ref()
 }
 
+/// The latest timestamp accepted: 9999-12-31T23:59:59Z, as far as clients' date types reach.
+const MAX_EPOCH_SECS: f64 = 253_402_300_799.0;
+
+/// A timestamp as the wire carries it: epoch seconds, fractions allowed, from 1970 to 9999.
+/// The range keeps millisecond arithmetic on it far from overflow.
+pub fn is_timestamp(value: &Value) -> bool {
+    value
+        .as_f64()
+        .is_some_and(|secs| (0.0..=MAX_EPOCH_SECS).contains(&secs))
+}
+
 /// Whether MTurk's model has an operation of this name (implemented here or not).
 pub fn is_model_operation(name: &str) -> bool {
     compiled().is_some_and(|c| c.model.operations.contains_key(name))
@@ -174,8 +185,11 @@ fn check(c: &Compiled, shape_name: &str, value: &Value, path: &str, out: &mut Ve
             None => fail(out, "Member must be an integer".into()),
         },
         "boolean" if !value.is_boolean() => fail(out, "Member must be a boolean".into()),
-        "timestamp" if !value.as_f64().is_some_and(f64::is_finite) => {
-            fail(out, "Member must be a timestamp in epoch seconds".into());
+        "timestamp" if !is_timestamp(value) => {
+            fail(
+                out,
+                "Member must be a timestamp in epoch seconds between 0 and 253402300799".into(),
+            );
         }
         _ => {}
     }
@@ -239,6 +253,13 @@ mod tests {
         );
         assert!(message("ListHITs", json!({"MaxResults": "5"})).contains("must be an integer"));
         assert!(message("ListHITs", json!({"MaxResults": 2.5})).contains("must be an integer"));
+        for time in [json!("2030-01-01"), json!(-1), json!(1e300)] {
+            let m = message(
+                "UpdateExpirationForHIT",
+                json!({"HITId": "H1", "ExpireAt": time}),
+            );
+            assert!(m.contains("'ExpireAt'") && m.contains("timestamp"), "{m}");
+        }
         assert!(message("GetHIT", json!({"HITId": "abc"})).contains("pattern"));
         assert!(
             message("SendBonus", json!({"WorkerId": "A1", "BonusAmount": "1.234", "AssignmentId": "X", "Reason": "r"}))

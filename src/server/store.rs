@@ -3,7 +3,7 @@
 //! nothing.
 
 use std::path::Path;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use rusqlite::{Connection, OptionalExtension, Transaction, params};
@@ -124,10 +124,10 @@ impl Store {
 
     /// Runs `f` in one transaction: committed when it returns Ok, rolled back otherwise.
     pub fn transaction<T>(&self, f: impl FnOnce(&Transaction) -> ApiResult<T>) -> ApiResult<T> {
-        let mut conn = self
-            .conn
-            .lock()
-            .map_err(|_| ApiError::fault("database lock poisoned"))?;
+        // A panic inside `f` poisons the lock, but the unfinished transaction it left rolled
+        // back when it was dropped: the connection is sound, and one bad call must not take
+        // every later call down with it.
+        let mut conn = self.conn.lock().unwrap_or_else(PoisonError::into_inner);
         let tx = conn.transaction()?;
         let value = f(&tx)?;
         tx.commit()?;
@@ -186,4 +186,23 @@ pub fn now_ms() -> i64 {
         .duration_since(UNIX_EPOCH)
         .map(|d| d.as_millis() as i64)
         .unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_panic_inside_a_transaction_changes_nothing_and_breaks_nothing() {
+        let store = Store::open(Path::new(":memory:"), 500).unwrap();
+        let panicked = std::panic::catch_unwind(|| {
+            let _ = store.transaction(|tx| -> ApiResult<()> {
+                debit(tx, 100)?;
+                panic!("a bug in an operation");
+            });
+        });
+        assert!(panicked.is_err());
+        let balance = store.transaction(balance_cents);
+        assert_eq!(balance, Ok(500), "rolled back, and the store still answers");
+    }
 }

@@ -9,6 +9,7 @@ use serde_json::{Value, json};
 use super::hits::hit_facts;
 use super::{Ctx, check_feedback, new_id, opt_str, opt_time_ms, req_str};
 use crate::server::error::{ApiError, ApiResult};
+use crate::server::model;
 
 fn check_local_input(input: &Value) -> ApiResult<()> {
     if !input.is_object() {
@@ -27,10 +28,10 @@ fn check_local_input(input: &Value) -> ApiResult<()> {
     for name in ["AcceptTime", "SubmitTime", "ApprovalTime", "RejectionTime"] {
         if input
             .get(name)
-            .is_some_and(|v| !v.is_null() && !v.is_number())
+            .is_some_and(|v| !v.is_null() && !model::is_timestamp(v))
         {
             return Err(ApiError::invalid(format!(
-                "{name} must be a timestamp in epoch seconds."
+                "{name} must be a timestamp in epoch seconds between 0 and 253402300799."
             )));
         }
     }
@@ -106,17 +107,8 @@ pub fn submit_assignment(tx: &Transaction, ctx: &Ctx, input: &Value) -> ApiResul
             format!("HIT {hit_id} had expired when the work was accepted."),
         ));
     }
-    let created_ms = hit
-        .json
-        .get("CreationTime")
-        .and_then(Value::as_f64)
-        .map(|s| (s * 1000.0) as i64)
-        .unwrap_or_default();
-    if accept_ms < created_ms {
-        return Err(ApiError::invalid(
-            "AcceptTime is before the HIT was created.",
-        ));
-    }
+    // Times may precede the HIT's creation: backdated work is how a client sets up the
+    // auto-approval and 30-day override scenarios on a HIT it has just created.
     if submit_ms < accept_ms {
         return Err(ApiError::invalid("SubmitTime is before AcceptTime."));
     }
