@@ -2,9 +2,10 @@
 //! --demo` on a free port, driven by keys like a reviewer; the outcome is then checked on the
 //! server through aws-sdk-mturk.
 
+// Test helpers: a failed unwrap is a failed test.
 #![allow(clippy::unwrap_used)]
 
-mod support;
+mod common;
 
 use std::io::{Read, Write};
 use std::sync::{Arc, Mutex};
@@ -14,7 +15,7 @@ use aws_sdk_mturk::Client;
 use aws_sdk_mturk::types::{Assignment, AssignmentStatus};
 use portable_pty::{Child, CommandBuilder, MasterPty, PtySize, native_pty_system};
 
-use support::ServeProcess;
+use common::ServeProcess;
 
 const ROWS: u16 = 40;
 const COLS: u16 = 140;
@@ -40,7 +41,7 @@ impl Console {
         let mut cmd = CommandBuilder::new(env!("CARGO_BIN_EXE_mturk-review"));
         cmd.args(["--endpoint-url", endpoint_url]);
         cmd.env("TERM", "xterm-256color");
-        for (name, value) in support::DUMMY_AWS_ENV {
+        for (name, value) in common::DUMMY_AWS_ENV {
             cmd.env(name, value);
         }
         let child = pair.slave.spawn_command(cmd).unwrap();
@@ -127,7 +128,7 @@ async fn pick(client: &Client) -> Picks {
         .duration_since(std::time::UNIX_EPOCH)
         .unwrap()
         .as_secs() as i64;
-    let all = support::all_assignments(client).await;
+    let all = common::all_assignments(client).await;
     let submitted: Vec<Assignment> = all
         .iter()
         .filter(|a| a.assignment_status() == Some(&AssignmentStatus::Submitted))
@@ -154,7 +155,7 @@ async fn pick(client: &Client) -> Picks {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn reviewer_approves_overrides_and_rejects_from_the_keyboard() {
-    let server = ServeProcess::start(&["--db", ":memory:", "--demo"]);
+    let server = ServeProcess::spawn(&["--listen", "127.0.0.1:0", "--db", ":memory:", "--demo"]);
     let client = mturk_review::mturk::client::local_client(&server.url).await;
     let picks = pick(&client).await;
     let approve = picks.submitted[0].assignment_id().unwrap().to_string();

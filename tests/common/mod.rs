@@ -19,7 +19,7 @@ use aws_sdk_mturk::config::http::HttpResponse;
 use aws_sdk_mturk::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_mturk::operation::create_hit::builders::CreateHITFluentBuilder;
 use aws_sdk_mturk::primitives::DateTime;
-use aws_sdk_mturk::types::{Hit, HitStatus, ReviewableHitStatus};
+use aws_sdk_mturk::types::{Assignment, AssignmentStatus, Hit, HitStatus, ReviewableHitStatus};
 use mturk_review::money;
 use mturk_review::server::{
     self, DEFAULT_MAX_BODY_BYTES, FaultConfig, RunningServer, ServerConfig,
@@ -524,6 +524,43 @@ fn parse_response(bytes: &[u8]) -> Raw {
         headers,
         body: body.to_string(),
     }
+}
+
+/// Dummy credentials and no config files or instance metadata: nothing real is ever used.
+pub const DUMMY_AWS_ENV: [(&str, &str); 6] = [
+    ("AWS_ACCESS_KEY_ID", "local"),
+    ("AWS_SECRET_ACCESS_KEY", "local"),
+    ("AWS_REGION", "us-east-1"),
+    ("AWS_CONFIG_FILE", "/nonexistent/mturk-review-test"),
+    (
+        "AWS_SHARED_CREDENTIALS_FILE",
+        "/nonexistent/mturk-review-test",
+    ),
+    ("AWS_EC2_METADATA_DISABLED", "true"),
+];
+
+/// Every Submitted and Rejected assignment on the server, across all HITs and pages.
+pub async fn all_assignments(client: &Client) -> Vec<Assignment> {
+    let mut hits = Vec::new();
+    let mut pages = client.list_hits().max_results(100).into_paginator().send();
+    while let Some(page) = pages.next().await {
+        hits.extend(page.unwrap().hits.unwrap_or_default());
+    }
+    let mut all = Vec::new();
+    for hit in hits {
+        let mut pages = client
+            .list_assignments_for_hit()
+            .hit_id(hit.hit_id().unwrap())
+            .assignment_statuses(AssignmentStatus::Submitted)
+            .assignment_statuses(AssignmentStatus::Rejected)
+            .max_results(100)
+            .into_paginator()
+            .send();
+        while let Some(page) = pages.next().await {
+            all.extend(page.unwrap().assignments.unwrap_or_default());
+        }
+    }
+    all
 }
 
 // ---- the real binary ---------------------------------------------------------------------------
