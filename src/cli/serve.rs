@@ -39,6 +39,10 @@ pub struct ServeArgs {
     /// Answer this percentage of calls with ServiceFault, HTTP 500 (testing).
     #[arg(long, default_value_t = 0, value_parser = clap::value_parser!(u8).range(0..=100))]
     fault_percent: u8,
+    /// Make this percentage of successful calls answer ServiceFault anyway, as if the
+    /// connection dropped after the work was done (testing clients' exactly-once handling).
+    #[arg(long, default_value_t = 0, value_parser = clap::value_parser!(u8).range(0..=100))]
+    lost_reply_percent: u8,
     /// Seed for the throttle and fault dice, to make a run repeatable.
     #[arg(long)]
     seed: Option<u64>,
@@ -85,6 +89,7 @@ pub async fn serve(args: ServeArgs) -> Result<()> {
             latency: Duration::from_millis(args.latency_ms),
             throttle_percent: args.throttle_percent,
             fault_percent: args.fault_percent,
+            lost_reply_percent: args.lost_reply_percent,
             seed: args.seed,
         },
         max_body_bytes: args.max_body_bytes,

@@ -23,7 +23,7 @@ use crate::journal::{Entry, Journal, JournalError, Outcome};
 pub const DECISION_CONCURRENCY: usize = 16;
 
 /// Attempts per decision, counting the first, before it is marked failed.
-pub const MAX_ATTEMPTS: u32 = 8;
+pub const MAX_ATTEMPTS: u32 = 12;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum RunnerEvent {
@@ -177,9 +177,13 @@ where
     }
 }
 
-/// The call itself, once: retries are ours (visible on the row), not the SDK's.
+/// Retries are ours (visible on the row, paced by the limiter), not the SDK's.
+fn once() -> aws_sdk_mturk::config::Builder {
+    aws_sdk_mturk::config::Builder::default().retry_config(RetryConfig::disabled())
+}
+
+/// The call itself, once.
 async fn call(client: &Client, decision: &Decision) -> Result<(), Failure> {
-    let once = aws_sdk_mturk::config::Builder::default().retry_config(RetryConfig::disabled());
     let id = decision.assignment_id.as_str();
     match decision.kind {
         DecisionKind::Approve { override_rejection } => {
@@ -191,7 +195,7 @@ async fn call(client: &Client, decision: &Decision) -> Result<(), Failure> {
                 call = call.requester_feedback(feedback);
             }
             call.customize()
-                .config_override(once)
+                .config_override(once())
                 .send()
                 .await
                 .map(|_| ())
@@ -202,7 +206,7 @@ async fn call(client: &Client, decision: &Decision) -> Result<(), Failure> {
             .assignment_id(id)
             .requester_feedback(decision.feedback.clone().unwrap_or_default())
             .customize()
-            .config_override(once)
+            .config_override(once())
             .send()
             .await
             .map(|_| ())
@@ -210,9 +214,10 @@ async fn call(client: &Client, decision: &Decision) -> Result<(), Failure> {
     }
 }
 
-/// Exponential backoff with full jitter: a random wait up to 200 ms × 2^attempt, capped.
+/// Exponential backoff with jitter: a random wait between a quarter of and 100 ms × 2^attempt,
+/// capped at 5 s.
 fn backoff(attempt: u32) -> Duration {
-    let ceiling_ms = (200u64 << attempt.min(5)).min(5_000);
+    let ceiling_ms = (100u64 << attempt.min(6)).min(5_000);
     Duration::from_millis(rand::rng().random_range(ceiling_ms / 4..=ceiling_ms))
 }
 
@@ -223,50 +228,73 @@ fn wanted_status(decision: &Decision) -> AssignmentStatus {
     }
 }
 
-/// Sends one decision, retrying transient failures with backoff, then confirms the result
-/// with GetAssignment. When MTurk refuses because the assignment already has the status we
-/// asked for with our feedback (an earlier attempt went through but its answer was lost),
-/// that is success. `progress` hears Sending and Retrying.
-pub async fn send(
-    client: &Client,
+/// Runs `attempt` until it succeeds, fails for good, or has failed `MAX_ATTEMPTS` times,
+/// waiting with backoff between tries; each call holds a slot of the limiter. `progress`
+/// hears each retry.
+async fn with_retries<T, Fut>(
     limiter: &Limiter,
-    decision: &Decision,
-    progress: impl Fn(DecisionState),
-) -> (DecisionState, Outcome) {
-    let mut attempt = 1;
-    let result = loop {
+    progress: &impl Fn(DecisionState),
+    attempt: impl Fn() -> Fut,
+) -> Result<T, Failure>
+where
+    Fut: std::future::Future<Output = Result<T, Failure>>,
+{
+    let mut tries = 1;
+    loop {
         let slot = limiter.acquire().await;
-        if attempt == 1 {
-            progress(DecisionState::Sending);
-        }
-        match call(client, decision).await {
-            Ok(()) => {
+        match attempt().await {
+            Ok(value) => {
                 slot.succeeded();
-                break Ok(());
+                return Ok(value);
             }
-            Err(failure) if failure.kind == FailureKind::Transient && attempt < MAX_ATTEMPTS => {
+            Err(failure) if failure.kind == FailureKind::Transient && tries < MAX_ATTEMPTS => {
                 if failure.throttled {
                     slot.throttled();
                 } else {
                     drop(slot);
                 }
                 progress(DecisionState::Retrying {
-                    attempt,
+                    attempt: tries,
                     reason: failure.text,
                 });
-                tokio::time::sleep(backoff(attempt)).await;
-                attempt += 1;
+                tokio::time::sleep(backoff(tries)).await;
+                tries += 1;
             }
-            Err(failure) => break Err(failure),
+            Err(failure) => return Err(failure),
         }
-    };
-    let current = client
+    }
+}
+
+async fn current_assignment(client: &Client, id: &str) -> Result<Option<Assignment>, Failure> {
+    client
         .get_assignment()
-        .assignment_id(&decision.assignment_id)
+        .assignment_id(id)
+        .customize()
+        .config_override(once())
         .send()
         .await
-        .ok()
-        .and_then(|out| out.assignment().map(assignment_from_sdk));
+        .map(|out| out.assignment().map(assignment_from_sdk))
+        .map_err(|e| failure(&e))
+}
+
+/// Sends one decision, retrying transient failures with backoff, then confirms the result
+/// with GetAssignment (retried the same way). When MTurk refuses because the assignment
+/// already has the status we asked for with our feedback (an earlier attempt went through
+/// but its answer was lost), that is success. `progress` hears Sending and Retrying.
+pub async fn send(
+    client: &Client,
+    limiter: &Limiter,
+    decision: &Decision,
+    progress: impl Fn(DecisionState),
+) -> (DecisionState, Outcome) {
+    progress(DecisionState::Sending);
+    let result = with_retries(limiter, &progress, || call(client, decision)).await;
+    let current = with_retries(limiter, &|_| {}, || {
+        current_assignment(client, &decision.assignment_id)
+    })
+    .await
+    .ok()
+    .flatten();
     settle(decision, result, current)
 }
 

@@ -1,6 +1,6 @@
 //! Test knobs that make the server behave like a slow or struggling MTurk: a delay on every
-//! response, and a share of calls answered with throttling or a service fault, repeatable with a
-//! seed. Off by default.
+//! response, a share of calls answered with throttling or a service fault, and a share of
+//! successful calls whose answer is lost, repeatable with a seed. Off by default.
 
 use std::sync::Mutex;
 use std::time::Duration;
@@ -17,6 +17,9 @@ pub struct FaultConfig {
     pub throttle_percent: u8,
     /// Percent (0-100) of calls answered with ServiceFault (HTTP 500).
     pub fault_percent: u8,
+    /// Percent (0-100) of successful calls whose answer is lost: the change is made, but the
+    /// client gets a ServiceFault, as when a connection drops after the work is done.
+    pub lost_reply_percent: u8,
     pub seed: Option<u64>,
 }
 
@@ -47,10 +50,7 @@ impl Faults {
         if self.config.throttle_percent == 0 && self.config.fault_percent == 0 {
             return None;
         }
-        let roll: u8 = match self.rng.lock() {
-            Ok(mut rng) => rng.random_range(0..100),
-            Err(_) => return None,
-        };
+        let roll = self.dice()?;
         if roll < self.config.throttle_percent {
             Some(ApiError::throttled())
         } else if roll
@@ -65,6 +65,20 @@ impl Faults {
         } else {
             None
         }
+    }
+
+    /// Whether to lose the answer of a call that succeeded (see `lost_reply_percent`).
+    pub fn lose_reply(&self) -> Option<ApiError> {
+        if self.config.lost_reply_percent == 0 {
+            return None;
+        }
+        (self.dice()? < self.config.lost_reply_percent)
+            .then(|| ApiError::fault("We encountered an internal error. Please try again."))
+    }
+
+    /// A number in 0..100.
+    fn dice(&self) -> Option<u8> {
+        self.rng.lock().ok().map(|mut rng| rng.random_range(0..100))
     }
 }
 
@@ -102,5 +116,17 @@ mod tests {
     fn off_by_default() {
         let faults = Faults::new(FaultConfig::default());
         assert!((0..100).all(|_| faults.roll().is_none()));
+        assert!((0..100).all(|_| faults.lose_reply().is_none()));
+    }
+
+    #[test]
+    fn lost_replies_come_at_their_share() {
+        let faults = Faults::new(FaultConfig {
+            lost_reply_percent: 25,
+            seed: Some(3),
+            ..FaultConfig::default()
+        });
+        let lost = (0..400).filter(|_| faults.lose_reply().is_some()).count();
+        assert!((60..=140).contains(&lost), "{lost}");
     }
 }

@@ -154,5 +154,9 @@ async fn answer(app: &AppState, request: Request, request_id: &str) -> Result<Va
             "The request could not be completed: {e}"
         )))
     })?;
-    result.map_err(failure)
+    let answer = result.map_err(failure)?;
+    match app.faults.lose_reply() {
+        Some(err) => Err(failure(err)),
+        None => Ok(answer),
+    }
 }
