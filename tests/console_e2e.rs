@@ -7,114 +7,11 @@
 
 mod common;
 
-use std::io::{Read, Write};
-use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
-
 use aws_sdk_mturk::Client;
 use aws_sdk_mturk::types::{Assignment, AssignmentStatus};
-use portable_pty::{Child, CommandBuilder, MasterPty, PtySize, native_pty_system};
 
 use common::ServeProcess;
-
-const ROWS: u16 = 40;
-const COLS: u16 = 140;
-
-/// The console running in a pty, with a vt100 screen fed by a reader thread.
-struct Console {
-    screen: Arc<Mutex<vt100::Parser>>,
-    writer: Box<dyn Write + Send>,
-    child: Box<dyn Child + Send + Sync>,
-    _master: Box<dyn MasterPty + Send>,
-}
-
-impl Console {
-    fn start(endpoint_url: &str) -> Console {
-        let pair = native_pty_system()
-            .openpty(PtySize {
-                rows: ROWS,
-                cols: COLS,
-                pixel_width: 0,
-                pixel_height: 0,
-            })
-            .unwrap();
-        let mut cmd = CommandBuilder::new(env!("CARGO_BIN_EXE_mturk-review"));
-        cmd.args(["--endpoint-url", endpoint_url]);
-        cmd.env("TERM", "xterm-256color");
-        for (name, value) in common::DUMMY_AWS_ENV {
-            cmd.env(name, value);
-        }
-        let child = pair.slave.spawn_command(cmd).unwrap();
-        drop(pair.slave);
-        let screen = Arc::new(Mutex::new(vt100::Parser::new(
-            ROWS.try_into().unwrap(),
-            COLS.try_into().unwrap(),
-            0,
-        )));
-        let mut reader = pair.master.try_clone_reader().unwrap();
-        let feed = Arc::clone(&screen);
-        std::thread::spawn(move || {
-            let mut buf = [0u8; 8192];
-            while let Ok(n) = reader.read(&mut buf) {
-                if n == 0 {
-                    break;
-                }
-                feed.lock().unwrap().process(&buf[..n]);
-            }
-        });
-        let writer = pair.master.take_writer().unwrap();
-        Console {
-            screen,
-            writer,
-            child,
-            _master: pair.master,
-        }
-    }
-
-    fn contents(&self) -> String {
-        self.screen.lock().unwrap().screen().contents()
-    }
-
-    /// Waits until the screen shows `text`; fails with the screen when it never does.
-    fn wait_for(&self, text: &str) {
-        let deadline = Instant::now() + Duration::from_secs(30);
-        while Instant::now() < deadline {
-            if self.contents().contains(text) {
-                return;
-            }
-            std::thread::sleep(Duration::from_millis(20));
-        }
-        panic!("the screen never showed {text:?}:\n{}", self.contents());
-    }
-
-    /// Types keys. A pause after each write keeps Esc from merging with the next key into Alt+key.
-    fn keys(&mut self, keys: &str) {
-        self.writer.write_all(keys.as_bytes()).unwrap();
-        self.writer.flush().unwrap();
-        std::thread::sleep(Duration::from_millis(60));
-    }
-
-    fn esc(&mut self) {
-        self.keys("\x1b");
-    }
-
-    /// Filters the list down to one assignment by its id (the selection moves to it).
-    fn select(&mut self, assignment_id: &str) {
-        self.keys("/");
-        self.keys(assignment_id);
-        self.keys("\r");
-        self.wait_for("1 of 65");
-        self.wait_for(&assignment_id[assignment_id.len() - 8..]);
-    }
-
-    fn write_feedback(&mut self, text: &str) {
-        self.keys("e");
-        self.wait_for("editing");
-        self.keys(text);
-        self.esc();
-        self.wait_for("Feedback (e edits)");
-    }
-}
+use common::pty::Console;
 
 /// Each kind of assignment the test needs, from the demo data as the server lists it.
 struct Picks {
@@ -168,8 +65,8 @@ async fn reviewer_approves_overrides_and_rejects_from_the_keyboard() {
     let (approve_id, reject_id, recent_id, old_id) =
         (approve.clone(), reject.clone(), recent.clone(), old.clone());
     let console = tokio::task::spawn_blocking(move || {
-        let mut c = Console::start(&url);
-        c.wait_for("all loaded");
+        let mut c = Console::start(&["--endpoint-url", &url]);
+        c.wait_for("✓ all loaded");
         c.wait_for("LOCAL");
 
         // Approve with feedback.

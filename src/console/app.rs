@@ -145,6 +145,7 @@ fn load_message(event: LoadEvent) -> Message {
             hits_done,
             hits_total,
         },
+        LoadEvent::Retrying { attempt, reason } => Message::LoadRetrying { attempt, reason },
         LoadEvent::Failed(text) => Message::LoadFailed(text),
         LoadEvent::Finished => Message::LoadFinished,
     }

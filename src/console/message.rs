@@ -20,6 +20,11 @@ pub enum Message {
         hits_total: usize,
     },
     LoadFinished,
+    /// A page is being tried again after a passing failure.
+    LoadRetrying {
+        attempt: u32,
+        reason: String,
+    },
     /// One paragraph for the reviewer, shown in an error box until a key dismisses it.
     LoadFailed(String),
     /// Available balance such as "10000.00", or an error text.

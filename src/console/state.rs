@@ -54,7 +54,7 @@ impl StatusFilter {
 
     pub fn label(self) -> &'static str {
         match self {
-            StatusFilter::All => "all loaded",
+            StatusFilter::All => "all",
             StatusFilter::Submitted => "submitted",
             StatusFilter::Rejected => "rejected",
             StatusFilter::Decided => "decided this session",
@@ -108,6 +108,8 @@ pub struct Counts {
     pub rejected: usize,
     /// Decisions done this session.
     pub decided: usize,
+    /// Decisions of an earlier session waiting to be re-sent.
+    pub pending: usize,
 }
 
 /// The selected assignment's answer, parsed and laid out once.
@@ -396,6 +398,11 @@ impl State {
             .decisions
             .values()
             .filter(|d| matches!(d, DecisionState::Done(_)))
+            .count();
+        counts.pending = self
+            .decisions
+            .values()
+            .filter(|d| matches!(d, DecisionState::Pending(_)))
             .count();
         self.counts = counts;
     }

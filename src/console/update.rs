@@ -40,6 +40,13 @@ pub fn update(state: &mut State, msg: Message) -> Vec<Effect> {
             state.finish_loading();
             Vec::new()
         }
+        Message::LoadRetrying { attempt, reason } => {
+            state.say(
+                Tone::Info,
+                format!("loading: attempt {attempt} failed ({reason}); trying again"),
+            );
+            Vec::new()
+        }
         Message::LoadFailed(text) => {
             state.loading = None;
             state.load_error = Some(text);

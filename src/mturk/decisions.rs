@@ -4,26 +4,20 @@
 //! reconciles what an earlier session left unknown; it also keeps the balance fresh.
 
 use std::sync::{Arc, Mutex, PoisonError};
-use std::time::Duration;
 
-use aws_config::retry::RetryConfig;
 use aws_sdk_mturk::Client;
-use aws_sdk_mturk::error::{ProvideErrorMetadata, SdkError};
 use futures::StreamExt;
-use rand::Rng;
 use tokio::sync::{Notify, mpsc};
 use tokio::task::JoinSet;
 
 use super::client::{FailureKind, assignment_from_sdk, describe_error};
 use super::domain::{Assignment, AssignmentStatus, Decision, DecisionKind, DecisionState};
 use super::limiter::Limiter;
+use super::retry::{Failure, once, with_retries};
 use crate::journal::{Entry, Journal, JournalError, Outcome};
 
 /// The most decisions in flight at once; throttling lowers it for a while.
 pub const DECISION_CONCURRENCY: usize = 16;
-
-/// Attempts per decision, counting the first, before it is marked failed.
-pub const MAX_ATTEMPTS: u32 = 12;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum RunnerEvent {
@@ -156,32 +150,6 @@ async fn run_one(
     report(&events, &decision, state);
 }
 
-/// One failed call: what kind of failure, in whose words, and whether it was throttling.
-struct Failure {
-    kind: FailureKind,
-    text: String,
-    throttled: bool,
-}
-
-fn failure<E>(err: &SdkError<E>) -> Failure
-where
-    E: ProvideErrorMetadata + std::error::Error + 'static,
-{
-    let (kind, text) = describe_error(err);
-    let throttled = matches!(err, SdkError::ServiceError(e)
-        if e.err().code().is_some_and(|c| c.contains("Throttl")));
-    Failure {
-        kind,
-        text,
-        throttled,
-    }
-}
-
-/// Retries are ours (visible on the row, paced by the limiter), not the SDK's.
-fn once() -> aws_sdk_mturk::config::Builder {
-    aws_sdk_mturk::config::Builder::default().retry_config(RetryConfig::disabled())
-}
-
 /// The call itself, once.
 async fn call(client: &Client, decision: &Decision) -> Result<(), Failure> {
     let id = decision.assignment_id.as_str();
@@ -199,7 +167,7 @@ async fn call(client: &Client, decision: &Decision) -> Result<(), Failure> {
                 .send()
                 .await
                 .map(|_| ())
-                .map_err(|e| failure(&e))
+                .map_err(|e| Failure::from_sdk(&e))
         }
         DecisionKind::Reject => client
             .reject_assignment()
@@ -210,58 +178,14 @@ async fn call(client: &Client, decision: &Decision) -> Result<(), Failure> {
             .send()
             .await
             .map(|_| ())
-            .map_err(|e| failure(&e)),
+            .map_err(|e| Failure::from_sdk(&e)),
     }
-}
-
-/// Exponential backoff with jitter: a random wait between a quarter of and 100 ms × 2^attempt,
-/// capped at 5 s.
-fn backoff(attempt: u32) -> Duration {
-    let ceiling_ms = (100u64 << attempt.min(6)).min(5_000);
-    Duration::from_millis(rand::rng().random_range(ceiling_ms / 4..=ceiling_ms))
 }
 
 fn wanted_status(decision: &Decision) -> AssignmentStatus {
     match decision.kind {
         DecisionKind::Approve { .. } => AssignmentStatus::Approved,
         DecisionKind::Reject => AssignmentStatus::Rejected,
-    }
-}
-
-/// Runs `attempt` until it succeeds, fails for good, or has failed `MAX_ATTEMPTS` times,
-/// waiting with backoff between tries; each call holds a slot of the limiter. `progress`
-/// hears each retry.
-async fn with_retries<T, Fut>(
-    limiter: &Limiter,
-    progress: &impl Fn(DecisionState),
-    attempt: impl Fn() -> Fut,
-) -> Result<T, Failure>
-where
-    Fut: std::future::Future<Output = Result<T, Failure>>,
-{
-    let mut tries = 1;
-    loop {
-        let slot = limiter.acquire().await;
-        match attempt().await {
-            Ok(value) => {
-                slot.succeeded();
-                return Ok(value);
-            }
-            Err(failure) if failure.kind == FailureKind::Transient && tries < MAX_ATTEMPTS => {
-                if failure.throttled {
-                    slot.throttled();
-                } else {
-                    drop(slot);
-                }
-                progress(DecisionState::Retrying {
-                    attempt: tries,
-                    reason: failure.text,
-                });
-                tokio::time::sleep(backoff(tries)).await;
-                tries += 1;
-            }
-            Err(failure) => return Err(failure),
-        }
     }
 }
 
@@ -274,7 +198,7 @@ async fn current_assignment(client: &Client, id: &str) -> Result<Option<Assignme
         .send()
         .await
         .map(|out| out.assignment().map(assignment_from_sdk))
-        .map_err(|e| failure(&e))
+        .map_err(|e| Failure::from_sdk(&e))
 }
 
 /// Sends one decision, retrying transient failures with backoff, then confirms the result
@@ -288,8 +212,14 @@ pub async fn send(
     progress: impl Fn(DecisionState),
 ) -> (DecisionState, Outcome) {
     progress(DecisionState::Sending);
-    let result = with_retries(limiter, &progress, || call(client, decision)).await;
-    let current = with_retries(limiter, &|_| {}, || {
+    let retrying = |attempt, why: &str| {
+        progress(DecisionState::Retrying {
+            attempt,
+            reason: why.to_string(),
+        });
+    };
+    let result = with_retries(limiter, &retrying, || call(client, decision)).await;
+    let current = with_retries(limiter, &|_, _: &str| {}, || {
         current_assignment(client, &decision.assignment_id)
     })
     .await

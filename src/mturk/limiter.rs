@@ -81,6 +81,8 @@ impl Slot {
                 inner.successes = 0;
             }
         });
+        // One more may go now (the slot's own release wakes another).
+        self.limiter.freed.notify_one();
     }
 
     pub fn throttled(self) {
@@ -95,7 +97,8 @@ impl Drop for Slot {
     fn drop(&mut self) {
         self.limiter
             .with(|inner| inner.in_flight = inner.in_flight.saturating_sub(1));
-        self.limiter.freed.notify_waiters();
+        // One waiter per freed slot: waking all of them would cost O(waiters) per release.
+        self.limiter.freed.notify_one();
     }
 }
 

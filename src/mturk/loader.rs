@@ -9,8 +9,12 @@ use aws_sdk_mturk::types::AssignmentStatus as SdkStatus;
 use tokio::sync::{Semaphore, mpsc};
 use tokio::task::JoinSet;
 
-use super::client::{FailureKind, assignment_from_sdk, describe_error, hit_from_sdk};
+use futures::TryFutureExt;
+
+use super::client::{FailureKind, assignment_from_sdk, hit_from_sdk};
 use super::domain::{Assignment, Hit};
+use super::limiter::Limiter;
+use super::retry::{Failure, once, with_retries};
 
 /// How many HITs' assignments are fetched at once.
 pub const LOAD_CONCURRENCY: usize = 16;
@@ -27,7 +31,12 @@ pub enum LoadEvent {
         hits_done: usize,
         hits_total: usize,
     },
-    /// Something could not be loaded; the words are for the reviewer.
+    /// A page failed for a passing reason (throttling, a fault) and is being tried again.
+    Retrying {
+        attempt: u32,
+        reason: String,
+    },
+    /// Something could not be loaded, even after retries; the words are for the reviewer.
     Failed(String),
     Finished,
 }
@@ -45,27 +54,46 @@ pub async fn load(
     selection: HitSelection,
     events: mpsc::UnboundedSender<LoadEvent>,
 ) {
+    let limiter = Limiter::new(LOAD_CONCURRENCY);
     let permits = Arc::new(Semaphore::new(LOAD_CONCURRENCY));
     let mut tasks = JoinSet::new();
     let mut total = 0;
     let mut done = 0;
     let start_hit = |hit_id: String, tasks: &mut JoinSet<()>| {
-        let (client, events, permits) = (client.clone(), events.clone(), permits.clone());
+        let (client, events, permits, limiter) = (
+            client.clone(),
+            events.clone(),
+            permits.clone(),
+            limiter.clone(),
+        );
         tasks.spawn(async move {
             let Ok(_permit) = permits.acquire_owned().await else {
                 return;
             };
-            load_assignments(&client, &hit_id, &events).await;
+            load_assignments(&client, &limiter, &hit_id, &events).await;
+        });
+    };
+    let retrying = |attempt: u32, why: &str| {
+        let _ = events.send(LoadEvent::Retrying {
+            attempt,
+            reason: why.to_string(),
         });
     };
     match selection {
         HitSelection::All => {
-            let mut pages = client
-                .list_hits()
-                .max_results(PAGE_SIZE)
-                .into_paginator()
-                .send();
-            while let Some(page) = pages.next().await {
+            let mut next_token: Option<String> = None;
+            loop {
+                let page = with_retries(&limiter, &retrying, || {
+                    client
+                        .list_hits()
+                        .max_results(PAGE_SIZE)
+                        .set_next_token(next_token.clone())
+                        .customize()
+                        .config_override(once())
+                        .send()
+                        .map_err(|e| Failure::from_sdk(&e))
+                })
+                .await;
                 match page {
                     Ok(page) => {
                         let hits: Vec<Hit> = page.hits().iter().map(hit_from_sdk).collect();
@@ -78,11 +106,16 @@ pub async fn load(
                             hits_done: done,
                             hits_total: total,
                         });
+                        next_token = page.next_token().map(str::to_string);
+                        if next_token.is_none() {
+                            break;
+                        }
                     }
-                    Err(err) => {
-                        let _ = events.send(LoadEvent::Failed(explain_load_failure(
-                            &describe_error(&err),
-                        )));
+                    Err(failure) => {
+                        let _ = events.send(LoadEvent::Failed(explain_load_failure(&(
+                            failure.kind,
+                            failure.text,
+                        ))));
                         break;
                     }
                 }
@@ -90,7 +123,17 @@ pub async fn load(
         }
         HitSelection::Only(ids) => {
             for id in ids {
-                match client.get_hit().hit_id(&id).send().await {
+                let got = with_retries(&limiter, &retrying, || {
+                    client
+                        .get_hit()
+                        .hit_id(&id)
+                        .customize()
+                        .config_override(once())
+                        .send()
+                        .map_err(|e| Failure::from_sdk(&e))
+                })
+                .await;
+                match got {
                     Ok(out) => {
                         if let Some(hit) = out.hit() {
                             total += 1;
@@ -98,11 +141,10 @@ pub async fn load(
                             let _ = events.send(LoadEvent::Hits(vec![hit_from_sdk(hit)]));
                         }
                     }
-                    Err(err) => {
-                        let (kind, text) = describe_error(&err);
-                        let _ = events.send(LoadEvent::Failed(match kind {
-                            FailureKind::Refused => format!("HIT {id}: {text}"),
-                            _ => explain_load_failure(&(kind, text)),
+                    Err(failure) => {
+                        let _ = events.send(LoadEvent::Failed(match failure.kind {
+                            FailureKind::Refused => format!("HIT {id}: {}", failure.text),
+                            kind => explain_load_failure(&(kind, failure.text)),
                         }));
                     }
                 }
@@ -121,18 +163,32 @@ pub async fn load(
 
 async fn load_assignments(
     client: &Client,
+    limiter: &Limiter,
     hit_id: &str,
     events: &mpsc::UnboundedSender<LoadEvent>,
 ) {
-    let mut pages = client
-        .list_assignments_for_hit()
-        .hit_id(hit_id)
-        .assignment_statuses(SdkStatus::Submitted)
-        .assignment_statuses(SdkStatus::Rejected)
-        .max_results(PAGE_SIZE)
-        .into_paginator()
-        .send();
-    while let Some(page) = pages.next().await {
+    let retrying = |attempt: u32, why: &str| {
+        let _ = events.send(LoadEvent::Retrying {
+            attempt,
+            reason: why.to_string(),
+        });
+    };
+    let mut next_token: Option<String> = None;
+    loop {
+        let page = with_retries(limiter, &retrying, || {
+            client
+                .list_assignments_for_hit()
+                .hit_id(hit_id)
+                .assignment_statuses(SdkStatus::Submitted)
+                .assignment_statuses(SdkStatus::Rejected)
+                .max_results(PAGE_SIZE)
+                .set_next_token(next_token.clone())
+                .customize()
+                .config_override(once())
+                .send()
+                .map_err(|e| Failure::from_sdk(&e))
+        })
+        .await;
         match page {
             Ok(page) => {
                 let assignments = page.assignments().iter().map(assignment_from_sdk).collect();
@@ -140,11 +196,15 @@ async fn load_assignments(
                     hit_id: hit_id.to_string(),
                     assignments,
                 });
+                next_token = page.next_token().map(str::to_string);
+                if next_token.is_none() {
+                    return;
+                }
             }
-            Err(err) => {
-                let (_, text) = describe_error(&err);
+            Err(failure) => {
                 let _ = events.send(LoadEvent::Failed(format!(
-                    "Could not load the assignments of HIT {hit_id}: {text}"
+                    "Could not load the assignments of HIT {hit_id}: {}",
+                    failure.text
                 )));
                 return;
             }

@@ -6,3 +6,4 @@ pub mod decisions;
 pub mod domain;
 pub mod limiter;
 pub mod loader;
+pub mod retry;

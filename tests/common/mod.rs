@@ -4,6 +4,8 @@
 // Each test file uses a part of this; a failed expectation here is a failed test.
 #![allow(dead_code, clippy::expect_used, clippy::unwrap_used)]
 
+pub mod pty;
+
 use std::io::{BufRead, BufReader, Read};
 use std::net::SocketAddr;
 use std::path::PathBuf;

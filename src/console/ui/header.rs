@@ -67,6 +67,11 @@ pub fn render(state: &State, frame: &mut Frame, area: Rect) {
             )
         };
         title.push(Span::styled(text, Style::default().fg(Color::Cyan)));
+    } else if !state.load_failed {
+        title.push(Span::styled(
+            "   ✓ all loaded",
+            Style::default().fg(Color::Green),
+        ));
     }
 
     let counts = state.counts;
@@ -86,6 +91,18 @@ pub fn render(state: &State, frame: &mut Frame, area: Rect) {
         }
         line2.push(Span::styled(value.to_string(), number));
         line2.push(Span::raw(format!(" {name}")));
+    }
+    if counts.pending > 0 {
+        line2.push(Span::styled(" · ", dim()));
+        line2.push(Span::styled(
+            format!(
+                "{} pending from the last session (P re-sends)",
+                counts.pending
+            ),
+            Style::default()
+                .fg(Color::Yellow)
+                .add_modifier(Modifier::BOLD),
+        ));
     }
     let lines = vec![Line::from(title).style(bar), Line::from(line2)];
     frame.render_widget(Paragraph::new(lines), area);
