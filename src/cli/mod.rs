@@ -67,9 +67,31 @@ fn log_to_file(path: &std::path::Path) -> Result<()> {
     tracing_subscriber::fmt()
         .with_writer(std::sync::Mutex::new(file))
         .with_ansi(false)
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
-        )
+        .with_env_filter(log_filter())
         .init();
     Ok(())
+}
+
+/// RUST_LOG (default info), except that the AWS SDK's internals never log below info: their
+/// debug and trace output carries access key ids and session tokens.
+fn log_filter() -> tracing_subscriber::EnvFilter {
+    let mut filter =
+        tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into());
+    for target in [
+        "aws_config",
+        "aws_runtime",
+        "aws_sdk_mturk",
+        "aws_sigv4",
+        "aws_smithy_http_client",
+        "aws_smithy_runtime",
+        "aws_smithy_runtime_api",
+        "aws_smithy_types",
+        "hyper",
+        "hyper_util",
+    ] {
+        if let Ok(directive) = format!("{target}=info").parse() {
+            filter = filter.add_directive(directive);
+        }
+    }
+    filter
 }

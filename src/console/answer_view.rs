@@ -175,6 +175,74 @@ mod tests {
         assert!(!shown.contains('\x1b'), "escape is neutralised");
     }
 
+    fn free_text(id: &str, text: &str) -> String {
+        format!(
+            "<Answer><QuestionIdentifier>{id}</QuestionIdentifier><FreeText>{text}</FreeText></Answer>"
+        )
+    }
+
+    fn document(answers: &str) -> String {
+        format!("<QuestionFormAnswers>{answers}</QuestionFormAnswers>")
+    }
+
+    #[test]
+    fn ten_thousand_answers_are_capped() {
+        let answers: String = (0..10_000)
+            .map(|i| free_text(&format!("q{i}"), "yes"))
+            .collect();
+        let raw = document(&answers);
+        let parsed = parse(&raw);
+        assert_eq!(parsed.fields.len(), 10_000, "parsed whole, laid out capped");
+        let lines = layout_answer(&parsed, &raw);
+        assert!(lines.len() <= MAX_LINES + 2);
+        assert!(text(&lines).ends_with("press v for the raw answer"));
+    }
+
+    #[test]
+    fn a_hundred_thousand_character_line_is_capped_in_characters() {
+        let line = "x".repeat(100_000);
+        let raw = document(&free_text("essay", &line));
+        let lines = layout_answer(&parse(&raw), &raw);
+        let chars: usize = lines.iter().map(Line::width).sum();
+        assert!(chars >= 100_000, "the line is there: {chars}");
+        let twice = line.repeat(3);
+        let raw = document(&free_text("essay", &twice));
+        let lines = layout_answer(&parse(&raw), &raw);
+        let chars: usize = lines.iter().map(Line::width).sum();
+        assert!(chars <= MAX_CHARS + 100, "capped: {chars}");
+        assert!(text(&lines).contains("truncated"));
+    }
+
+    #[test]
+    fn a_five_megabyte_answer_is_parsed_and_capped() {
+        let paragraph = "The quick brown fox jumps over the lazy dog. ".repeat(20) + "\n";
+        let body = paragraph.repeat(5 * 1024 * 1024 / paragraph.len() + 1);
+        let raw = document(&free_text("transcript", &body));
+        assert!(raw.len() > 5 * 1024 * 1024);
+        let lines = layout_answer(&parse(&raw), &raw);
+        assert!(lines.len() <= MAX_LINES + 2);
+        assert!(text(&lines).contains("truncated"));
+        assert!(layout_raw(&raw).len() <= MAX_LINES + 2);
+    }
+
+    #[test]
+    fn deep_nesting_neither_overflows_nor_hides_the_text() {
+        let deep_xml = "<a>".repeat(100_000) + "bottom";
+        let lines = layout_answer(&parse(&deep_xml), &deep_xml);
+        assert!(
+            text(&lines).starts_with("⚠ "),
+            "a note says it is malformed"
+        );
+
+        let deep_json = "[".repeat(100_000) + "]".repeat(100_000).as_str();
+        let raw = document(&free_text("taskAnswers", &deep_json));
+        let shown = text(&layout_answer(&parse(&raw), &raw));
+        assert!(
+            shown.contains("[[[["),
+            "shown as text when it cannot be parsed"
+        );
+    }
+
     #[test]
     fn tabs_become_spaces() {
         let raw = "a\tb";

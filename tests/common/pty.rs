@@ -23,6 +23,11 @@ pub struct Console {
 impl Console {
     /// `mturk-review ARGS` in a 140x40 pty, with dummy AWS credentials.
     pub fn start(args: &[&str]) -> Console {
+        Console::start_with_env(args, &[])
+    }
+
+    /// Like `start`, with more environment (set after the dummy credentials, so it wins).
+    pub fn start_with_env(args: &[&str], env: &[(&str, &str)]) -> Console {
         let pair = native_pty_system()
             .openpty(PtySize {
                 rows: ROWS,
@@ -34,7 +39,7 @@ impl Console {
         let mut cmd = CommandBuilder::new(env!("CARGO_BIN_EXE_mturk-review"));
         cmd.args(args);
         cmd.env("TERM", "xterm-256color");
-        for (name, value) in super::DUMMY_AWS_ENV {
+        for (name, value) in super::DUMMY_AWS_ENV.iter().chain(env) {
             cmd.env(name, value);
         }
         let child = pair.slave.spawn_command(cmd).unwrap();
