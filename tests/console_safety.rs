@@ -35,7 +35,7 @@ async fn hostile_answers_and_titles_never_reach_the_terminal_as_sequences() {
         .collect();
     let hit = server
         .create_hit()
-        .title(format!("Survey \x1b]0;pwned-title\x07 \u{202e}evil"))
+        .title("Survey \x1b]0;pwned-title\x07 \u{202e}evil")
         .send()
         .await
         .unwrap()
