@@ -34,6 +34,8 @@ pub enum Action {
     Interrupt,
     Yes,
     No,
+    /// Enter on a typed confirmation.
+    Submit,
 }
 
 /// Where the keyboard input goes right now.
@@ -44,6 +46,8 @@ pub enum Context {
     Editor,
     Filter,
     Confirm,
+    /// A confirmation answered by typing a number (bulk actions in PRODUCTION).
+    TypedConfirm,
 }
 
 /// Which contexts a binding applies in.
@@ -58,6 +62,7 @@ pub enum Scope {
     Editor,
     Filter,
     Confirm,
+    TypedConfirm,
 }
 
 impl Scope {
@@ -70,6 +75,7 @@ impl Scope {
             Scope::Editor => context == Context::Editor,
             Scope::Filter => context == Context::Filter,
             Scope::Confirm => context == Context::Confirm,
+            Scope::TypedConfirm => context == Context::TypedConfirm,
         }
     }
 
@@ -82,6 +88,7 @@ impl Scope {
             Scope::Editor => "Feedback editor",
             Scope::Filter => "Filter",
             Scope::Confirm => "Questions",
+            Scope::TypedConfirm => "Questions in PRODUCTION",
         }
     }
 }
@@ -216,6 +223,8 @@ pub static BINDINGS: &[Binding] = &[
     bind(&[code(KeyCode::Esc)], "clear the filter", S::Filter, A::ClearFilter, Some("clear filter")),
     bind(&[key('y')], "yes", S::Confirm, A::Yes, Some("yes")),
     bind(&[key('n'), code(KeyCode::Esc)], "no", S::Confirm, A::No, Some("no")),
+    bind(&[code(KeyCode::Enter)], "confirm what was typed", S::TypedConfirm, A::Submit, Some("confirm")),
+    bind(&[code(KeyCode::Esc)], "cancel", S::TypedConfirm, A::No, Some("cancel")),
 ];
 
 /// The action a key triggers in a context, if any.

@@ -74,6 +74,9 @@ pub enum Confirm {
         unpriced: usize,
         /// Marked assignments left out, with why.
         skipped: Vec<String>,
+        /// In PRODUCTION the reviewer types the number of assignments instead of pressing
+        /// y: what has been typed so far. None where y is enough.
+        typed: Option<String>,
     },
     Quit {
         in_flight: usize,
@@ -238,7 +241,9 @@ impl State {
 
     /// Where keys go right now.
     pub(crate) fn context(&self) -> Context {
-        if self.confirm.is_some() {
+        if let Some(Confirm::ApproveMarked { typed: Some(_), .. }) = &self.confirm {
+            Context::TypedConfirm
+        } else if self.confirm.is_some() {
             Context::Confirm
         } else if self.filter_editing {
             Context::Filter

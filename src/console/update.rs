@@ -4,7 +4,7 @@ use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 use super::format::short_id;
 use super::keymap::{self, Action, Context};
 use super::message::{Effect, Message};
-use super::state::{Confirm, Focus, Progress, State, Tone};
+use super::state::{Confirm, Connection, Focus, Progress, State, Tone};
 use crate::money::{approval_cost_cents, parse_cents};
 use crate::mturk::domain::{
     AssignmentStatus, Decision, DecisionKind, DecisionState, feedback_problem,
@@ -171,6 +171,7 @@ fn on_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
         return Vec::new();
     }
     match context {
+        Context::TypedConfirm => typed_confirm(state, action, key),
         Context::Confirm => match action {
             Some(Action::Yes) => confirmed(state),
             Some(Action::No) => {
@@ -286,7 +287,8 @@ fn browse(state: &mut State, action: Action) -> Vec<Effect> {
         | Action::KeepFilter
         | Action::ClearFilter
         | Action::Yes
-        | Action::No => {}
+        | Action::No
+        | Action::Submit => {}
     }
     Vec::new()
 }
@@ -538,12 +540,50 @@ fn approve_marked(state: &mut State) {
         );
         return;
     }
+    // Real money: in PRODUCTION a bulk approval is confirmed by typing how many.
+    let typed = (state.connection == Connection::Production).then(String::new);
     state.confirm = Some(Confirm::ApproveMarked {
         decisions,
         total_cents,
         unpriced,
         skipped,
+        typed,
     });
+}
+
+/// Keys for a question answered by typing the number of assignments, then Enter.
+fn typed_confirm(state: &mut State, action: Option<Action>, key: KeyEvent) -> Vec<Effect> {
+    let Some(Confirm::ApproveMarked {
+        decisions,
+        typed: Some(typed),
+        ..
+    }) = &mut state.confirm
+    else {
+        return Vec::new();
+    };
+    match (action, key.code) {
+        (Some(Action::No), _) => {
+            state.confirm = None;
+            state.say(Tone::Info, "cancelled");
+        }
+        (Some(Action::Submit), _) => {
+            let wanted = decisions.len().to_string();
+            if *typed == wanted {
+                return confirmed(state);
+            }
+            typed.clear();
+            state.say(
+                Tone::Error,
+                format!("type {wanted} (the number of assignments) and press Enter, or Esc"),
+            );
+        }
+        (_, KeyCode::Char(c)) if c.is_ascii_digit() && typed.len() < 9 => typed.push(c),
+        (_, KeyCode::Backspace) => {
+            typed.pop();
+        }
+        _ => {}
+    }
+    Vec::new()
 }
 
 fn quit(state: &mut State) -> Vec<Effect> {

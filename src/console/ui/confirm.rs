@@ -68,6 +68,7 @@ pub fn render(state: &State, question: &Confirm, frame: &mut Frame, area: Rect) 
             total_cents,
             unpriced,
             skipped,
+            typed,
         } => {
             let mut lines = vec![
                 Line::from(vec![
@@ -96,7 +97,23 @@ pub fn render(state: &State, question: &Confirm, frame: &mut Frame, area: Rect) 
                 }
             }
             lines.push(Line::from(""));
-            lines.push(answer_keys("approve all", "cancel"));
+            match typed {
+                None => lines.push(answer_keys("approve all", "cancel")),
+                Some(typed) => {
+                    lines.push(Line::styled(
+                        format!(
+                            "PRODUCTION: real money. Type {} and press Enter; Esc cancels.",
+                            decisions.len()
+                        ),
+                        Style::default().fg(Color::Red).add_modifier(Modifier::BOLD),
+                    ));
+                    lines.push(Line::from(vec![
+                        Span::raw("> "),
+                        Span::styled(typed.clone(), bold),
+                        Span::raw("▏"),
+                    ]));
+                }
+            }
             (" Approve marked? ", lines)
         }
         Confirm::Quit { in_flight } => (

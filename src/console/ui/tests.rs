@@ -171,6 +171,17 @@ fn bulk_approve_confirm_prompt() {
 }
 
 #[test]
+fn production_bulk_approve_asks_for_the_count() {
+    let mut state = loaded_state();
+    state.connection = Connection::Production;
+    press(&mut state, "jj   ");
+    update(&mut state, key('A'));
+    press(&mut state, "2");
+    let terminal = draw(&state, 120, 36);
+    insta::assert_snapshot!(terminal.backend());
+}
+
+#[test]
 fn filter_being_typed() {
     let mut state = loaded_state();
     update(&mut state, key('/'));

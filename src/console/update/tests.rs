@@ -319,6 +319,7 @@ fn marked_approval_asks_with_count_and_cost_and_sends_each() {
         total_cents,
         unpriced,
         skipped,
+        typed: None,
     }) = &state.confirm
     else {
         panic!("expected the bulk question, got {:?}", state.confirm);
@@ -334,6 +335,42 @@ fn marked_approval_asks_with_count_and_cost_and_sends_each() {
     assert_eq!(sent[1].feedback.as_deref(), Some("Thanks!"));
     assert!(state.marked.is_empty());
     assert_eq!(state.in_flight(), 3);
+}
+
+#[test]
+fn in_production_a_bulk_approval_is_confirmed_by_typing_the_count() {
+    let mut state = loaded_state();
+    state.connection = Connection::Production;
+    go_to(&mut state, SURVEY);
+    press(&mut state, "  ");
+    update(&mut state, key('A'));
+    assert!(update(&mut state, key('y')).is_empty(), "y is not enough");
+    assert!(state.confirm.is_some());
+    press(&mut state, "3");
+    assert!(update(&mut state, code(KeyCode::Enter)).is_empty());
+    assert!(
+        status_text(&state).contains("type 2"),
+        "{}",
+        status_text(&state)
+    );
+    assert!(state.confirm.is_some(), "a wrong number sends nothing");
+    press(&mut state, "2");
+    let effects = update(&mut state, code(KeyCode::Enter));
+    assert_eq!(sends(&effects).len(), 2);
+    assert!(state.confirm.is_none());
+}
+
+#[test]
+fn in_production_esc_cancels_the_typed_question() {
+    let mut state = loaded_state();
+    state.connection = Connection::Production;
+    go_to(&mut state, SURVEY);
+    press(&mut state, " ");
+    update(&mut state, key('A'));
+    press(&mut state, "1");
+    assert!(update(&mut state, code(KeyCode::Esc)).is_empty());
+    assert!(state.confirm.is_none());
+    assert_eq!(state.marked.len(), 1, "marks are kept");
 }
 
 #[test]
