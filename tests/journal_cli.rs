@@ -1,0 +1,111 @@
+//! `mturk-review journal`: the decision history as a table and as CSV.
+
+// Test helpers: a failed unwrap is a failed test.
+#![allow(clippy::unwrap_used)]
+
+mod common;
+
+use std::process::Command;
+
+use common::TempDb;
+use mturk_review::journal::{Journal, Outcome, Scope};
+use mturk_review::mturk::domain::{Decision, DecisionKind};
+
+fn journal_with_history(path: &std::path::Path) {
+    let mut journal = Journal::open(
+        path,
+        Scope {
+            endpoint: "http://127.0.0.1:8780".into(),
+            account: "acct-test".into(),
+        },
+    )
+    .unwrap();
+    let seqs = journal
+        .record_intents(&[
+            Decision {
+                assignment_id: "3APPROVED0000000000000000000A1".into(),
+                worker_id: "AWORKERONE".into(),
+                kind: DecisionKind::Approve {
+                    override_rejection: true,
+                },
+                feedback: Some("Great, \"thanks\", see you".into()),
+            },
+            Decision {
+                assignment_id: "3REJECTED0000000000000000000R1".into(),
+                worker_id: "AWORKERTWO".into(),
+                kind: DecisionKind::Reject,
+                feedback: Some("Bad\u{202e} answer".into()),
+            },
+        ])
+        .unwrap();
+    journal.record_outcome(seqs[0], Outcome::Done, "").unwrap();
+}
+
+fn run(args: &[&str]) -> (bool, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_mturk-review"))
+        .args(args)
+        .output()
+        .unwrap();
+    (
+        out.status.success(),
+        String::from_utf8(out.stdout).unwrap(),
+        String::from_utf8(out.stderr).unwrap(),
+    )
+}
+
+#[test]
+fn the_history_prints_as_a_table_and_as_csv() {
+    let db = TempDb::new("journal-cli");
+    journal_with_history(&db.0);
+    let path = db.0.display().to_string();
+
+    let (ok, table, _) = run(&["journal", "--journal", &path]);
+    assert!(ok);
+    let lines: Vec<&str> = table.lines().collect();
+    assert_eq!(lines.len(), 3, "{table}");
+    assert!(lines[0].starts_with("time"));
+    assert!(lines[1].contains("3APPROVED0000000000000000000A1"));
+    assert!(lines[1].contains("approve (override)"));
+    assert!(lines[1].contains("done"));
+    assert!(lines[2].contains("reject"));
+    assert!(lines[2].contains("unknown (not yet reconciled)"));
+    assert!(!table.contains('\u{202e}'), "made safe for the terminal");
+
+    let (ok, csv, _) = run(&["journal", "--journal", &path, "--csv"]);
+    assert!(ok);
+    let mut reader = csv::Reader::from_reader(csv.as_bytes());
+    let header: Vec<String> = reader
+        .headers()
+        .unwrap()
+        .iter()
+        .map(str::to_string)
+        .collect();
+    assert_eq!(
+        header,
+        [
+            "time",
+            "endpoint",
+            "assignment",
+            "worker",
+            "decision",
+            "feedback",
+            "outcome",
+            "detail"
+        ]
+    );
+    let rows: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
+    assert_eq!(rows.len(), 2);
+    assert_eq!(
+        &rows[0][5], "Great, \"thanks\", see you",
+        "quoted, not mangled"
+    );
+    assert_eq!(&rows[1][6], "unknown (not yet reconciled)");
+}
+
+#[test]
+fn a_missing_journal_is_a_clear_error() {
+    let db = TempDb::new("journal-missing");
+    let (ok, _, err) = run(&["journal", "--journal", &db.0.display().to_string()]);
+    assert!(!ok);
+    assert!(err.contains("no journal at"), "{err}");
+}
