@@ -104,6 +104,15 @@ async fn reviewer_approves_overrides_and_rejects_from_the_keyboard() {
         c.wait_for(": rejected");
         c.wait_for("3 decided this session");
 
+        // Squeezed to nothing and back, it keeps working.
+        for (rows, cols) in [(1, 1), (2, 3), (5, 30), (12, 50), (1, 140), (40, 1)] {
+            c.resize(rows, cols);
+        }
+        c.resize(40, 140);
+        c.keys("?");
+        c.wait_for("Keys");
+        c.keys("x");
+
         c.keys("q");
         let status = c.child.wait().unwrap();
         assert!(status.success(), "the console exited with {status:?}");

@@ -17,7 +17,7 @@ pub struct Console {
     writer: Box<dyn Write + Send>,
     pub child: Box<dyn Child + Send + Sync>,
     bytes: Arc<Mutex<Vec<u8>>>,
-    _master: Box<dyn MasterPty + Send>,
+    master: Box<dyn MasterPty + Send>,
 }
 
 impl Console {
@@ -68,7 +68,7 @@ impl Console {
             writer,
             child,
             bytes,
-            _master: pair.master,
+            master: pair.master,
         }
     }
 
@@ -97,6 +97,24 @@ impl Console {
 
     pub fn esc(&mut self) {
         self.keys("\x1b");
+    }
+
+    /// Resizes the terminal (the program gets SIGWINCH).
+    pub fn resize(&self, rows: u16, cols: u16) {
+        self.master
+            .resize(PtySize {
+                rows,
+                cols,
+                pixel_width: 0,
+                pixel_height: 0,
+            })
+            .unwrap();
+        self.screen
+            .lock()
+            .unwrap()
+            .screen_mut()
+            .set_size(rows.try_into().unwrap(), cols.try_into().unwrap());
+        std::thread::sleep(Duration::from_millis(60));
     }
 
     /// Every byte the program has written to the terminal so far.

@@ -231,3 +231,48 @@ fn tiny_terminals_do_not_panic() {
     }
     insta::assert_snapshot!(draw(&state, 20, 5).backend());
 }
+
+#[test]
+fn every_size_from_1x1_and_resizing_between_frames_never_panics() {
+    let screens: Vec<(&str, State)> = vec![
+        ("main", crowd_selected()),
+        ("help", {
+            let mut s = crowd_selected();
+            update(&mut s, key('?'));
+            s
+        }),
+        ("editor", {
+            let mut s = crowd_selected();
+            update(&mut s, key('e'));
+            press(&mut s, "Some feedback that wraps over several narrow lines");
+            s
+        }),
+        ("raw", {
+            let mut s = crowd_selected();
+            update(&mut s, key('v'));
+            s
+        }),
+        ("filter", {
+            let mut s = crowd_selected();
+            press(&mut s, "/crowd");
+            s
+        }),
+        ("bulk question", {
+            let mut s = loaded_state();
+            press(&mut s, "   A");
+            s
+        }),
+        ("empty", State::new(Connection::Demo, NOW)),
+    ];
+    for (name, state) in &screens {
+        let mut terminal = Terminal::new(TestBackend::new(120, 36)).expect("test terminal");
+        for w in (1..=40).chain([79, 80, 200]) {
+            for h in (1..=14).chain([24, 60]) {
+                terminal.backend_mut().resize(w, h);
+                if let Err(err) = terminal.draw(|frame| render(state, frame)) {
+                    panic!("{name} at {w}x{h}: {err}");
+                }
+            }
+        }
+    }
+}
