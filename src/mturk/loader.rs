@@ -73,12 +73,7 @@ pub async fn load(
             load_assignments(&client, &limiter, &hit_id, &events).await;
         });
     };
-    let retrying = |attempt: u32, why: &str| {
-        let _ = events.send(LoadEvent::Retrying {
-            attempt,
-            reason: why.to_string(),
-        });
-    };
+    let retrying = report_retries(&events);
     match selection {
         HitSelection::All => {
             let mut next_token: Option<String> = None;
@@ -167,12 +162,7 @@ async fn load_assignments(
     hit_id: &str,
     events: &mpsc::UnboundedSender<LoadEvent>,
 ) {
-    let retrying = |attempt: u32, why: &str| {
-        let _ = events.send(LoadEvent::Retrying {
-            attempt,
-            reason: why.to_string(),
-        });
-    };
+    let retrying = report_retries(events);
     let mut next_token: Option<String> = None;
     loop {
         let page = with_retries(limiter, &retrying, || {
@@ -209,6 +199,16 @@ async fn load_assignments(
                 return;
             }
         }
+    }
+}
+
+/// Tells the console that a page is being tried again, and why.
+fn report_retries(events: &mpsc::UnboundedSender<LoadEvent>) -> impl Fn(u32, &str) + '_ {
+    move |attempt, why| {
+        let _ = events.send(LoadEvent::Retrying {
+            attempt,
+            reason: why.to_string(),
+        });
     }
 }
 
