@@ -12,7 +12,9 @@ use clap::Args;
 
 use mturk_review::console::Connection;
 use mturk_review::journal::{Scope, account_fingerprint};
-use mturk_review::mturk::client::{ClientOptions, Endpoint, load_config, local_client};
+use mturk_review::mturk::client::{
+    ClientOptions, Endpoint, error_chain, load_config, local_client,
+};
 use mturk_review::server::{
     self, DEFAULT_MAX_BODY_BYTES, FaultConfig, RunningServer, ServerConfig,
 };
@@ -128,8 +130,8 @@ async fn access_key_id(config: &aws_config::SdkConfig) -> Result<String> {
     match provider.provide_credentials().await {
         Ok(credentials) => Ok(credentials.access_key_id().to_string()),
         Err(err) => anyhow::bail!(
-            "{NO_CREDENTIALS} (The credential chain said: {})",
-            aws_sdk_mturk::error::DisplayErrorContext(&err)
+            "{NO_CREDENTIALS} (The credential chain said: {}.)",
+            error_chain(&err)
         ),
     }
 }

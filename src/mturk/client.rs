@@ -196,7 +196,7 @@ where
 }
 
 /// The error and its sources on one line, deduplicated (the SDK nests the same words).
-fn error_chain(err: &(dyn std::error::Error + 'static)) -> String {
+pub fn error_chain(err: &(dyn std::error::Error + 'static)) -> String {
     let mut parts: Vec<String> = Vec::new();
     let mut current = Some(err);
     while let Some(e) = current {
