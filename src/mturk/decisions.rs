@@ -139,6 +139,12 @@ async fn run_one(
         DecisionState::Failed(text) => text.clone(),
         _ => String::new(),
     };
+    tracing::info!(
+        assignment = %decision.assignment_id,
+        ?outcome,
+        detail = %detail,
+        "decision settled"
+    );
     if let Err(problem) =
         with_journal(&journal, move |j| j.record_outcome(seq, outcome, &detail)).await
     {
@@ -319,6 +325,7 @@ async fn reconcile(
             Verdict::Pending => pending.push(decision),
         }
     }
+    tracing::info!(confirmed, pending = pending.len(), "journal reconciled");
     let _ = events.send(RunnerEvent::Reconciled { confirmed, pending });
 }
 
