@@ -16,7 +16,7 @@ use crate::clock::now_secs;
 use crate::journal::Journal;
 use crate::mturk::decisions::{RunnerEvent, spawn_runner};
 use crate::mturk::domain::Decision;
-use crate::mturk::loader::{HitSelection, LoadEvent, load};
+use crate::mturk::loader::{HitSelection, LoadEvent, LoadRequest, load};
 
 const TICK: Duration = Duration::from_millis(100);
 
@@ -124,7 +124,10 @@ fn start_loader(
                 }
             }
         };
-        tokio::join!(load(client, selection, events_tx), forward);
+        tokio::join!(
+            load(client, LoadRequest::review(selection), events_tx),
+            forward
+        );
     })
 }
 
@@ -145,7 +148,7 @@ fn load_message(event: LoadEvent) -> Message {
             hits_done,
             hits_total,
         },
-        LoadEvent::Failed(text) => Message::LoadFailed(text),
+        LoadEvent::Failed(failure) => Message::LoadFailed(failure.for_console()),
         LoadEvent::Finished => Message::LoadFinished,
     }
 }

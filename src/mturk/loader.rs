@@ -1,6 +1,6 @@
-//! Loading the review queue: every HIT (or the chosen ones), then each HIT's Submitted and
-//! Rejected assignments, several HITs at a time, reporting each page as it arrives so the
-//! reviewer can start before loading ends.
+//! Loading assignments: every HIT (or the chosen ones), then each HIT's assignments of the
+//! chosen statuses, several HITs at a time, reporting each page as it arrives so the
+//! reviewer can start before loading ends. The console and `export` both load through here.
 
 use std::sync::Arc;
 
@@ -10,11 +10,81 @@ use tokio::sync::{Semaphore, mpsc};
 use tokio::task::JoinSet;
 
 use super::client::{FailureKind, assignment_from_sdk, describe_error, hit_from_sdk};
-use super::domain::{Assignment, Hit};
+use super::domain::{Assignment, AssignmentStatus, Hit};
 
-/// How many HITs' assignments are fetched at once.
+/// How many HITs' assignments are fetched at once, by default.
 pub const LOAD_CONCURRENCY: usize = 16;
 const PAGE_SIZE: i32 = 100;
+
+/// What to load, and how many HITs at once.
+#[derive(Debug, Clone)]
+pub struct LoadRequest {
+    pub selection: HitSelection,
+    pub statuses: Vec<AssignmentStatus>,
+    /// HITs whose assignments are fetched at once (1 is the one-request-at-a-time baseline).
+    pub concurrency: usize,
+}
+
+impl LoadRequest {
+    /// The review queue: Submitted and Rejected work.
+    pub fn review(selection: HitSelection) -> LoadRequest {
+        LoadRequest {
+            selection,
+            statuses: vec![AssignmentStatus::Submitted, AssignmentStatus::Rejected],
+            concurrency: LOAD_CONCURRENCY,
+        }
+    }
+}
+
+/// What could not be loaded.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LoadFailure {
+    pub stage: LoadStage,
+    pub kind: FailureKind,
+    /// The API's or the transport's words.
+    pub text: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LoadStage {
+    ListHits,
+    /// GetHIT of a HIT asked for by id.
+    GetHit(String),
+    Assignments(String),
+}
+
+impl LoadFailure {
+    /// One paragraph for the console's error box: what went wrong and what to do about it.
+    pub fn for_console(&self) -> String {
+        match &self.stage {
+            LoadStage::GetHit(id) if self.kind == FailureKind::Refused => {
+                format!("HIT {id}: {}", self.text)
+            }
+            LoadStage::Assignments(hit_id) => format!(
+                "Could not load the assignments of HIT {hit_id}: {}",
+                self.text
+            ),
+            _ => explain_load_failure(&(self.kind, self.text.clone())),
+        }
+    }
+
+    /// One line for a headless command.
+    pub fn for_command(&self) -> String {
+        let advice = match self.kind {
+            FailureKind::Setup => {
+                " (check the AWS credentials, --profile, and --endpoint-url or --sandbox)"
+            }
+            FailureKind::Transient => " (is the endpoint up and reachable? try again later)",
+            FailureKind::Refused => "",
+        };
+        let what = match &self.stage {
+            LoadStage::ListHits => "cannot list the HITs".to_string(),
+            LoadStage::GetHit(id) => format!("cannot read HIT {id}"),
+            LoadStage::Assignments(id) => format!("cannot list the assignments of HIT {id}"),
+        };
+        format!("{what}: {}{advice}", self.text)
+    }
+}
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum LoadEvent {
@@ -27,8 +97,8 @@ pub enum LoadEvent {
         hits_done: usize,
         hits_total: usize,
     },
-    /// Something could not be loaded; the words are for the reviewer.
-    Failed(String),
+    /// Something could not be loaded; loading goes on with the rest.
+    Failed(LoadFailure),
     Finished,
 }
 
@@ -40,25 +110,23 @@ pub enum HitSelection {
 }
 
 /// Loads everything, sending events until `Finished` (always sent last, even after failures).
-pub async fn load(
-    client: Client,
-    selection: HitSelection,
-    events: mpsc::UnboundedSender<LoadEvent>,
-) {
-    let permits = Arc::new(Semaphore::new(LOAD_CONCURRENCY));
+pub async fn load(client: Client, request: LoadRequest, events: mpsc::UnboundedSender<LoadEvent>) {
+    let permits = Arc::new(Semaphore::new(request.concurrency.max(1)));
+    let statuses: Arc<[SdkStatus]> = request.statuses.iter().map(|&s| sdk_status(s)).collect();
     let mut tasks = JoinSet::new();
     let mut total = 0;
     let mut done = 0;
     let start_hit = |hit_id: String, tasks: &mut JoinSet<()>| {
         let (client, events, permits) = (client.clone(), events.clone(), permits.clone());
+        let statuses = statuses.clone();
         tasks.spawn(async move {
             let Ok(_permit) = permits.acquire_owned().await else {
                 return;
             };
-            load_assignments(&client, &hit_id, &events).await;
+            load_assignments(&client, &hit_id, &statuses, &events).await;
         });
     };
-    match selection {
+    match request.selection {
         HitSelection::All => {
             let mut pages = client
                 .list_hits()
@@ -80,9 +148,12 @@ pub async fn load(
                         });
                     }
                     Err(err) => {
-                        let _ = events.send(LoadEvent::Failed(explain_load_failure(
-                            &describe_error(&err),
-                        )));
+                        let (kind, text) = describe_error(&err);
+                        let _ = events.send(LoadEvent::Failed(LoadFailure {
+                            stage: LoadStage::ListHits,
+                            kind,
+                            text,
+                        }));
                         break;
                     }
                 }
@@ -100,9 +171,10 @@ pub async fn load(
                     }
                     Err(err) => {
                         let (kind, text) = describe_error(&err);
-                        let _ = events.send(LoadEvent::Failed(match kind {
-                            FailureKind::Refused => format!("HIT {id}: {text}"),
-                            _ => explain_load_failure(&(kind, text)),
+                        let _ = events.send(LoadEvent::Failed(LoadFailure {
+                            stage: LoadStage::GetHit(id),
+                            kind,
+                            text,
                         }));
                     }
                 }
@@ -119,16 +191,24 @@ pub async fn load(
     let _ = events.send(LoadEvent::Finished);
 }
 
+fn sdk_status(status: AssignmentStatus) -> SdkStatus {
+    match status {
+        AssignmentStatus::Submitted => SdkStatus::Submitted,
+        AssignmentStatus::Approved => SdkStatus::Approved,
+        AssignmentStatus::Rejected => SdkStatus::Rejected,
+    }
+}
+
 async fn load_assignments(
     client: &Client,
     hit_id: &str,
+    statuses: &[SdkStatus],
     events: &mpsc::UnboundedSender<LoadEvent>,
 ) {
     let mut pages = client
         .list_assignments_for_hit()
         .hit_id(hit_id)
-        .assignment_statuses(SdkStatus::Submitted)
-        .assignment_statuses(SdkStatus::Rejected)
+        .set_assignment_statuses(Some(statuses.to_vec()))
         .max_results(PAGE_SIZE)
         .into_paginator()
         .send();
@@ -142,18 +222,19 @@ async fn load_assignments(
                 });
             }
             Err(err) => {
-                let (_, text) = describe_error(&err);
-                let _ = events.send(LoadEvent::Failed(format!(
-                    "Could not load the assignments of HIT {hit_id}: {text}"
-                )));
+                let (kind, text) = describe_error(&err);
+                let _ = events.send(LoadEvent::Failed(LoadFailure {
+                    stage: LoadStage::Assignments(hit_id.to_string()),
+                    kind,
+                    text,
+                }));
                 return;
             }
         }
     }
 }
 
-/// One paragraph that says what went wrong and what to do about it.
-pub fn explain_load_failure((kind, text): &(FailureKind, String)) -> String {
+fn explain_load_failure((kind, text): &(FailureKind, String)) -> String {
     match kind {
         FailureKind::Setup => format!(
             "Cannot talk to MTurk: {text}. Check your AWS credentials (`aws configure`, the \
