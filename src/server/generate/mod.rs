@@ -167,6 +167,30 @@ pub fn generate(store: &Store, spec: &GenerateSpec) -> Result<Generated, String>
     Ok(generated)
 }
 
+/// Answers in the generated batch's kinds and proportions, one after another: for
+/// benchmarks that build assignments in memory rather than through a server.
+pub struct SampleAnswers {
+    rng: StdRng,
+}
+
+impl SampleAnswers {
+    pub fn new(seed: u64) -> SampleAnswers {
+        SampleAnswers {
+            rng: StdRng::seed_from_u64(seed),
+        }
+    }
+}
+
+impl Iterator for SampleAnswers {
+    type Item = String;
+
+    fn next(&mut self) -> Option<String> {
+        let mut answer = String::new();
+        Kind::pick(&mut self.rng).answer(&mut self.rng, &mut answer);
+        Some(answer)
+    }
+}
+
 /// A worker id in MTurk's shape: "A" and 13 characters of [A-Z0-9].
 fn worker_id(rng: &mut StdRng) -> String {
     const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
