@@ -102,10 +102,10 @@ pub async fn serve(args: ServeArgs) -> Result<()> {
     let running = server::start(config).await?;
     if let Some(done) = running.generated {
         eprintln!(
-            "generated {} assignments ({} rejected, {:.1} MB of answers) on {} HITs in {:.1} s",
+            "generated {} assignments ({} rejected, {} bytes of answers) on {} HITs in {:.1} s",
             done.assignments,
             done.rejected,
-            done.answer_bytes as f64 / 1e6,
+            done.answer_bytes,
             done.hits,
             started.elapsed().as_secs_f64()
         );

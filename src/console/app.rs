@@ -14,8 +14,9 @@ use tokio::task::JoinHandle;
 use super::{Connection, Effect, Message, State, render, update};
 use crate::clock::now_secs;
 use crate::journal::Journal;
-use crate::mturk::decisions::{RunnerEvent, spawn_runner};
+use crate::mturk::decisions::{DECISION_CONCURRENCY, RunnerEvent, spawn_runner};
 use crate::mturk::domain::Decision;
+use crate::mturk::limiter::Limiter;
 use crate::mturk::loader::{HitSelection, LoadEvent, LoadRequest, load};
 
 const TICK: Duration = Duration::from_millis(100);
@@ -159,7 +160,12 @@ fn start_runner(
     messages: mpsc::UnboundedSender<Message>,
 ) -> mpsc::UnboundedSender<Decision> {
     let (events_tx, mut events) = mpsc::unbounded_channel();
-    let decisions = spawn_runner(client, journal, events_tx);
+    let decisions = spawn_runner(
+        client,
+        journal,
+        Limiter::new(DECISION_CONCURRENCY),
+        events_tx,
+    );
     tokio::spawn(async move {
         while let Some(event) = events.recv().await {
             let message = match event {
