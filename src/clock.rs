@@ -32,6 +32,17 @@ pub fn utc_seconds(secs: i64) -> String {
     )
 }
 
+/// "2024-06-01T12:00:05Z": ISO 8601 in UTC, for files other programs read.
+pub fn iso8601(secs: i64) -> String {
+    let (date, rest) = date_and_rest(secs);
+    format!(
+        "{date}T{:02}:{:02}:{:02}Z",
+        rest / 3600,
+        rest / 60 % 60,
+        rest % 60
+    )
+}
+
 fn date_and_rest(secs: i64) -> (String, i64) {
     let (y, m, d) = civil_from_days(secs.div_euclid(86_400));
     (format!("{y:04}-{m:02}-{d:02}"), secs.rem_euclid(86_400))
@@ -62,5 +73,6 @@ mod tests {
         assert_eq!(utc_minutes(951_782_400), "2000-02-29 00:00 UTC");
         assert_eq!(utc_seconds(1_717_243_205), "2024-06-01 12:00:05");
         assert_eq!(utc_seconds(-1), "1969-12-31 23:59:59");
+        assert_eq!(iso8601(1_717_243_205), "2024-06-01T12:00:05Z");
     }
 }

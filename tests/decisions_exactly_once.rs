@@ -10,8 +10,9 @@ use aws_sdk_mturk::types::AssignmentStatus;
 use common::{TempDb, TestServer, config};
 use mturk_review::journal::{Journal, Scope};
 use mturk_review::mturk::client::local_client;
-use mturk_review::mturk::decisions::{RunnerEvent, spawn_runner};
+use mturk_review::mturk::decisions::{DECISION_CONCURRENCY, RunnerEvent, spawn_runner};
 use mturk_review::mturk::domain::{Decision, DecisionKind, DecisionState};
+use mturk_review::mturk::limiter::Limiter;
 use mturk_review::server::{FaultConfig, ServerConfig};
 use tokio::sync::mpsc;
 
@@ -72,7 +73,12 @@ async fn five_hundred_approvals_under_faults_land_exactly_once() {
     };
     let journal = Journal::open(&journal_path.0, scope.clone()).unwrap();
     let (events_tx, mut events) = mpsc::unbounded_channel();
-    let runner = spawn_runner(local_client(&server.url).await, journal, events_tx);
+    let runner = spawn_runner(
+        local_client(&server.url).await,
+        journal,
+        Limiter::new(DECISION_CONCURRENCY),
+        events_tx,
+    );
     for decision in &decisions {
         runner.send(decision.clone()).unwrap();
     }

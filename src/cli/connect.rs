@@ -61,6 +61,7 @@ pub async fn connect(args: &EndpointArgs) -> Result<Connected> {
             listen: SocketAddr::from(([127, 0, 0, 1], 0)),
             db: PathBuf::from(":memory:"),
             demo: true,
+            generate: None,
             balance_cents: 1_000_000,
             faults: FaultConfig::default(),
             max_body_bytes: DEFAULT_MAX_BODY_BYTES,

@@ -41,21 +41,9 @@ pub fn print(args: JournalArgs) -> Result<()> {
     };
     match written {
         // A pager or `head` that stops reading early is not an error.
-        Err(err) if is_broken_pipe(&err) => Ok(()),
+        Err(err) if super::is_broken_pipe(&err) => Ok(()),
         other => other.context("cannot write the history"),
     }
-}
-
-fn is_broken_pipe(err: &anyhow::Error) -> bool {
-    err.chain().any(|cause| {
-        let io = cause.downcast_ref::<std::io::Error>().or_else(|| {
-            match cause.downcast_ref::<csv::Error>()?.kind() {
-                csv::ErrorKind::Io(io) => Some(io),
-                _ => None,
-            }
-        });
-        io.is_some_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe)
-    })
 }
 
 const HEADER: [&str; 8] = [

@@ -3,7 +3,9 @@
 
 mod connect;
 mod console;
+mod export;
 mod journal;
+mod progress;
 mod serve;
 
 use std::process::ExitCode;
@@ -31,6 +33,8 @@ enum Command {
     Serve(serve::ServeArgs),
     /// Print the history of decisions from the journal.
     Journal(journal::JournalArgs),
+    /// Write every assignment (of the chosen statuses) as CSV or JSON lines.
+    Export(export::ExportArgs),
 }
 
 pub fn main() -> ExitCode {
@@ -38,6 +42,7 @@ pub fn main() -> ExitCode {
     let result = match cli.command {
         Some(Command::Serve(args)) => run_async(serve::serve(args)),
         Some(Command::Journal(args)) => journal::print(args),
+        Some(Command::Export(args)) => run_async(export::export(args)),
         None => run_async(console::console(cli.console)),
     };
     match result {
@@ -94,4 +99,18 @@ fn log_filter() -> tracing_subscriber::EnvFilter {
         }
     }
     filter
+}
+
+/// Whether writing failed only because the reader went away (a pager or `head` that stops
+/// reading early), which is not an error.
+fn is_broken_pipe(err: &anyhow::Error) -> bool {
+    err.chain().any(|cause| {
+        let io = cause.downcast_ref::<std::io::Error>().or_else(|| {
+            match cause.downcast_ref::<csv::Error>()?.kind() {
+                csv::ErrorKind::Io(io) => Some(io),
+                _ => None,
+            }
+        });
+        io.is_some_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe)
+    })
 }

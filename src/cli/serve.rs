@@ -9,6 +9,7 @@ use anyhow::{Context, Result};
 use clap::Args;
 
 use mturk_review::money;
+use mturk_review::server::generate::GenerateSpec;
 use mturk_review::server::{self, DEFAULT_MAX_BODY_BYTES, FaultConfig, ServerConfig};
 
 #[derive(Debug, Args)]
@@ -25,8 +26,12 @@ pub struct ServeArgs {
     #[arg(long)]
     db: Option<PathBuf>,
     /// Load the bundled demo data set into an empty database.
-    #[arg(long)]
+    #[arg(long, conflicts_with = "generate")]
     demo: bool,
+    /// Fill an empty database with HITS HITs of PER_HIT submitted assignments each (about
+    /// 10% rejected), realistic answers of varied size; repeatable with --seed.
+    #[arg(long, value_name = "HITS:PER_HIT")]
+    generate: Option<GenerateSpec>,
     /// Starting prepaid balance of a new database, in US dollars.
     #[arg(long, default_value = "10000.00", value_parser = parse_usd)]
     balance: i64,
@@ -43,7 +48,7 @@ pub struct ServeArgs {
     /// connection dropped after the work was done (testing clients' exactly-once handling).
     #[arg(long, default_value_t = 0, value_parser = clap::value_parser!(u8).range(0..=100))]
     lost_reply_percent: u8,
-    /// Seed for the throttle and fault dice, to make a run repeatable.
+    /// Seed for the throttle and fault dice and for --generate, to make a run repeatable.
     #[arg(long)]
     seed: Option<u64>,
     /// Largest request body accepted, in bytes.
@@ -84,6 +89,10 @@ pub async fn serve(args: ServeArgs) -> Result<()> {
         listen: args.listen,
         db: db.clone(),
         demo: args.demo,
+        generate: args.generate.map(|spec| GenerateSpec {
+            seed: args.seed.unwrap_or_else(rand::random),
+            ..spec
+        }),
         balance_cents: args.balance,
         faults: FaultConfig {
             latency: Duration::from_millis(args.latency_ms),
@@ -94,7 +103,18 @@ pub async fn serve(args: ServeArgs) -> Result<()> {
         },
         max_body_bytes: args.max_body_bytes,
     };
+    let started = std::time::Instant::now();
     let running = server::start(config).await?;
+    if let Some(done) = running.generated {
+        eprintln!(
+            "generated {} assignments ({} rejected, {} bytes of answers) on {} HITs in {:.1} s",
+            done.assignments,
+            done.rejected,
+            done.answer_bytes,
+            done.hits,
+            started.elapsed().as_secs_f64()
+        );
+    }
     {
         let mut out = std::io::stdout().lock();
         writeln!(out, "listening on {}", running.endpoint_url())?;

@@ -14,9 +14,10 @@ use tokio::task::JoinHandle;
 use super::{Connection, Effect, Message, State, render, update};
 use crate::clock::now_secs;
 use crate::journal::Journal;
-use crate::mturk::decisions::{RunnerEvent, spawn_runner};
+use crate::mturk::decisions::{DECISION_CONCURRENCY, RunnerEvent, spawn_runner};
 use crate::mturk::domain::Decision;
-use crate::mturk::loader::{HitSelection, LoadEvent, load};
+use crate::mturk::limiter::Limiter;
+use crate::mturk::loader::{HitSelection, LoadEvent, LoadRequest, load};
 
 const TICK: Duration = Duration::from_millis(100);
 
@@ -124,7 +125,10 @@ fn start_loader(
                 }
             }
         };
-        tokio::join!(load(client, selection, events_tx), forward);
+        tokio::join!(
+            load(client, LoadRequest::review(selection), events_tx),
+            forward
+        );
     })
 }
 
@@ -146,7 +150,7 @@ fn load_message(event: LoadEvent) -> Message {
             hits_total,
         },
         LoadEvent::Retrying { attempt, reason } => Message::LoadRetrying { attempt, reason },
-        LoadEvent::Failed(text) => Message::LoadFailed(text),
+        LoadEvent::Failed(failure) => Message::LoadFailed(failure.for_console()),
         LoadEvent::Finished => Message::LoadFinished,
     }
 }
@@ -157,7 +161,12 @@ fn start_runner(
     messages: mpsc::UnboundedSender<Message>,
 ) -> mpsc::UnboundedSender<Decision> {
     let (events_tx, mut events) = mpsc::unbounded_channel();
-    let decisions = spawn_runner(client, journal, events_tx);
+    let decisions = spawn_runner(
+        client,
+        journal,
+        Limiter::new(DECISION_CONCURRENCY),
+        events_tx,
+    );
     tokio::spawn(async move {
         while let Some(event) = events.recv().await {
             let message = match event {

@@ -51,10 +51,13 @@ async fn with_journal<T: Send + 'static>(
 }
 
 /// Starts the runner and the balance refresher; returns where to send decisions. Both stop
-/// when the sender is dropped and their work is done.
+/// when the sender is dropped and their work is done. `limiter` says how many decisions may
+/// be in flight (`Limiter::new(DECISION_CONCURRENCY)`, or 1 for one at a time); a caller
+/// that keeps a clone can watch it adapt.
 pub fn spawn_runner(
     client: Client,
     journal: Journal,
+    limiter: Limiter,
     events: mpsc::UnboundedSender<RunnerEvent>,
 ) -> mpsc::UnboundedSender<Decision> {
     let (decisions_tx, mut decisions) = mpsc::unbounded_channel::<Decision>();
@@ -72,7 +75,6 @@ pub fn spawn_runner(
         async move { reconcile(&client, &journal, &events).await }
     });
     tokio::spawn(async move {
-        let limiter = Limiter::new(DECISION_CONCURRENCY);
         let mut running = JoinSet::new();
         while let Some(first) = decisions.recv().await {
             // Everything queued so far is journaled in one transaction: one flush to disk.

@@ -1,6 +1,6 @@
-//! Loading the review queue: every HIT (or the chosen ones), then each HIT's Submitted and
-//! Rejected assignments, several HITs at a time, reporting each page as it arrives so the
-//! reviewer can start before loading ends.
+//! Loading assignments: every HIT (or the chosen ones), then each HIT's assignments of the
+//! chosen statuses, several HITs at a time, reporting each page as it arrives so the
+//! reviewer can start before loading ends. The console and `export` both load through here.
 
 use std::sync::Arc;
 
@@ -12,13 +12,83 @@ use tokio::task::JoinSet;
 use futures::TryFutureExt;
 
 use super::client::{FailureKind, assignment_from_sdk, hit_from_sdk};
-use super::domain::{Assignment, Hit};
+use super::domain::{Assignment, AssignmentStatus, Hit};
 use super::limiter::Limiter;
 use super::retry::{Failure, once, with_retries};
 
-/// How many HITs' assignments are fetched at once.
+/// How many HITs' assignments are fetched at once, by default.
 pub const LOAD_CONCURRENCY: usize = 16;
 const PAGE_SIZE: i32 = 100;
+
+/// What to load, and how many HITs at once.
+#[derive(Debug, Clone)]
+pub struct LoadRequest {
+    pub selection: HitSelection,
+    pub statuses: Vec<AssignmentStatus>,
+    /// HITs whose assignments are fetched at once (1 is the one-request-at-a-time baseline).
+    pub concurrency: usize,
+}
+
+impl LoadRequest {
+    /// The review queue: Submitted and Rejected work.
+    pub fn review(selection: HitSelection) -> LoadRequest {
+        LoadRequest {
+            selection,
+            statuses: vec![AssignmentStatus::Submitted, AssignmentStatus::Rejected],
+            concurrency: LOAD_CONCURRENCY,
+        }
+    }
+}
+
+/// What could not be loaded.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LoadFailure {
+    pub stage: LoadStage,
+    pub kind: FailureKind,
+    /// The API's or the transport's words.
+    pub text: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LoadStage {
+    ListHits,
+    /// GetHIT of a HIT asked for by id.
+    GetHit(String),
+    Assignments(String),
+}
+
+impl LoadFailure {
+    /// One paragraph for the console's error box: what went wrong and what to do about it.
+    pub fn for_console(&self) -> String {
+        match &self.stage {
+            LoadStage::GetHit(id) if self.kind == FailureKind::Refused => {
+                format!("HIT {id}: {}", self.text)
+            }
+            LoadStage::Assignments(hit_id) => format!(
+                "Could not load the assignments of HIT {hit_id}: {}",
+                self.text
+            ),
+            _ => explain_load_failure(&(self.kind, self.text.clone())),
+        }
+    }
+
+    /// One line for a headless command.
+    pub fn for_command(&self) -> String {
+        let advice = match self.kind {
+            FailureKind::Setup => {
+                " (check the AWS credentials, --profile, and --endpoint-url or --sandbox)"
+            }
+            FailureKind::Transient => " (is the endpoint up and reachable? try again later)",
+            FailureKind::Refused => "",
+        };
+        let what = match &self.stage {
+            LoadStage::ListHits => "cannot list the HITs".to_string(),
+            LoadStage::GetHit(id) => format!("cannot read HIT {id}"),
+            LoadStage::Assignments(id) => format!("cannot list the assignments of HIT {id}"),
+        };
+        format!("{what}: {}{advice}", self.text)
+    }
+}
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum LoadEvent {
@@ -36,8 +106,8 @@ pub enum LoadEvent {
         attempt: u32,
         reason: String,
     },
-    /// Something could not be loaded, even after retries; the words are for the reviewer.
-    Failed(String),
+    /// Something could not be loaded, even after retries; loading goes on with the rest.
+    Failed(LoadFailure),
     Finished,
 }
 
@@ -49,13 +119,11 @@ pub enum HitSelection {
 }
 
 /// Loads everything, sending events until `Finished` (always sent last, even after failures).
-pub async fn load(
-    client: Client,
-    selection: HitSelection,
-    events: mpsc::UnboundedSender<LoadEvent>,
-) {
-    let limiter = Limiter::new(LOAD_CONCURRENCY);
-    let permits = Arc::new(Semaphore::new(LOAD_CONCURRENCY));
+pub async fn load(client: Client, request: LoadRequest, events: mpsc::UnboundedSender<LoadEvent>) {
+    let concurrency = request.concurrency.max(1);
+    let limiter = Limiter::new(concurrency);
+    let permits = Arc::new(Semaphore::new(concurrency));
+    let statuses: Arc<[SdkStatus]> = request.statuses.iter().map(|&s| sdk_status(s)).collect();
     let mut tasks = JoinSet::new();
     let mut total = 0;
     let mut done = 0;
@@ -66,15 +134,16 @@ pub async fn load(
             permits.clone(),
             limiter.clone(),
         );
+        let statuses = statuses.clone();
         tasks.spawn(async move {
             let Ok(_permit) = permits.acquire_owned().await else {
                 return;
             };
-            load_assignments(&client, &limiter, &hit_id, &events).await;
+            load_assignments(&client, &limiter, &hit_id, &statuses, &events).await;
         });
     };
     let retrying = report_retries(&events);
-    match selection {
+    match request.selection {
         HitSelection::All => {
             let mut next_token: Option<String> = None;
             loop {
@@ -107,10 +176,11 @@ pub async fn load(
                         }
                     }
                     Err(failure) => {
-                        let _ = events.send(LoadEvent::Failed(explain_load_failure(&(
-                            failure.kind,
-                            failure.text,
-                        ))));
+                        let _ = events.send(LoadEvent::Failed(LoadFailure {
+                            stage: LoadStage::ListHits,
+                            kind: failure.kind,
+                            text: failure.text,
+                        }));
                         break;
                     }
                 }
@@ -137,9 +207,10 @@ pub async fn load(
                         }
                     }
                     Err(failure) => {
-                        let _ = events.send(LoadEvent::Failed(match failure.kind {
-                            FailureKind::Refused => format!("HIT {id}: {}", failure.text),
-                            kind => explain_load_failure(&(kind, failure.text)),
+                        let _ = events.send(LoadEvent::Failed(LoadFailure {
+                            stage: LoadStage::GetHit(id),
+                            kind: failure.kind,
+                            text: failure.text,
                         }));
                     }
                 }
@@ -156,10 +227,19 @@ pub async fn load(
     let _ = events.send(LoadEvent::Finished);
 }
 
+fn sdk_status(status: AssignmentStatus) -> SdkStatus {
+    match status {
+        AssignmentStatus::Submitted => SdkStatus::Submitted,
+        AssignmentStatus::Approved => SdkStatus::Approved,
+        AssignmentStatus::Rejected => SdkStatus::Rejected,
+    }
+}
+
 async fn load_assignments(
     client: &Client,
     limiter: &Limiter,
     hit_id: &str,
+    statuses: &[SdkStatus],
     events: &mpsc::UnboundedSender<LoadEvent>,
 ) {
     let retrying = report_retries(events);
@@ -169,8 +249,7 @@ async fn load_assignments(
             client
                 .list_assignments_for_hit()
                 .hit_id(hit_id)
-                .assignment_statuses(SdkStatus::Submitted)
-                .assignment_statuses(SdkStatus::Rejected)
+                .set_assignment_statuses(Some(statuses.to_vec()))
                 .max_results(PAGE_SIZE)
                 .set_next_token(next_token.clone())
                 .customize()
@@ -192,10 +271,11 @@ async fn load_assignments(
                 }
             }
             Err(failure) => {
-                let _ = events.send(LoadEvent::Failed(format!(
-                    "Could not load the assignments of HIT {hit_id}: {}",
-                    failure.text
-                )));
+                let _ = events.send(LoadEvent::Failed(LoadFailure {
+                    stage: LoadStage::Assignments(hit_id.to_string()),
+                    kind: failure.kind,
+                    text: failure.text,
+                }));
                 return;
             }
         }
@@ -212,8 +292,7 @@ fn report_retries(events: &mpsc::UnboundedSender<LoadEvent>) -> impl Fn(u32, &st
     }
 }
 
-/// One paragraph that says what went wrong and what to do about it.
-pub fn explain_load_failure((kind, text): &(FailureKind, String)) -> String {
+fn explain_load_failure((kind, text): &(FailureKind, String)) -> String {
     match kind {
         FailureKind::Setup => format!(
             "Cannot talk to MTurk: {text}. Check your AWS credentials (`aws configure`, the \

@@ -138,10 +138,7 @@ async fn answer(app: &AppState, request: Request, request_id: &str) -> Result<Va
         model::validate(operation, &input).map_err(failure)?;
     }
     let store = app.store.clone();
-    let ctx = Ctx {
-        now_ms: now_ms(),
-        request_id: request_id.to_string(),
-    };
+    let ctx = Ctx::new(now_ms(), request_id);
     let result = tokio::task::spawn_blocking(move || {
         store.transaction(|tx| {
             ops::auto_approve_due(tx, ctx.now_ms)?;

@@ -3,6 +3,7 @@
 
 pub mod error;
 mod faults;
+pub mod generate;
 mod http;
 mod model;
 mod ops;
@@ -19,6 +20,7 @@ use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
 pub use faults::FaultConfig;
+use generate::{GenerateSpec, Generated};
 use http::AppState;
 use store::Store;
 
@@ -29,6 +31,8 @@ pub struct ServerConfig {
     /// SQLite file, or `:memory:`.
     pub db: PathBuf,
     pub demo: bool,
+    /// Fill an empty database with a generated batch (refused when it holds HITs).
+    pub generate: Option<GenerateSpec>,
     pub balance_cents: i64,
     pub faults: FaultConfig,
     pub max_body_bytes: usize,
@@ -45,6 +49,8 @@ pub enum ServerError {
     },
     #[error("cannot load the demo data: {0}")]
     Demo(String),
+    #[error("cannot generate data: {0}")]
+    Generate(String),
     #[error("cannot listen on {addr}: {source}")]
     Listen {
         addr: SocketAddr,
@@ -55,6 +61,8 @@ pub enum ServerError {
 /// A server running on a tokio task; dropping `shutdown` (or sending on it) stops it.
 pub struct RunningServer {
     pub addr: SocketAddr,
+    /// What `generate` put in the database, when it was asked to.
+    pub generated: Option<Generated>,
     shutdown: Option<oneshot::Sender<()>>,
     task: JoinHandle<()>,
 }
@@ -87,6 +95,17 @@ pub async fn start(config: ServerConfig) -> Result<RunningServer, ServerError> {
             seed::load_demo(&store).map_err(ServerError::Demo)?;
         }
     }
+    let generated = match config.generate {
+        // Seconds of work for a big batch: off the async threads.
+        Some(spec) => {
+            let store = store.clone();
+            let done = tokio::task::spawn_blocking(move || generate::generate(&store, &spec))
+                .await
+                .map_err(|e| ServerError::Generate(e.to_string()))?;
+            Some(done.map_err(ServerError::Generate)?)
+        }
+        None => None,
+    };
     let listener =
         TcpListener::bind(config.listen)
             .await
@@ -119,6 +138,7 @@ pub async fn start(config: ServerConfig) -> Result<RunningServer, ServerError> {
     });
     Ok(RunningServer {
         addr,
+        generated,
         shutdown: Some(shutdown),
         task,
     })

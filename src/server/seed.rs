@@ -54,10 +54,7 @@ pub fn load_demo(store: &Store) -> Result<(), String> {
             let mut hit_ids = HashMap::new();
             for hit in &set.hits {
                 let created = now - hit.created_ago_secs * 1000;
-                let ctx = Ctx {
-                    now_ms: created,
-                    request_id: "demo".into(),
-                };
+                let ctx = Ctx::new(created, "demo");
                 let input = json!({
                     "Title": hit.title,
                     "Description": hit.description,
@@ -73,10 +70,7 @@ pub fn load_demo(store: &Store) -> Result<(), String> {
                 let id = created["HIT"]["HITId"].as_str().unwrap_or_default();
                 hit_ids.insert(hit.key.as_str(), id.to_string());
             }
-            let ctx = Ctx {
-                now_ms: now,
-                request_id: "demo".into(),
-            };
+            let ctx = Ctx::new(now, "demo");
             for a in &set.assignments {
                 let secs_ago = |s: i64| (now - s * 1000) as f64 / 1000.0;
                 let decided = a.decided_ago_secs.map(secs_ago);

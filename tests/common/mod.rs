@@ -44,6 +44,7 @@ pub fn config() -> ServerConfig {
         listen: SocketAddr::from(([127, 0, 0, 1], 0)),
         db: ":memory:".into(),
         demo: false,
+        generate: None,
         balance_cents: START_BALANCE,
         faults: FaultConfig::default(),
         max_body_bytes: DEFAULT_MAX_BODY_BYTES,

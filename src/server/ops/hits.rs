@@ -3,9 +3,10 @@
 use rusqlite::{OptionalExtension, Row, Transaction, params};
 use serde_json::{Map, Value, json};
 
+use super::local::HitRules;
 use super::{
-    Ctx, check_range, money_cents, new_id, opt_i64, opt_str, opt_time_ms, page, page_answer, put,
-    req_str, time_json,
+    Ctx, check_range, money_cents, opt_i64, opt_str, opt_time_ms, page, page_answer, put, req_str,
+    time_json,
 };
 use crate::money;
 use crate::server::error::{ApiError, ApiResult};
@@ -126,6 +127,19 @@ pub struct HitFacts {
     pub json: Value,
 }
 
+impl HitFacts {
+    /// What taking one more assignment depends on.
+    pub fn rules(&self) -> HitRules {
+        HitRules {
+            max_assignments: self.max_assignments,
+            total: self.total,
+            expiration_ms: self.expiration_ms,
+            assignment_duration: self.assignment_duration,
+            auto_approval_delay: self.auto_approval_delay,
+        }
+    }
+}
+
 pub fn hit_facts(tx: &Transaction, hit_id: &str, now_ms: i64) -> ApiResult<HitFacts> {
     let sql = format!("{HIT_SELECT} WHERE id = ?2");
     tx.query_row(&sql, params![now_ms, hit_id], |row| {
@@ -209,7 +223,7 @@ impl HitTypeSpec {
     }
 
     /// The HITTypeId for these fields, registering a new type when none matches.
-    fn register(&self, tx: &Transaction) -> ApiResult<String> {
+    fn register(&self, tx: &Transaction, ctx: &Ctx) -> ApiResult<String> {
         let fingerprint = json!([
             self.title,
             self.description,
@@ -230,14 +244,14 @@ impl HitTypeSpec {
         if let Some(id) = existing {
             return Ok(id);
         }
-        let id = new_id();
+        let id = ctx.new_id();
         tx.execute(
             "INSERT INTO hit_types (id, group_id, fingerprint, title, description, keywords,
                reward_cents, assignment_duration, auto_approval_delay, qualification_requirements)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
             params![
                 id,
-                new_id(),
+                ctx.new_id(),
                 fingerprint,
                 self.title,
                 self.description,
@@ -252,13 +266,13 @@ impl HitTypeSpec {
     }
 }
 
-pub fn create_hit_type(tx: &Transaction, _ctx: &Ctx, input: &Value) -> ApiResult<Value> {
-    let id = HitTypeSpec::from_input(input)?.register(tx)?;
+pub fn create_hit_type(tx: &Transaction, ctx: &Ctx, input: &Value) -> ApiResult<Value> {
+    let id = HitTypeSpec::from_input(input)?.register(tx, ctx)?;
     Ok(json!({ "HITTypeId": id }))
 }
 
 pub fn create_hit(tx: &Transaction, ctx: &Ctx, input: &Value) -> ApiResult<Value> {
-    let hit_type_id = HitTypeSpec::from_input(input)?.register(tx)?;
+    let hit_type_id = HitTypeSpec::from_input(input)?.register(tx, ctx)?;
     insert_hit(tx, ctx, input, &hit_type_id)
 }
 
@@ -321,7 +335,7 @@ fn insert_hit(tx: &Transaction, ctx: &Ctx, input: &Value, hit_type_id: &str) -> 
             ));
         }
     }
-    let id = new_id();
+    let id = ctx.new_id();
     tx.execute(
         "INSERT INTO hits (id, hit_type_id, creation_ms, expiration_ms, question, hit_layout_id,
            requester_annotation, max_assignments, unique_request_token)

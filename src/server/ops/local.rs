@@ -7,7 +7,7 @@ use rusqlite::{OptionalExtension, Transaction, params};
 use serde_json::{Value, json};
 
 use super::hits::hit_facts;
-use super::{Ctx, check_feedback, new_id, opt_str, opt_time_ms, req_str};
+use super::{Ctx, check_feedback, opt_str, opt_time_ms, req_str};
 use crate::server::error::{ApiError, ApiResult};
 use crate::server::model;
 
@@ -35,30 +35,66 @@ fn check_local_input(input: &Value) -> ApiResult<()> {
             )));
         }
     }
-    let worker = opt_str(input, "WorkerId").unwrap_or_default();
-    let valid_worker = worker.len() <= 64
-        && worker.starts_with('A')
-        && worker.len() > 1
-        && worker
-            .bytes()
-            .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit());
-    if !valid_worker {
-        return Err(ApiError::invalid(format!(
-            "Value '{worker}' at 'WorkerId' failed to satisfy constraint: Member must satisfy regular expression pattern: ^A[A-Z0-9]+$"
-        )));
-    }
     Ok(())
+}
+
+/// A submission in the worker's (or an importer's) terms; times in epoch milliseconds.
+pub struct Submission<'a> {
+    pub worker_id: &'a str,
+    pub answer: &'a str,
+    /// Defaults to now.
+    pub submit_ms: Option<i64>,
+    /// Defaults to the submit time.
+    pub accept_ms: Option<i64>,
+    /// Submitted (the default), or Approved/Rejected for imported history.
+    pub status: &'a str,
+    pub feedback: Option<&'a str>,
+    /// Default to now.
+    pub approval_ms: Option<i64>,
+    pub rejection_ms: Option<i64>,
+}
+
+/// What a HIT's rules need to know to take one more assignment.
+#[derive(Debug, Clone, Copy)]
+pub struct HitRules {
+    pub max_assignments: i64,
+    /// Assignments it has already.
+    pub total: i64,
+    pub expiration_ms: i64,
+    pub assignment_duration: i64,
+    pub auto_approval_delay: i64,
+}
+
+/// One row of the assignments table, checked and worked out.
+pub struct NewAssignment<'a> {
+    pub hit_id: &'a str,
+    pub worker_id: &'a str,
+    pub status: &'a str,
+    pub accept_ms: i64,
+    pub submit_ms: i64,
+    pub auto_approval_ms: i64,
+    pub approval_ms: Option<i64>,
+    pub rejection_ms: Option<i64>,
+    pub deadline_ms: i64,
+    pub answer: &'a str,
+    pub feedback: Option<&'a str>,
 }
 
 pub fn submit_assignment(tx: &Transaction, ctx: &Ctx, input: &Value) -> ApiResult<Value> {
     check_local_input(input)?;
     let hit_id = req_str(input, "HITId")?;
-    let worker_id = req_str(input, "WorkerId")?;
-    let answer = req_str(input, "Answer")?;
-    let submit_ms = opt_time_ms(input, "SubmitTime").unwrap_or(ctx.now_ms);
-    let accept_ms = opt_time_ms(input, "AcceptTime").unwrap_or(submit_ms);
-    let status = opt_str(input, "AssignmentStatus").unwrap_or("Submitted");
-    let feedback = opt_str(input, "RequesterFeedback");
+    let submission = Submission {
+        worker_id: req_str(input, "WorkerId")?,
+        answer: req_str(input, "Answer")?,
+        submit_ms: opt_time_ms(input, "SubmitTime"),
+        accept_ms: opt_time_ms(input, "AcceptTime"),
+        status: opt_str(input, "AssignmentStatus").unwrap_or("Submitted"),
+        feedback: opt_str(input, "RequesterFeedback"),
+        approval_ms: opt_time_ms(input, "ApprovalTime"),
+        rejection_ms: opt_time_ms(input, "RejectionTime"),
+    };
+    check_worker_id(submission.worker_id)?;
+    let worker_id = submission.worker_id;
 
     let hit = hit_facts(tx, hit_id, ctx.now_ms)?;
     if hit.deleted {
@@ -92,6 +128,40 @@ pub fn submit_assignment(tx: &Transaction, ctx: &Ctx, input: &Value) -> ApiResul
             ),
         ));
     }
+    let row = plan_assignment(hit_id, &hit.rules(), &submission, ctx.now_ms)?;
+    let id = ctx.new_id();
+    insert_assignment(tx, &id, &row)?;
+    Ok(json!({ "AssignmentId": id }))
+}
+
+fn check_worker_id(worker: &str) -> ApiResult<()> {
+    let valid = worker.len() <= 64
+        && worker.starts_with('A')
+        && worker.len() > 1
+        && worker
+            .bytes()
+            .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit());
+    if valid {
+        Ok(())
+    } else {
+        Err(ApiError::invalid(format!(
+            "Value '{worker}' at 'WorkerId' failed to satisfy constraint: Member must satisfy regular expression pattern: ^A[A-Z0-9]+$"
+        )))
+    }
+}
+
+/// The rules a submission must pass that need no lookup beyond its HIT's: slots, expiry,
+/// the order of times, the decision of imported history and its feedback. Shared by
+/// `SubmitAssignment` and the bulk generator, so generated data obeys what the API enforces.
+pub fn plan_assignment<'a>(
+    hit_id: &'a str,
+    hit: &HitRules,
+    submission: &Submission<'a>,
+    now_ms: i64,
+) -> ApiResult<NewAssignment<'a>> {
+    let submit_ms = submission.submit_ms.unwrap_or(now_ms);
+    let accept_ms = submission.accept_ms.unwrap_or(submit_ms);
+    let feedback = submission.feedback;
     if hit.total >= hit.max_assignments {
         return Err(ApiError::request(
             "AWS.MechanicalTurk.NoMoreAssignments",
@@ -112,7 +182,7 @@ pub fn submit_assignment(tx: &Transaction, ctx: &Ctx, input: &Value) -> ApiResul
     if submit_ms < accept_ms {
         return Err(ApiError::invalid("SubmitTime is before AcceptTime."));
     }
-    if submit_ms > ctx.now_ms {
+    if submit_ms > now_ms {
         return Err(ApiError::invalid("SubmitTime lies in the future."));
     }
     let deadline_ms = accept_ms + hit.assignment_duration * 1000;
@@ -123,19 +193,28 @@ pub fn submit_assignment(tx: &Transaction, ctx: &Ctx, input: &Value) -> ApiResul
     }
     let auto_approval_ms = submit_ms + hit.auto_approval_delay * 1000;
 
-    let (approval_ms, rejection_ms) = match status {
-        "Submitted" => (None, None),
-        "Approved" => {
-            let at = decision_time(input, "ApprovalTime", submit_ms, ctx.now_ms)?;
-            (Some(at), None)
+    let decision_time = |name: &str, at: Option<i64>| {
+        let at = at.unwrap_or(now_ms);
+        if at < submit_ms || at > now_ms {
+            return Err(ApiError::invalid(format!(
+                "{name} must lie between SubmitTime and now."
+            )));
         }
+        Ok(at)
+    };
+    let (approval_ms, rejection_ms) = match submission.status {
+        "Submitted" => (None, None),
+        "Approved" => (
+            Some(decision_time("ApprovalTime", submission.approval_ms)?),
+            None,
+        ),
         "Rejected" => {
             if feedback.is_none_or(|f| f.trim().is_empty()) {
                 return Err(ApiError::invalid(
                     "RequesterFeedback is required to reject an assignment.",
                 ));
             }
-            let at = decision_time(input, "RejectionTime", submit_ms, ctx.now_ms)?;
+            let at = decision_time("RejectionTime", submission.rejection_ms)?;
             if at > auto_approval_ms {
                 return Err(ApiError::invalid(
                     "RejectionTime is after the assignment's AutoApprovalTime.",
@@ -152,35 +231,41 @@ pub fn submit_assignment(tx: &Transaction, ctx: &Ctx, input: &Value) -> ApiResul
     if let Some(feedback) = feedback {
         check_feedback(feedback)?;
     }
-    let id = new_id();
-    tx.execute(
+    Ok(NewAssignment {
+        hit_id,
+        worker_id: submission.worker_id,
+        status: submission.status,
+        accept_ms,
+        submit_ms,
+        auto_approval_ms,
+        approval_ms,
+        rejection_ms,
+        deadline_ms,
+        answer: submission.answer,
+        feedback,
+    })
+}
+
+/// Writes a planned assignment under `id` (the statement is prepared once per connection).
+pub fn insert_assignment(tx: &Transaction, id: &str, row: &NewAssignment) -> ApiResult<()> {
+    let mut insert = tx.prepare_cached(
         "INSERT INTO assignments (id, hit_id, worker_id, status, accept_ms, submit_ms,
            auto_approval_ms, approval_ms, rejection_ms, deadline_ms, answer, feedback)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
-        params![
-            id,
-            hit_id,
-            worker_id,
-            status,
-            accept_ms,
-            submit_ms,
-            auto_approval_ms,
-            approval_ms,
-            rejection_ms,
-            deadline_ms,
-            answer,
-            feedback
-        ],
     )?;
-    Ok(json!({ "AssignmentId": id }))
-}
-
-fn decision_time(input: &Value, name: &str, submit_ms: i64, now_ms: i64) -> ApiResult<i64> {
-    let at = opt_time_ms(input, name).unwrap_or(now_ms);
-    if at < submit_ms || at > now_ms {
-        return Err(ApiError::invalid(format!(
-            "{name} must lie between SubmitTime and now."
-        )));
-    }
-    Ok(at)
+    insert.execute(params![
+        id,
+        row.hit_id,
+        row.worker_id,
+        row.status,
+        row.accept_ms,
+        row.submit_ms,
+        row.auto_approval_ms,
+        row.approval_ms,
+        row.rejection_ms,
+        row.deadline_ms,
+        row.answer,
+        row.feedback
+    ])?;
+    Ok(())
 }

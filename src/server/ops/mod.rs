@@ -8,10 +8,13 @@ mod hits;
 mod local;
 mod workers;
 
-pub use hits::create_hit;
-pub use local::submit_assignment;
+pub use hits::{create_hit, hit_facts};
+pub use local::{Submission, insert_assignment, plan_assignment, submit_assignment};
+
+use std::cell::RefCell;
 
 use rand::Rng;
+use rand::rngs::StdRng;
 use rusqlite::{Transaction, params};
 use serde_json::{Map, Value};
 
@@ -27,6 +30,27 @@ pub const LOCAL_PREFIX: &str = "MTurkLocal";
 pub struct Ctx {
     pub now_ms: i64,
     pub request_id: String,
+    /// Where new ids come from: the thread's generator, or a seeded one so that a generated
+    /// data set is the same twice.
+    pub ids: Option<RefCell<StdRng>>,
+}
+
+impl Ctx {
+    pub fn new(now_ms: i64, request_id: impl Into<String>) -> Ctx {
+        Ctx {
+            now_ms,
+            request_id: request_id.into(),
+            ids: None,
+        }
+    }
+
+    /// A new id in MTurk's shape.
+    pub fn new_id(&self) -> String {
+        match &self.ids {
+            Some(rng) => id_from(&mut *rng.borrow_mut()),
+            None => id_from(&mut rand::rng()),
+        }
+    }
 }
 
 type Handler = fn(&Transaction, &Ctx, &Value) -> ApiResult<Value>;
@@ -174,9 +198,8 @@ fn put(object: &mut Map<String, Value>, name: &str, value: Option<impl Into<Valu
 }
 
 /// A new id in MTurk's shape: 30 characters of [A-Z0-9].
-fn new_id() -> String {
+pub fn id_from(rng: &mut impl Rng) -> String {
     const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
-    let mut rng = rand::rng();
     (0..30)
         .map(|_| ALPHABET[rng.random_range(0..ALPHABET.len())] as char)
         .collect()
@@ -258,7 +281,7 @@ mod tests {
 
     #[test]
     fn ids_look_like_mturk_ids() {
-        let id = new_id();
+        let id = Ctx::new(0, "test").new_id();
         assert_eq!(id.len(), 30);
         assert!(
             id.bytes()

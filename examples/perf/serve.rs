@@ -1,0 +1,95 @@
+//! `mturk-review serve` as a child process on 127.0.0.1, its URL read from the first stdout
+//! line and its stderr kept; killed when dropped.
+
+use std::io::{BufRead, BufReader, Read};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex};
+
+use anyhow::{Context, Result, bail};
+
+/// The release binary next to this example (target/release/examples/perf -> target/release).
+pub fn binary() -> Result<PathBuf> {
+    let exe = std::env::current_exe().context("where is this example?")?;
+    let dir = exe
+        .parent()
+        .and_then(Path::parent)
+        .context("the example is not under target/<profile>/examples")?;
+    let binary = dir.join("mturk-review");
+    if !binary.exists() {
+        bail!(
+            "{} is missing: run `cargo build --release` first",
+            binary.display()
+        );
+    }
+    Ok(binary)
+}
+
+pub struct Serve {
+    child: Child,
+    pub url: String,
+    stderr: Arc<Mutex<String>>,
+}
+
+impl Serve {
+    /// Starts `serve --listen 127.0.0.1:0 ARGS` and waits for it to listen.
+    pub fn start(args: &[&str]) -> Result<Serve> {
+        let mut child = Command::new(binary()?)
+            .args(["serve", "--listen", "127.0.0.1:0"])
+            .args(args)
+            .env("RUST_LOG", "warn")
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .context("cannot start mturk-review serve")?;
+        let stderr = Arc::new(Mutex::new(String::new()));
+        if let Some(mut pipe) = child.stderr.take() {
+            let sink = Arc::clone(&stderr);
+            // Drained on a thread so that the server never blocks on a full pipe.
+            std::thread::spawn(move || {
+                let mut buf = [0u8; 4096];
+                while let Ok(n) = pipe.read(&mut buf) {
+                    if n == 0 {
+                        break;
+                    }
+                    if let Ok(mut text) = sink.lock() {
+                        text.push_str(&String::from_utf8_lossy(&buf[..n]));
+                    }
+                }
+            });
+        }
+        let mut line = String::new();
+        if let Some(stdout) = child.stdout.take() {
+            BufReader::new(stdout).read_line(&mut line)?;
+        }
+        let Some(url) = line.trim_end().strip_prefix("listening on ") else {
+            let _ = child.kill();
+            let _ = child.wait();
+            bail!(
+                "serve {args:?} did not start: {}",
+                stderr.lock().map(|t| t.clone()).unwrap_or_default()
+            );
+        };
+        Ok(Serve {
+            url: url.to_string(),
+            child,
+            stderr,
+        })
+    }
+
+    /// The line of stderr that starts with `prefix`.
+    pub fn stderr_line(&self, prefix: &str) -> Option<String> {
+        let text = self.stderr.lock().ok()?;
+        text.lines()
+            .find(|l| l.starts_with(prefix))
+            .map(str::to_string)
+    }
+}
+
+impl Drop for Serve {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}

@@ -1,0 +1,321 @@
+//! `mturk-review export`, the real binary against a server started in-process: the website's
+//! CSV columns with one Answer.* column per question, quoting of hostile text, JSON lines,
+//! the status and HIT filters, and clear failures.
+// As in #[test] functions (clippy.toml): a failed expectation in a helper is a failed test.
+#![allow(clippy::expect_used)]
+
+mod common;
+
+use std::collections::HashMap;
+use std::process::Output;
+
+use common::{DUMMY_AWS_ENV, TestServer, now_secs};
+use mturk_review::export::COLUMNS;
+use serde_json::{Value, json};
+
+const NS: &str = "http://mechanicalturk.amazonaws.com/AWSMechanicalTurkDataSchemas/2005-10-01/QuestionFormAnswers.xsd";
+
+/// Text a worker could send that breaks naive CSV: quotes, commas, newlines, a formula,
+/// markup, an escape sequence, and non-ASCII.
+const HOSTILE: &str =
+    "He said \"hi\", then left\nsecond line, =SUM(A1:A9) <b>&</b> \u{1b}[31mred ünïcødé 日本語";
+
+fn xml_text(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+}
+
+fn answer(fields: &[(&str, &str)]) -> String {
+    let inner: String = fields
+        .iter()
+        .map(|(id, text)| {
+            format!(
+                "<Answer><QuestionIdentifier>{id}</QuestionIdentifier><FreeText>{}</FreeText></Answer>",
+                xml_text(text)
+            )
+        })
+        .collect();
+    format!(r#"<QuestionFormAnswers xmlns="{NS}">{inner}</QuestionFormAnswers>"#)
+}
+
+/// Two HITs with different questions: a submitted hostile answer, a rejected one (with
+/// hostile feedback), an approved one, and a crowd-form JSON answer.
+struct Batch {
+    t: TestServer,
+    survey_hit: String,
+    crowd_hit: String,
+    hostile: String,
+    rejected: String,
+    approved: String,
+    crowd: String,
+}
+
+async fn batch() -> Batch {
+    let t = TestServer::start().await;
+    let survey_hit = t
+        .create_hit()
+        .title("Survey, \"quoted\" title")
+        .max_assignments(3)
+        .send()
+        .await
+        .expect("CreateHIT")
+        .hit()
+        .and_then(|h| h.hit_id())
+        .expect("HITId")
+        .to_string();
+    let crowd_hit = t.hit("0.10", 1).await;
+    let submit = now_secs() - 600;
+    let hostile = t
+        .submit_ok(
+            &survey_hit,
+            "AHOSTILE",
+            json!({
+                "Answer": answer(&[("comment", HOSTILE), ("age", "41")]),
+                "AcceptTime": submit - 75,
+                "SubmitTime": submit,
+            }),
+        )
+        .await;
+    let rejected = t
+        .submit_ok(
+            &survey_hit,
+            "AREJECTED",
+            json!({
+                "Answer": answer(&[("age", "12"), ("extra", "x")]),
+                "AssignmentStatus": "Rejected",
+                "RequesterFeedback": "Wrong, \"see\" rules",
+                "SubmitTime": submit,
+            }),
+        )
+        .await;
+    let approved = t
+        .submit_ok(
+            &survey_hit,
+            "AAPPROVED",
+            json!({ "Answer": answer(&[("age", "30")]) }),
+        )
+        .await;
+    t.approve(&approved).await;
+    let crowd = t
+        .submit_ok(
+            &crowd_hit,
+            "ACROWD",
+            json!({ "Answer": answer(&[("taskAnswers", r#"[{"label": "Positive", "n": 1.50}]"#)]) }),
+        )
+        .await;
+    Batch {
+        t,
+        survey_hit,
+        crowd_hit,
+        hostile,
+        rejected,
+        approved,
+        crowd,
+    }
+}
+
+async fn export(url: &str, args: &[&str]) -> Output {
+    tokio::process::Command::new(env!("CARGO_BIN_EXE_mturk-review"))
+        .arg("export")
+        .args(["--endpoint-url", url])
+        .args(args)
+        .envs(DUMMY_AWS_ENV)
+        .output()
+        .await
+        .expect("run mturk-review export")
+}
+
+fn stdout_ok(out: &Output) -> String {
+    assert!(
+        out.status.success(),
+        "export failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout.clone()).expect("UTF-8")
+}
+
+/// The CSV as header and rows of (column -> value), keyed by AssignmentId.
+fn read_csv(text: &str) -> (Vec<String>, HashMap<String, HashMap<String, String>>) {
+    let mut reader = csv::Reader::from_reader(text.as_bytes());
+    let header: Vec<String> = reader
+        .headers()
+        .expect("header")
+        .iter()
+        .map(str::to_string)
+        .collect();
+    let mut rows = HashMap::new();
+    for record in reader.records() {
+        let record = record.expect("a well-formed CSV record");
+        assert_eq!(record.len(), header.len(), "every row has every column");
+        let row: HashMap<String, String> = header
+            .iter()
+            .cloned()
+            .zip(record.iter().map(str::to_string))
+            .collect();
+        rows.insert(row["AssignmentId"].clone(), row);
+    }
+    (header, rows)
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn csv_has_the_website_columns_and_survives_hostile_text() {
+    let b = batch().await;
+    let out = export(&b.t.url, &[]).await;
+    let (header, rows) = read_csv(&stdout_ok(&out));
+
+    let mut expected: Vec<String> = COLUMNS.iter().map(|c| c.to_string()).collect();
+    // The union of question identifiers, once each, in the order first seen.
+    let answers: Vec<&str> = header[COLUMNS.len()..].iter().map(String::as_str).collect();
+    let mut sorted = answers.clone();
+    sorted.sort();
+    assert_eq!(
+        sorted,
+        [
+            "Answer.age",
+            "Answer.comment",
+            "Answer.extra",
+            "Answer.taskAnswers"
+        ]
+    );
+    expected.extend(answers.iter().map(|a| a.to_string()));
+    assert_eq!(header, expected);
+    assert_eq!(rows.len(), 4, "all statuses by default");
+
+    let hostile = &rows[&b.hostile];
+    assert_eq!(hostile["Answer.comment"], HOSTILE, "round-trips exactly");
+    assert_eq!(hostile["Answer.age"], "41");
+    assert_eq!(hostile["Answer.extra"], "");
+    assert_eq!(hostile["HITId"], b.survey_hit);
+    assert_eq!(hostile["HITTitle"], "Survey, \"quoted\" title");
+    assert_eq!(hostile["WorkerId"], "AHOSTILE");
+    assert_eq!(hostile["AssignmentStatus"], "Submitted");
+    assert_eq!(hostile["WorkTimeInSeconds"], "75");
+    assert!(hostile["SubmitTime"].ends_with('Z') && hostile["SubmitTime"].contains('T'));
+    assert_eq!(hostile["ApprovalTime"], "");
+
+    let rejected = &rows[&b.rejected];
+    assert_eq!(rejected["AssignmentStatus"], "Rejected");
+    assert_eq!(rejected["RequesterFeedback"], "Wrong, \"see\" rules");
+    assert!(!rejected["RejectionTime"].is_empty());
+    assert_eq!(rejected["Answer.extra"], "x");
+    assert_eq!(rejected["Answer.comment"], "");
+
+    let approved = &rows[&b.approved];
+    assert_eq!(approved["AssignmentStatus"], "Approved");
+    assert!(!approved["ApprovalTime"].is_empty());
+
+    let crowd = &rows[&b.crowd];
+    assert_eq!(crowd["HITId"], b.crowd_hit);
+    assert_eq!(
+        crowd["Answer.taskAnswers"],
+        r#"[{"label":"Positive","n":1.50}]"#
+    );
+    b.t.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_status_and_hit_filters_choose_what_is_exported() {
+    let b = batch().await;
+    let ids = |text: String| {
+        let (_, rows) = read_csv(&text);
+        let mut ids: Vec<String> = rows.into_keys().collect();
+        ids.sort();
+        ids
+    };
+    let sorted = |mut v: Vec<String>| {
+        v.sort();
+        v
+    };
+    let rejected = ids(stdout_ok(
+        &export(&b.t.url, &["--status", "rejected"]).await,
+    ));
+    assert_eq!(rejected, std::slice::from_ref(&b.rejected));
+    let two = ids(stdout_ok(
+        &export(&b.t.url, &["--status", "approved,submitted"]).await,
+    ));
+    assert_eq!(
+        two,
+        sorted(vec![b.hostile.clone(), b.approved.clone(), b.crowd.clone()])
+    );
+    let one_hit = ids(stdout_ok(&export(&b.t.url, &["--hit", &b.crowd_hit]).await));
+    assert_eq!(one_hit, std::slice::from_ref(&b.crowd));
+    b.t.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn json_lines_carry_the_same_fields_and_an_answer_object() {
+    let b = batch().await;
+    let dir = common::TempDb::new("export");
+    let path = dir.0.with_extension("jsonl");
+    let out = export(
+        &b.t.url,
+        &[
+            "--format",
+            "jsonl",
+            "--output",
+            path.to_str().expect("path"),
+        ],
+    )
+    .await;
+    stdout_ok(&out);
+    assert!(out.stdout.is_empty(), "the file, not stdout");
+    let text = std::fs::read_to_string(&path).expect("the output file");
+    let _ = std::fs::remove_file(&path);
+    let lines: Vec<Value> = text
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("one JSON object per line"))
+        .collect();
+    assert_eq!(lines.len(), 4);
+    let hostile = lines
+        .iter()
+        .find(|l| l["AssignmentId"] == b.hostile.as_str())
+        .expect("the hostile assignment");
+    let keys: Vec<&str> = hostile
+        .as_object()
+        .expect("object")
+        .keys()
+        .map(String::as_str)
+        .collect();
+    let mut expected: Vec<&str> = COLUMNS.to_vec();
+    expected.push("Answer");
+    let mut sorted_keys = keys.clone();
+    sorted_keys.sort();
+    expected.sort();
+    assert_eq!(sorted_keys, expected);
+    assert_eq!(
+        hostile["Answer"],
+        json!({ "comment": HOSTILE, "age": "41" })
+    );
+    assert_eq!(hostile["WorkTimeInSeconds"], 75);
+    assert_eq!(hostile["ApprovalTime"], Value::Null);
+    assert_eq!(hostile["HITTitle"], "Survey, \"quoted\" title");
+    b.t.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn failures_are_clear_and_write_nothing() {
+    let t = TestServer::start().await;
+    let bad_status = export(&t.url, &["--status", "submitted,pending"]).await;
+    assert!(!bad_status.status.success());
+    let err = String::from_utf8_lossy(&bad_status.stderr);
+    assert!(err.contains("invalid value 'pending'"), "{err}");
+    assert!(err.contains("submitted, approved, rejected"), "{err}");
+
+    let missing = export(&t.url, &["--hit", "NOSUCHHIT"]).await;
+    assert!(!missing.status.success());
+    assert!(missing.stdout.is_empty());
+    let err = String::from_utf8_lossy(&missing.stderr);
+    assert!(err.contains("nothing was written"), "{err}");
+    assert!(err.contains("NOSUCHHIT"), "{err}");
+
+    // A port nothing listens on any more.
+    let url = t.url.clone();
+    t.stop().await;
+    let unreachable = export(&url, &[]).await;
+    assert!(!unreachable.status.success());
+    assert!(unreachable.stdout.is_empty());
+    let err = String::from_utf8_lossy(&unreachable.stderr);
+    assert!(err.contains("cannot list the HITs"), "{err}");
+    assert!(err.contains("reachable"), "{err}");
+}
