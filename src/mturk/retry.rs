@@ -15,12 +15,18 @@ use super::limiter::Limiter;
 /// Attempts per call, counting the first, before it is given up.
 pub const MAX_ATTEMPTS: u32 = 12;
 
+/// Attempts when no connection could be made at all: a wrong URL or a server that is down
+/// is rarely fixed by waiting, so the reviewer hears about it within a few seconds.
+pub const MAX_CONNECT_ATTEMPTS: u32 = 4;
+
 /// One failed call: what kind of failure, in whose words, and whether it was throttling.
 #[derive(Debug, Clone)]
 pub struct Failure {
     pub kind: FailureKind,
     pub text: String,
     pub throttled: bool,
+    /// No connection could be made (refused, no route): retried fewer times.
+    pub unreachable: bool,
 }
 
 impl Failure {
@@ -31,10 +37,13 @@ impl Failure {
         let (kind, text) = describe_error(err);
         let throttled = matches!(err, SdkError::ServiceError(e)
             if e.err().code().is_some_and(|c| c.contains("Throttl")));
+        // hyper reports a failed connect as "client error (Connect)".
+        let unreachable = matches!(err, SdkError::DispatchFailure(_)) && text.contains("(Connect)");
         Failure {
             kind,
             text,
             throttled,
+            unreachable,
         }
     }
 }
@@ -49,6 +58,14 @@ pub fn once() -> aws_sdk_mturk::config::Builder {
 fn backoff(attempt: u32) -> Duration {
     let ceiling_ms = (100u64 << attempt.min(6)).min(5_000);
     Duration::from_millis(rand::rng().random_range(ceiling_ms / 4..=ceiling_ms))
+}
+
+fn bound(failure: &Failure) -> u32 {
+    if failure.unreachable {
+        MAX_CONNECT_ATTEMPTS
+    } else {
+        MAX_ATTEMPTS
+    }
 }
 
 /// Runs `attempt` until it succeeds, fails for good, or has failed `MAX_ATTEMPTS` times,
@@ -70,7 +87,7 @@ where
                 slot.succeeded();
                 return Ok(value);
             }
-            Err(failure) if failure.kind == FailureKind::Transient && tries < MAX_ATTEMPTS => {
+            Err(failure) if failure.kind == FailureKind::Transient && tries < bound(&failure) => {
                 if failure.throttled {
                     slot.throttled();
                 } else {
@@ -95,6 +112,7 @@ mod tests {
             kind: FailureKind::Transient,
             text: "ServiceFault".into(),
             throttled: false,
+            unreachable: false,
         }
     }
 
@@ -142,10 +160,23 @@ mod tests {
                 kind: FailureKind::Refused,
                 text: "RequestError".into(),
                 throttled: false,
+                unreachable: false,
             })
         })
         .await;
         assert!(result.is_err());
         assert_eq!(calls.load(Ordering::SeqCst), 1, "a refusal is not retried");
+
+        let calls = AtomicU32::new(0);
+        let result: Result<(), _> = with_retries(&Limiter::new(4), &|_, _: &str| {}, || async {
+            calls.fetch_add(1, Ordering::SeqCst);
+            Err(Failure {
+                unreachable: true,
+                ..transient()
+            })
+        })
+        .await;
+        assert!(result.is_err());
+        assert_eq!(calls.load(Ordering::SeqCst), MAX_CONNECT_ATTEMPTS);
     }
 }
