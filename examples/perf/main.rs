@@ -9,8 +9,9 @@
 //! 5. `--demo` start to the first complete frame;
 //! 6. server throughput with 8 clients on a file database.
 //!
-//! Figure 3 (drawing, moving, filtering, a 1 MB answer) is `cargo bench`.
-//! Runs take a few minutes: the one-at-a-time baselines are slow on purpose.
+//! Figure 3 (drawing, moving, filtering, a 1 MB answer) is `cargo bench`. Name figures to run
+//! only those (`cargo run --release --example perf -- 4 5`). A full run takes about five
+//! minutes: the one-at-a-time baselines are slow on purpose.
 
 mod approve;
 mod console;
@@ -24,17 +25,29 @@ use anyhow::Result;
 #[tokio::main]
 async fn main() -> Result<()> {
     serve::binary()?;
+    let chosen: Vec<String> = std::env::args().skip(1).collect();
+    let wanted = |n: &str| chosen.is_empty() || chosen.iter().any(|c| c == n);
     let mut table = table::Table::default();
-    eprintln!("figure 1: loading…");
-    load::figure(&mut table).await?;
-    eprintln!("figure 2: approving…");
-    approve::figure(&mut table).await?;
-    eprintln!("figure 4: console memory…");
-    tokio::task::block_in_place(|| console::memory(&mut table))?;
-    eprintln!("figure 5: demo start…");
-    tokio::task::block_in_place(|| console::demo_start(&mut table))?;
-    eprintln!("figure 6: server throughput…");
-    throughput::figure(&mut table).await?;
+    if wanted("1") {
+        eprintln!("figure 1: loading…");
+        load::figure(&mut table).await?;
+    }
+    if wanted("2") {
+        eprintln!("figure 2: approving…");
+        approve::figure(&mut table).await?;
+    }
+    if wanted("4") {
+        eprintln!("figure 4: console memory…");
+        tokio::task::block_in_place(|| console::memory(&mut table))?;
+    }
+    if wanted("5") {
+        eprintln!("figure 5: demo start…");
+        tokio::task::block_in_place(|| console::demo_start(&mut table))?;
+    }
+    if wanted("6") {
+        eprintln!("figure 6: server throughput…");
+        throughput::figure(&mut table).await?;
+    }
     println!();
     table.print();
     Ok(())
