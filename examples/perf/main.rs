@@ -5,7 +5,8 @@
 //!
 //! 1. loading 1,000 HITs x 20 at 25 ms latency, loader vs one HIT at a time, first rows;
 //! 2. approving 2,000 with the decision runner vs one at a time, and under throttling;
-//! 4. the console's peak memory with 100,000 assignments loaded;
+//! 4. the console's peak memory with 100,000 assignments loaded (and how long
+//!    `serve --generate 2000:50` took to make them);
 //! 5. `--demo` start to the first complete frame;
 //! 6. server throughput with 8 clients on a file database.
 //!
@@ -18,6 +19,7 @@ mod console;
 mod load;
 mod serve;
 mod table;
+mod temp;
 mod throughput;
 
 use anyhow::Result;
