@@ -87,13 +87,7 @@ fn loaded_state() -> State {
                 }
             })
             .collect();
-        update(
-            &mut state,
-            Message::AssignmentsLoaded {
-                hit_id: id("H", h),
-                assignments,
-            },
-        );
+        update(&mut state, Message::AssignmentsLoaded(assignments));
     }
     let big = megabyte_answer();
     let huge: Vec<Assignment> = (0..2)
@@ -111,13 +105,7 @@ fn loaded_state() -> State {
             requester_feedback: None,
         })
         .collect();
-    update(
-        &mut state,
-        Message::AssignmentsLoaded {
-            hit_id: id("H", 0),
-            assignments: huge,
-        },
-    );
+    update(&mut state, Message::AssignmentsLoaded(huge));
     update(&mut state, Message::LoadFinished);
     state
 }

@@ -1,6 +1,6 @@
 //! `mturk-review export`, the real binary against a server started in-process: the website's
 //! CSV columns with one Answer.* column per question, quoting of hostile text, JSON lines,
-//! the status and HIT filters, and clear failures.
+//! the status and HIT filters, clear failures, and the demo.
 // As in #[test] functions (clippy.toml): a failed expectation in a helper is a failed test.
 #![allow(clippy::expect_used)]
 
@@ -318,4 +318,18 @@ async fn failures_are_clear_and_write_nothing() {
     let err = String::from_utf8_lossy(&unreachable.stderr);
     assert!(err.contains("cannot list the HITs"), "{err}");
     assert!(err.contains("reachable"), "{err}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_demo_exports_without_an_account() {
+    let out = tokio::process::Command::new(env!("CARGO_BIN_EXE_mturk-review"))
+        .args(["export", "--demo", "--status", "approved"])
+        .envs(DUMMY_AWS_ENV)
+        .output()
+        .await
+        .expect("run mturk-review export --demo");
+    let (header, rows) = read_csv(&stdout_ok(&out));
+    assert_eq!(rows.len(), 10, "the demo's approved assignments");
+    assert!(rows.values().all(|r| r["AssignmentStatus"] == "Approved"));
+    assert!(header.len() > COLUMNS.len(), "{header:?}");
 }

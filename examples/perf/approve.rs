@@ -5,7 +5,6 @@
 //! off and recovers, and no decision fails.
 
 use std::collections::HashMap;
-use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail};
@@ -23,6 +22,7 @@ use tokio::sync::mpsc;
 use crate::load::LATENCY_MS;
 use crate::serve::Serve;
 use crate::table::{Row, Table, secs};
+use crate::temp::TempPath;
 
 const COUNT: usize = 2_000;
 
@@ -108,25 +108,9 @@ struct RunnerRun {
     limits: Vec<usize>,
 }
 
-struct TempJournal(PathBuf);
-
-impl Drop for TempJournal {
-    fn drop(&mut self) {
-        for suffix in ["", "-wal", "-shm"] {
-            let mut path = self.0.clone().into_os_string();
-            path.push(suffix);
-            let _ = std::fs::remove_file(path);
-        }
-    }
-}
-
 /// Approves `targets` through the decision runner, journal on disk as in the console.
 async fn with_runner(url: &str, targets: &[Target], ceiling: usize) -> Result<RunnerRun> {
-    let journal_file = TempJournal(std::env::temp_dir().join(format!(
-        "mturk-review-perf-{}-{ceiling}-{}.sqlite",
-        std::process::id(),
-        targets.len()
-    )));
+    let journal_file = TempPath::new(&format!("journal-{ceiling}-{}", targets.len()));
     let scope = Scope {
         endpoint: url.to_string(),
         account: "perf".to_string(),

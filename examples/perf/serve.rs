@@ -78,12 +78,21 @@ impl Serve {
         })
     }
 
-    /// The line of stderr that starts with `prefix`.
+    /// The line of stderr that starts with `prefix`, waiting a little for it: stderr is
+    /// read on another thread and may lag behind stdout.
     pub fn stderr_line(&self, prefix: &str) -> Option<String> {
-        let text = self.stderr.lock().ok()?;
-        text.lines()
-            .find(|l| l.starts_with(prefix))
-            .map(str::to_string)
+        for _ in 0..200 {
+            let found = self.stderr.lock().ok().and_then(|text| {
+                text.lines()
+                    .find(|l| l.starts_with(prefix))
+                    .map(str::to_string)
+            });
+            if found.is_some() {
+                return found;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(10));
+        }
+        None
     }
 }
 

@@ -13,21 +13,10 @@ use mturk_review::mturk::client::local_client;
 
 use crate::serve::Serve;
 use crate::table::{Row, Table};
+use crate::temp::TempPath;
 
 const CLIENTS: usize = 8;
 const SPELL: Duration = Duration::from_secs(5);
-
-struct TempDb(std::path::PathBuf);
-
-impl Drop for TempDb {
-    fn drop(&mut self) {
-        for suffix in ["", "-wal", "-shm"] {
-            let mut path = self.0.clone().into_os_string();
-            path.push(suffix);
-            let _ = std::fs::remove_file(path);
-        }
-    }
-}
 
 /// Requests per second that `clients` clients complete in one spell, each calling `call`
 /// with its own client and its index into `items` until the spell or the items run out.
@@ -65,11 +54,8 @@ where
 }
 
 pub async fn figure(table: &mut Table) -> Result<()> {
-    let db = TempDb(std::env::temp_dir().join(format!(
-        "mturk-review-perf-server-{}.db",
-        std::process::id()
-    )));
-    let path = db.0.to_string_lossy().to_string();
+    let db = TempPath::new("server");
+    let path = db.arg();
     // 300 HITs of 100: a full page per HIT, and 27,000 submitted to approve.
     let serve = Serve::start(&[
         "--db",

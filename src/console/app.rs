@@ -52,6 +52,7 @@ pub async fn run(
         // Drain what has queued up, then draw once.
         let mut next = Some(first);
         while let Some(message) = next {
+            let (message, after) = coalesce_pages(message, &mut messages);
             state.set_now(now_secs());
             for effect in update(&mut state, message) {
                 match effect {
@@ -64,13 +65,36 @@ pub async fn run(
                     Effect::Quit => quit = true,
                 }
             }
-            next = if quit { None } else { messages.try_recv().ok() };
+            next = if quit {
+                None
+            } else {
+                after.or_else(|| messages.try_recv().ok())
+            };
         }
         quit |= state.should_quit();
     }
     input.abort();
     loader.abort();
     Ok(())
+}
+
+/// Pages of assignments that queued up are merged as one: every merge re-sorts and re-filters
+/// all loaded rows, so one merge per batch keeps a fast load of 100,000 linear, not
+/// quadratic. Returns the message to apply and the first other one taken off the queue.
+fn coalesce_pages(
+    message: Message,
+    queue: &mut mpsc::UnboundedReceiver<Message>,
+) -> (Message, Option<Message>) {
+    let Message::AssignmentsLoaded(mut batch) = message else {
+        return (message, None);
+    };
+    while let Ok(more) = queue.try_recv() {
+        match more {
+            Message::AssignmentsLoaded(page) => batch.extend(page),
+            other => return (Message::AssignmentsLoaded(batch), Some(other)),
+        }
+    }
+    (Message::AssignmentsLoaded(batch), None)
 }
 
 fn send_decision(
@@ -135,13 +159,7 @@ fn start_loader(
 fn load_message(event: LoadEvent) -> Message {
     match event {
         LoadEvent::Hits(hits) => Message::HitsLoaded(hits),
-        LoadEvent::Assignments {
-            hit_id,
-            assignments,
-        } => Message::AssignmentsLoaded {
-            hit_id,
-            assignments,
-        },
+        LoadEvent::Assignments { assignments, .. } => Message::AssignmentsLoaded(assignments),
         LoadEvent::Progress {
             hits_done,
             hits_total,
@@ -204,4 +222,38 @@ fn terminate_signal() -> mpsc::UnboundedReceiver<()> {
     #[cfg(not(unix))]
     drop(tx);
     rx
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::console::test_support::{NOW, assignment};
+
+    #[test]
+    fn queued_pages_merge_into_one_message_and_keep_their_place_in_line() {
+        let page = |id: &str| Message::AssignmentsLoaded(vec![assignment(id, "H", "W", NOW)]);
+        let (tx, mut queue) = mpsc::unbounded_channel();
+        for message in [page("B"), page("C"), Message::LoadFinished, page("D")] {
+            tx.send(message).unwrap();
+        }
+        let (merged, after) = coalesce_pages(page("A"), &mut queue);
+        let Message::AssignmentsLoaded(merged) = merged else {
+            panic!("not a page: {merged:?}");
+        };
+        let ids: Vec<&str> = merged.iter().map(|a| a.id.as_str()).collect();
+        assert_eq!(ids, ["A", "B", "C"]);
+        assert_eq!(
+            after,
+            Some(Message::LoadFinished),
+            "taken off the queue, not lost"
+        );
+        assert_eq!(
+            queue.try_recv().ok(),
+            Some(page("D")),
+            "later pages wait their turn"
+        );
+
+        let (other, after) = coalesce_pages(Message::Tick, &mut queue);
+        assert_eq!((other, after), (Message::Tick, None));
+    }
 }

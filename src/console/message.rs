@@ -10,11 +10,9 @@ pub enum Message {
     Resize,
     /// A page of HITs (more may follow).
     HitsLoaded(Vec<Hit>),
-    /// A page of assignments for one HIT; merged by assignment id (replacing existing ones).
-    AssignmentsLoaded {
-        hit_id: String,
-        assignments: Vec<Assignment>,
-    },
+    /// Assignments as they arrive (one page, or several pages that queued up); merged by
+    /// assignment id (replacing existing ones).
+    AssignmentsLoaded(Vec<Assignment>),
     LoadProgress {
         hits_done: usize,
         hits_total: usize,

@@ -149,13 +149,7 @@ pub fn sample_assignments() -> Vec<Assignment> {
 pub fn loaded_state() -> State {
     let mut state = State::new(Connection::Sandbox, NOW);
     update(&mut state, Message::HitsLoaded(sample_hits()));
-    update(
-        &mut state,
-        Message::AssignmentsLoaded {
-            hit_id: RECEIPT_HIT.to_string(),
-            assignments: sample_assignments(),
-        },
-    );
+    update(&mut state, Message::AssignmentsLoaded(sample_assignments()));
     update(&mut state, Message::LoadFinished);
     update(&mut state, Message::Balance(Ok("10000.00".to_string())));
     state

@@ -22,7 +22,7 @@ pub fn update(state: &mut State, msg: Message) -> Vec<Effect> {
             state.merge_hits(hits);
             Vec::new()
         }
-        Message::AssignmentsLoaded { assignments, .. } => {
+        Message::AssignmentsLoaded(assignments) => {
             state.merge_assignments(assignments);
             Vec::new()
         }

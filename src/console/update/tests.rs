@@ -563,13 +563,7 @@ fn arriving_rows_keep_the_selection_on_its_assignment() {
         "A5EARLY",
         NOW - 60 * DAY,
     );
-    update(
-        &mut state,
-        Message::AssignmentsLoaded {
-            hit_id: SURVEY_HIT.to_string(),
-            assignments: vec![earlier],
-        },
-    );
+    update(&mut state, Message::AssignmentsLoaded(vec![earlier]));
     assert_eq!(selected_id(&state), CROWD);
     assert_eq!(state.cursor, 4);
 }
@@ -583,13 +577,7 @@ fn arriving_rows_keep_the_first_row_selected_until_the_reviewer_moves() {
         "A5EARLY",
         NOW - 60 * DAY,
     );
-    update(
-        &mut state,
-        Message::AssignmentsLoaded {
-            hit_id: SURVEY_HIT.to_string(),
-            assignments: vec![earlier],
-        },
-    );
+    update(&mut state, Message::AssignmentsLoaded(vec![earlier]));
     assert_eq!(state.cursor, 0);
     assert_eq!(selected_id(&state), "3EARLIER000000000000000000001");
 }
@@ -613,13 +601,7 @@ fn reload_keeps_drafts_and_drops_rows_no_longer_listed() {
     assert!(state.is_animating());
     let mut again = sample_assignments();
     again.retain(|a| a.id != MALFORMED);
-    update(
-        &mut state,
-        Message::AssignmentsLoaded {
-            hit_id: SURVEY_HIT.to_string(),
-            assignments: again,
-        },
-    );
+    update(&mut state, Message::AssignmentsLoaded(again));
     update(&mut state, Message::LoadFinished);
     assert_eq!(state.visible.len(), 4);
     assert_eq!(selected_id(&state), SURVEY);
@@ -670,13 +652,7 @@ fn filtering_100k_rows_narrows_and_restores() {
             a
         })
         .collect();
-    update(
-        &mut state,
-        Message::AssignmentsLoaded {
-            hit_id: SURVEY_HIT.to_string(),
-            assignments: many,
-        },
-    );
+    update(&mut state, Message::AssignmentsLoaded(many));
     update(&mut state, key('/'));
     // How fast this is belongs to the benchmarks; here: that it is right.
     press(&mut state, "z");
