@@ -226,8 +226,10 @@ pub async fn send(
             reason: why.to_string(),
         });
     };
-    let result = with_retries(limiter, &retrying, || call(client, decision)).await;
-    let current = with_retries(limiter, &|_, _: &str| {}, || {
+    let result = with_retries(Some(limiter), &retrying, || call(client, decision)).await;
+    // The confirming read is not paced by the limiter: holding a slot for it would halve
+    // how many decisions are in flight.
+    let current = with_retries(None, &|_, _: &str| {}, || {
         current_assignment(client, &decision.assignment_id)
     })
     .await

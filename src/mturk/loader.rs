@@ -147,7 +147,7 @@ pub async fn load(client: Client, request: LoadRequest, events: mpsc::UnboundedS
         HitSelection::All => {
             let mut next_token: Option<String> = None;
             loop {
-                let page = with_retries(&limiter, &retrying, || {
+                let page = with_retries(Some(&limiter), &retrying, || {
                     client
                         .list_hits()
                         .max_results(PAGE_SIZE)
@@ -188,7 +188,7 @@ pub async fn load(client: Client, request: LoadRequest, events: mpsc::UnboundedS
         }
         HitSelection::Only(ids) => {
             for id in ids {
-                let got = with_retries(&limiter, &retrying, || {
+                let got = with_retries(Some(&limiter), &retrying, || {
                     client
                         .get_hit()
                         .hit_id(&id)
@@ -245,7 +245,7 @@ async fn load_assignments(
     let retrying = report_retries(events);
     let mut next_token: Option<String> = None;
     loop {
-        let page = with_retries(limiter, &retrying, || {
+        let page = with_retries(Some(limiter), &retrying, || {
             client
                 .list_assignments_for_hit()
                 .hit_id(hit_id)

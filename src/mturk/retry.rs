@@ -69,10 +69,10 @@ fn bound(failure: &Failure) -> u32 {
 }
 
 /// Runs `attempt` until it succeeds, fails for good, or has failed `MAX_ATTEMPTS` times,
-/// waiting with backoff between tries; each call holds a slot of the limiter. `retrying`
+/// waiting with backoff between tries; each call holds a slot of the limiter, if any. `retrying`
 /// hears the number of each failed attempt and why.
 pub async fn with_retries<T, Fut>(
-    limiter: &Limiter,
+    limiter: Option<&Limiter>,
     retrying: &impl Fn(u32, &str),
     attempt: impl Fn() -> Fut,
 ) -> Result<T, Failure>
@@ -81,17 +81,21 @@ where
 {
     let mut tries = 1;
     loop {
-        let slot = limiter.acquire().await;
+        let slot = match limiter {
+            Some(limiter) => Some(limiter.acquire().await),
+            None => None,
+        };
         match attempt().await {
             Ok(value) => {
-                slot.succeeded();
+                if let Some(slot) = slot {
+                    slot.succeeded();
+                }
                 return Ok(value);
             }
             Err(failure) if failure.kind == FailureKind::Transient && tries < bound(&failure) => {
-                if failure.throttled {
-                    slot.throttled();
-                } else {
-                    drop(slot);
+                match slot {
+                    Some(slot) if failure.throttled => slot.throttled(),
+                    _ => drop(slot),
                 }
                 retrying(tries, &failure.text);
                 tokio::time::sleep(backoff(tries)).await;
@@ -121,7 +125,7 @@ mod tests {
         let calls = AtomicU32::new(0);
         let heard = std::sync::Mutex::new(Vec::new());
         let result = with_retries(
-            &Limiter::new(4),
+            Some(&Limiter::new(4)),
             &|n, why: &str| heard.lock().unwrap().push((n, why.to_string())),
             || async {
                 match calls.fetch_add(1, Ordering::SeqCst) {
@@ -145,37 +149,40 @@ mod tests {
     #[tokio::test(start_paused = true)]
     async fn the_bound_is_kept_and_refusals_are_final() {
         let calls = AtomicU32::new(0);
-        let result: Result<(), _> = with_retries(&Limiter::new(4), &|_, _: &str| {}, || async {
-            calls.fetch_add(1, Ordering::SeqCst);
-            Err(transient())
-        })
-        .await;
+        let result: Result<(), _> =
+            with_retries(Some(&Limiter::new(4)), &|_, _: &str| {}, || async {
+                calls.fetch_add(1, Ordering::SeqCst);
+                Err(transient())
+            })
+            .await;
         assert!(result.is_err());
         assert_eq!(calls.load(Ordering::SeqCst), MAX_ATTEMPTS);
 
         let calls = AtomicU32::new(0);
-        let result: Result<(), _> = with_retries(&Limiter::new(4), &|_, _: &str| {}, || async {
-            calls.fetch_add(1, Ordering::SeqCst);
-            Err(Failure {
-                kind: FailureKind::Refused,
-                text: "RequestError".into(),
-                throttled: false,
-                unreachable: false,
+        let result: Result<(), _> =
+            with_retries(Some(&Limiter::new(4)), &|_, _: &str| {}, || async {
+                calls.fetch_add(1, Ordering::SeqCst);
+                Err(Failure {
+                    kind: FailureKind::Refused,
+                    text: "RequestError".into(),
+                    throttled: false,
+                    unreachable: false,
+                })
             })
-        })
-        .await;
+            .await;
         assert!(result.is_err());
         assert_eq!(calls.load(Ordering::SeqCst), 1, "a refusal is not retried");
 
         let calls = AtomicU32::new(0);
-        let result: Result<(), _> = with_retries(&Limiter::new(4), &|_, _: &str| {}, || async {
-            calls.fetch_add(1, Ordering::SeqCst);
-            Err(Failure {
-                unreachable: true,
-                ..transient()
+        let result: Result<(), _> =
+            with_retries(Some(&Limiter::new(4)), &|_, _: &str| {}, || async {
+                calls.fetch_add(1, Ordering::SeqCst);
+                Err(Failure {
+                    unreachable: true,
+                    ..transient()
+                })
             })
-        })
-        .await;
+            .await;
         assert!(result.is_err());
         assert_eq!(calls.load(Ordering::SeqCst), MAX_CONNECT_ATTEMPTS);
     }
