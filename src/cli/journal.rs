@@ -8,7 +8,6 @@ use clap::Args;
 
 use mturk_review::clock::utc_seconds;
 use mturk_review::journal::{self, Entry};
-use mturk_review::mturk::domain::DecisionKind;
 use mturk_review::sanitize::sanitize_inline;
 
 #[derive(Debug, Args)]
@@ -58,13 +57,6 @@ const HEADER: [&str; 8] = [
 ];
 
 fn fields(entry: &Entry) -> [String; 8] {
-    let decision = match entry.decision.kind {
-        DecisionKind::Approve {
-            override_rejection: true,
-        } => "approve (override)",
-        DecisionKind::Approve { .. } => "approve",
-        DecisionKind::Reject => "reject",
-    };
     let outcome = if entry.outcome.is_empty() {
         "unknown (not yet reconciled)"
     } else {
@@ -75,7 +67,7 @@ fn fields(entry: &Entry) -> [String; 8] {
         entry.endpoint.clone(),
         entry.decision.assignment_id.clone(),
         entry.decision.worker_id.clone(),
-        decision.to_string(),
+        entry.decision.kind.label().to_string(),
         entry.decision.feedback.clone().unwrap_or_default(),
         outcome.to_string(),
         entry.detail.clone(),

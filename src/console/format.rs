@@ -1,5 +1,5 @@
 //! Text formatting for the console: ages, durations, UTC times, short ids and tab expansion.
-use crate::mturk::domain::{Decision, DecisionKind, EpochSecs};
+use crate::mturk::domain::{Decision, EpochSecs};
 use crate::sanitize::sanitize_inline;
 
 /// A compact duration: "45s", "12m", "3h 05m", "2d 04h".
@@ -105,13 +105,7 @@ pub fn wrap_words(text: &str, width: usize) -> Vec<String> {
 
 /// A decision in a few words: "approve (override), feedback “…”".
 pub fn describe_decision(decision: &Decision) -> String {
-    let what = match decision.kind {
-        DecisionKind::Approve {
-            override_rejection: true,
-        } => "approve (override)",
-        DecisionKind::Approve { .. } => "approve",
-        DecisionKind::Reject => "reject",
-    };
+    let what = decision.kind.label();
     match &decision.feedback {
         Some(feedback) => format!("{what}, feedback “{}”", sanitize_inline(feedback)),
         None => what.to_string(),

@@ -60,6 +60,19 @@ pub enum DecisionKind {
     Reject,
 }
 
+impl DecisionKind {
+    /// The decision in the reviewer's words: "approve", "approve (override)", "reject".
+    pub fn label(self) -> &'static str {
+        match self {
+            DecisionKind::Approve {
+                override_rejection: true,
+            } => "approve (override)",
+            DecisionKind::Approve { .. } => "approve",
+            DecisionKind::Reject => "reject",
+        }
+    }
+}
+
 /// One decision the reviewer made, as sent to MTurk.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Decision {
