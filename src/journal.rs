@@ -197,10 +197,25 @@ impl Journal {
         outcome: Outcome,
         detail: &str,
     ) -> Result<(), JournalError> {
-        self.conn.execute(
-            "UPDATE decisions SET outcome = ?2, outcome_at_ms = ?3, detail = ?4 WHERE seq = ?1",
-            params![seq, outcome.as_str(), now_ms(), detail],
-        )?;
+        self.record_outcomes(&[(seq, outcome, detail.to_string())])
+    }
+
+    /// Writes several outcomes in one transaction: one flush to disk.
+    pub fn record_outcomes(
+        &mut self,
+        outcomes: &[(i64, Outcome, String)],
+    ) -> Result<(), JournalError> {
+        let tx = self.conn.transaction()?;
+        {
+            let mut update = tx.prepare_cached(
+                "UPDATE decisions SET outcome = ?2, outcome_at_ms = ?3, detail = ?4 WHERE seq = ?1",
+            )?;
+            let at = now_ms();
+            for (seq, outcome, detail) in outcomes {
+                update.execute(params![seq, outcome.as_str(), at, detail])?;
+            }
+        }
+        tx.commit()?;
         Ok(())
     }
 

@@ -6,7 +6,7 @@
 use std::sync::{Arc, Mutex, PoisonError};
 
 use aws_sdk_mturk::Client;
-use futures::StreamExt;
+use futures::{StreamExt, TryFutureExt};
 use tokio::sync::{Notify, mpsc};
 use tokio::task::JoinSet;
 
@@ -190,23 +190,23 @@ async fn call(client: &Client, decision: &Decision) -> Result<(), Failure> {
     }
 }
 
-fn wanted_status(decision: &Decision) -> AssignmentStatus {
-    match decision.kind {
-        DecisionKind::Approve { .. } => AssignmentStatus::Approved,
-        DecisionKind::Reject => AssignmentStatus::Rejected,
-    }
-}
-
-async fn current_assignment(client: &Client, id: &str) -> Result<Option<Assignment>, Failure> {
-    client
-        .get_assignment()
-        .assignment_id(id)
-        .customize()
-        .config_override(once())
-        .send()
-        .await
-        .map(|out| out.assignment().map(assignment_from_sdk))
-        .map_err(|e| Failure::from_sdk(&e))
+/// The assignment as MTurk reports it now, retried like a decision but not paced by the
+/// limiter (holding a slot for the read would halve how many decisions are in flight).
+/// None when it cannot be read.
+async fn current_assignment(client: &Client, id: &str) -> Option<Assignment> {
+    with_retries(None, &|_, _: &str| {}, || {
+        client
+            .get_assignment()
+            .assignment_id(id)
+            .customize()
+            .config_override(once())
+            .send()
+            .map_ok(|out| out.assignment().map(assignment_from_sdk))
+            .map_err(|e| Failure::from_sdk(&e))
+    })
+    .await
+    .ok()
+    .flatten()
 }
 
 /// Sends one decision, retrying transient failures with backoff, then confirms the result
@@ -227,14 +227,7 @@ pub async fn send(
         });
     };
     let result = with_retries(Some(limiter), &retrying, || call(client, decision)).await;
-    // The confirming read is not paced by the limiter: holding a slot for it would halve
-    // how many decisions are in flight.
-    let current = with_retries(None, &|_, _: &str| {}, || {
-        current_assignment(client, &decision.assignment_id)
-    })
-    .await
-    .ok()
-    .flatten();
+    let current = current_assignment(client, &decision.assignment_id).await;
     settle(decision, result, current)
 }
 
@@ -243,8 +236,6 @@ fn settle(
     result: Result<(), Failure>,
     current: Option<Assignment>,
 ) -> (DecisionState, Outcome) {
-    let took_effect =
-        |a: &Assignment| a.status == wanted_status(decision) && already_ours(decision, a);
     match (result, current) {
         (Ok(()), Some(assignment)) => (DecisionState::Done(Box::new(assignment)), Outcome::Done),
         (Ok(()), None) => (
@@ -254,7 +245,7 @@ fn settle(
             ),
             Outcome::Done,
         ),
-        (Err(_), Some(assignment)) if took_effect(&assignment) => {
+        (Err(_), Some(assignment)) if took_effect(decision, &assignment) => {
             (DecisionState::Done(Box::new(assignment)), Outcome::Done)
         }
         (Err(failure), Some(_)) => (DecisionState::Failed(failure.text), Outcome::Failed),
@@ -270,9 +261,14 @@ fn settle(
 }
 
 /// Whether the assignment's current state is the one this decision would have produced: the
-/// same status, and our feedback when we sent some.
-fn already_ours(decision: &Decision, assignment: &Assignment) -> bool {
-    decision.feedback.is_none() || decision.feedback == assignment.requester_feedback
+/// status it asks for, and our feedback when we sent some.
+fn took_effect(decision: &Decision, assignment: &Assignment) -> bool {
+    let wanted = match decision.kind {
+        DecisionKind::Approve { .. } => AssignmentStatus::Approved,
+        DecisionKind::Reject => AssignmentStatus::Rejected,
+    };
+    assignment.status == wanted
+        && (decision.feedback.is_none() || decision.feedback == assignment.requester_feedback)
 }
 
 /// Settles the journal's open entries: each one that took effect is marked done, one that
@@ -295,13 +291,7 @@ async fn reconcile(
     }
     let checked: Vec<(Entry, Option<Assignment>)> = futures::stream::iter(open)
         .map(|entry| async move {
-            let current = client
-                .get_assignment()
-                .assignment_id(&entry.decision.assignment_id)
-                .send()
-                .await
-                .ok()
-                .and_then(|out| out.assignment().map(assignment_from_sdk));
+            let current = current_assignment(client, &entry.decision.assignment_id).await;
             (entry, current)
         })
         .buffer_unordered(DECISION_CONCURRENCY)
@@ -309,25 +299,21 @@ async fn reconcile(
         .await;
     let mut confirmed = 0;
     let mut pending = Vec::new();
+    let mut settled = Vec::new();
     for (entry, current) in checked {
         let verdict = verdict(&entry, current.as_ref());
         let Entry { seq, decision, .. } = entry;
         match verdict {
             Verdict::TookEffect => {
                 confirmed += 1;
-                let _ = with_journal(journal, move |j| {
-                    j.record_outcome(seq, Outcome::Done, "confirmed at start")
-                })
-                .await;
+                settled.push((seq, Outcome::Done, "confirmed at start".to_string()));
             }
-            Verdict::NoLongerApplies(why) => {
-                let _ = with_journal(journal, move |j| {
-                    j.record_outcome(seq, Outcome::Failed, &why)
-                })
-                .await;
-            }
+            Verdict::NoLongerApplies(why) => settled.push((seq, Outcome::Failed, why)),
             Verdict::Pending => pending.push(decision),
         }
+    }
+    if let Err(problem) = with_journal(journal, move |j| j.record_outcomes(&settled)).await {
+        tracing::warn!(%problem, "could not journal what reconciliation found");
     }
     tracing::info!(confirmed, pending = pending.len(), "journal reconciled");
     let _ = events.send(RunnerEvent::Reconciled { confirmed, pending });
@@ -345,7 +331,7 @@ fn verdict(entry: &Entry, current: Option<&Assignment>) -> Verdict {
         return Verdict::Pending;
     };
     let decision = &entry.decision;
-    if assignment.status == wanted_status(decision) && already_ours(decision, assignment) {
+    if took_effect(decision, assignment) {
         return Verdict::TookEffect;
     }
     let applies = match (decision.kind, assignment.status) {
