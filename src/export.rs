@@ -9,7 +9,7 @@ use std::io::Write;
 use serde::Serialize;
 use serde::ser::Serializer;
 
-use crate::answer::{Value, parse};
+use crate::answer::{Value, compact_json, parse};
 use crate::clock::iso8601;
 use crate::mturk::domain::{Assignment, EpochSecs, Hit};
 
@@ -215,31 +215,6 @@ pub fn answer_fields(raw: &str) -> Vec<(String, String)> {
         }
     }
     fields
-}
-
-/// Valid JSON without the whitespace between tokens; strings, key order and number
-/// spellings are kept as they are.
-fn compact_json(json: &str) -> String {
-    let mut out = String::with_capacity(json.len());
-    let (mut in_string, mut escaped) = (false, false);
-    for c in json.chars() {
-        if in_string {
-            out.push(c);
-            if escaped {
-                escaped = false;
-            } else if c == '\\' {
-                escaped = true;
-            } else if c == '"' {
-                in_string = false;
-            }
-        } else if c == '"' {
-            in_string = true;
-            out.push(c);
-        } else if !c.is_whitespace() {
-            out.push(c);
-        }
-    }
-    out
 }
 
 #[cfg(test)]

@@ -32,27 +32,15 @@ fn pretty(json: &str) -> Option<String> {
     let budget = output_budget(json.len());
     let mut out = String::with_capacity(json.len() * 2);
     let mut depth = 0usize;
-    let mut in_string = false;
-    let mut escaped = false;
+    let mut strings = Strings::default();
     let mut chars = json.chars().peekable();
 
     while let Some(c) = chars.next() {
-        if in_string {
+        if strings.holds(c) {
             out.push(c);
-            if escaped {
-                escaped = false;
-            } else if c == '\\' {
-                escaped = true;
-            } else if c == '"' {
-                in_string = false;
-            }
             continue;
         }
         match c {
-            '"' => {
-                in_string = true;
-                out.push(c);
-            }
             '{' | '[' => {
                 out.push(c);
                 while chars.next_if(|c| is_json_space(*c)).is_some() {}
@@ -85,6 +73,44 @@ fn pretty(json: &str) -> Option<String> {
         }
     }
     Some(out)
+}
+
+/// Valid JSON without the whitespace between tokens; strings, key order and number
+/// spellings are kept as they are.
+pub fn compact_json(json: &str) -> String {
+    let mut out = String::with_capacity(json.len());
+    let mut strings = Strings::default();
+    for c in json.chars() {
+        if strings.holds(c) || !is_json_space(c) {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// Follows JSON text one character at a time and tells which characters belong to a string
+/// literal (its quotes included), where whitespace and brackets are not structure.
+#[derive(Default)]
+struct Strings {
+    inside: bool,
+    escaped: bool,
+}
+
+impl Strings {
+    fn holds(&mut self, c: char) -> bool {
+        if !self.inside {
+            self.inside = c == '"';
+            return self.inside;
+        }
+        if self.escaped {
+            self.escaped = false;
+        } else if c == '\\' {
+            self.escaped = true;
+        } else if c == '"' {
+            self.inside = false;
+        }
+        true
+    }
 }
 
 fn is_json_space(c: char) -> bool {

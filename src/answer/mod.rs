@@ -9,6 +9,8 @@ mod json;
 #[cfg(test)]
 mod tests;
 
+pub use json::compact_json;
+
 use quick_xml::Reader;
 use quick_xml::escape::resolve_predefined_entity;
 use quick_xml::events::{BytesRef, Event};

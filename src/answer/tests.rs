@@ -575,3 +575,12 @@ proptest! {
         prop_assert_eq!(parsed, ok(fields));
     }
 }
+
+#[test]
+fn compact_json_keeps_strings_whole_and_drops_the_rest_of_the_whitespace() {
+    let pretty = "{\n  \"a b\": \"say \\\"hi\\\" [ok] }\",\n  \"n\": 1.50\n}";
+    assert_eq!(
+        super::compact_json(pretty),
+        r#"{"a b":"say \"hi\" [ok] }","n":1.50}"#
+    );
+}
