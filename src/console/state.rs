@@ -385,31 +385,41 @@ impl State {
         self.merge_assignments(vec![assignment]);
     }
 
+    /// Counts after the rows changed: a pass over every row.
     fn recount(&mut self) {
-        let mut counts = Counts::default();
+        let (mut submitted, mut rejected) = (0, 0);
         for (_, row) in self.table.ordered() {
             match row.assignment.status {
-                AssignmentStatus::Submitted => {
-                    counts.submitted += 1;
-                    if !self.is_blocked(&row.assignment.id) {
-                        counts.to_review += 1;
-                    }
-                }
-                AssignmentStatus::Rejected => counts.rejected += 1,
+                AssignmentStatus::Submitted => submitted += 1,
+                AssignmentStatus::Rejected => rejected += 1,
                 AssignmentStatus::Approved => {}
             }
         }
-        counts.decided = self
-            .decisions
-            .values()
-            .filter(|d| matches!(d, DecisionState::Done(_)))
-            .count();
-        counts.pending = self
-            .decisions
-            .values()
-            .filter(|d| matches!(d, DecisionState::Pending(_)))
-            .count();
-        self.counts = counts;
+        self.counts.submitted = submitted;
+        self.counts.rejected = rejected;
+        self.recount_decisions();
+    }
+
+    /// Counts after a decision changed: a pass over the decisions only, so that each of a
+    /// bulk approval's progress reports costs O(decisions), not O(rows).
+    fn recount_decisions(&mut self) {
+        let (mut blocked_submitted, mut decided, mut pending) = (0, 0, 0);
+        for (id, decision) in &self.decisions {
+            match decision {
+                DecisionState::Done(_) => decided += 1,
+                DecisionState::Pending(_) => pending += 1,
+                _ => {}
+            }
+            let submitted = self.table.find(id).is_some_and(|i| {
+                self.table.row(i).assignment.status == AssignmentStatus::Submitted
+            });
+            if submitted && self.is_blocked(id) {
+                blocked_submitted += 1;
+            }
+        }
+        self.counts.to_review = self.counts.submitted - blocked_submitted;
+        self.counts.decided = decided;
+        self.counts.pending = pending;
     }
 
     // ----- decisions -----
@@ -442,7 +452,7 @@ impl State {
 
     pub(crate) fn set_decision(&mut self, assignment_id: String, state: DecisionState) {
         self.decisions.insert(assignment_id, state);
-        self.recount();
+        self.recount_decisions();
     }
 
     /// Why a rejection cannot be overridden, if it cannot.

@@ -4,7 +4,7 @@ use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 use super::format::short_id;
 use super::keymap::{self, Action, Context};
 use super::message::{Effect, Message};
-use super::state::{Confirm, Connection, Focus, Progress, State, Tone};
+use super::state::{Confirm, Connection, Focus, Progress, State, StatusFilter, Tone};
 use crate::money::{approval_cost_cents, parse_cents};
 use crate::mturk::domain::{
     AssignmentStatus, Decision, DecisionKind, DecisionState, feedback_problem,
@@ -91,7 +91,11 @@ fn on_decision(state: &mut State, assignment_id: String, decision: DecisionState
         DecisionState::Queued | DecisionState::Sending | DecisionState::Pending(_) => {}
     }
     state.set_decision(assignment_id, decision);
-    state.refresh(false);
+    // Only the "decided this session" view changes which rows it shows with a decision's
+    // progress (a done one has already been merged, and refreshed, above).
+    if state.status_filter == StatusFilter::Decided {
+        state.refresh(false);
+    }
 }
 
 /// Decisions of an earlier session: the pending ones get their row, draft and override back.
