@@ -118,3 +118,29 @@ async fn a_huge_value_is_echoed_cut_short() {
     );
     t.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn no_error_echoes_a_long_header_whole() {
+    let t = TestServer::start().await;
+    let target = format!("{MTURK}.{}", "X".repeat(100_000));
+    let raw = common::request(
+        t.addr(),
+        "POST",
+        "/",
+        &[
+            ("Content-Type", "application/x-amz-json-1.1"),
+            ("X-Amz-Target", &target),
+        ],
+        b"{}",
+    )
+    .await;
+    assert_eq!(raw.status, 400, "{:.300}", raw.body);
+    assert!(
+        raw.body.len() <= MAX_ERROR_BODY,
+        "the error body is {} bytes",
+        raw.body.len()
+    );
+    raw.error()
+        .assert_request_error("AWS.MechanicalTurk.UnknownOperation");
+    t.stop().await;
+}

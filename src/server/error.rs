@@ -1,4 +1,5 @@
-//! MTurk's error replies: the three kinds a client can see, and their JSON wire form.
+//! MTurk's error replies: the three kinds a client can see, and their JSON wire form. A message
+//! is cut at MAX_MESSAGE_BYTES, so no input, however large, makes an error answer large.
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
@@ -22,11 +23,30 @@ pub struct ApiError {
 
 pub type ApiResult<T> = Result<T, ApiError>;
 
+/// The longest message an error carries, in bytes: room for a few validation problems, and
+/// a bound on anything a message quotes from the request (a header, a value).
+const MAX_MESSAGE_BYTES: usize = 2048;
+
+/// The message, cut to MAX_MESSAGE_BYTES (on a character boundary) with `...` at the end.
+fn bounded(message: String) -> String {
+    if message.len() <= MAX_MESSAGE_BYTES {
+        return message;
+    }
+    let mut cut = MAX_MESSAGE_BYTES - "...".len();
+    while !message.is_char_boundary(cut) {
+        cut -= 1;
+    }
+    let mut short = message;
+    short.truncate(cut);
+    short.push_str("...");
+    short
+}
+
 impl ApiError {
     pub fn request(turk_code: &'static str, message: impl Into<String>) -> Self {
         ApiError {
             kind: ErrorKind::Request,
-            message: message.into(),
+            message: bounded(message.into()),
             turk_code: Some(turk_code),
         }
     }
@@ -34,7 +54,7 @@ impl ApiError {
     pub fn fault(message: impl Into<String>) -> Self {
         ApiError {
             kind: ErrorKind::ServiceFault,
-            message: message.into(),
+            message: bounded(message.into()),
             turk_code: Some("AWS.MechanicalTurk.ServiceFault"),
         }
     }
@@ -124,5 +144,41 @@ impl From<rusqlite::Error> for ApiError {
     fn from(err: rusqlite::Error) -> Self {
         tracing::error!(%err, "database error");
         ApiError::fault(format!("Internal database error: {err}"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_long_message_is_cut_on_a_character_boundary() {
+        let short = ApiError::invalid("x".repeat(MAX_MESSAGE_BYTES));
+        assert_eq!(
+            short.message.len(),
+            MAX_MESSAGE_BYTES,
+            "a message that fits is kept"
+        );
+        assert!(!short.message.ends_with("..."));
+        for long in [
+            "x".repeat(1 << 20),
+            "é".repeat(1 << 20),
+            "日本".repeat(1 << 20),
+        ] {
+            for err in [
+                ApiError::invalid(long.clone()),
+                ApiError::fault(long.clone()),
+            ] {
+                assert!(
+                    err.message.len() <= MAX_MESSAGE_BYTES,
+                    "{}",
+                    err.message.len()
+                );
+                assert!(err.message.len() > MAX_MESSAGE_BYTES - 8);
+                let kept = err.message.strip_suffix("...").unwrap_or_default();
+                assert!(long.starts_with(kept), "the start of the message is kept");
+                assert!(err.body().to_string().len() < MAX_MESSAGE_BYTES + 200);
+            }
+        }
     }
 }
