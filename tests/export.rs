@@ -1,6 +1,7 @@
 //! `mturk-review export`, the real binary against a server started in-process: the website's
 //! CSV columns with one Answer.* column per question, quoting of hostile text, JSON lines,
-//! the status and HIT filters, clear failures, and the demo.
+//! the status and HIT filters, clear failures, the demo, and an endpoint whose NextTokens
+//! never end (export and the loader it shares with the console both stop).
 // As in #[test] functions (clippy.toml): a failed expectation in a helper is a failed test.
 #![allow(clippy::expect_used)]
 
@@ -8,9 +9,14 @@ mod common;
 
 use std::collections::HashMap;
 use std::process::Output;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
 
+use axum::http::{HeaderMap, header};
 use common::{DUMMY_AWS_ENV, TestServer, now_secs};
 use mturk_review::export::COLUMNS;
+use mturk_review::mturk::loader::{HitSelection, LoadEvent, LoadFailure, LoadRequest, load};
 use serde_json::{Value, json};
 
 const NS: &str = "http://mechanicalturk.amazonaws.com/AWSMechanicalTurkDataSchemas/2005-10-01/QuestionFormAnswers.xsd";
@@ -332,4 +338,117 @@ async fn the_demo_exports_without_an_account() {
     assert_eq!(rows.len(), 10, "the demo's approved assignments");
     assert!(rows.values().all(|r| r["AssignmentStatus"] == "Approved"));
     assert!(header.len() > COLUMNS.len(), "{header:?}");
+}
+
+/// An endpoint on 127.0.0.1 with one HIT and one assignment whose `repeating` operation
+/// (ListHITs or ListAssignmentsForHIT) answers every page with the same NextToken, as a broken
+/// MTurk stand-in did. Returns its URL and how many pages of `repeating` it has served.
+async fn repeating_endpoint(repeating: &'static str) -> (String, Arc<AtomicUsize>) {
+    let served = Arc::new(AtomicUsize::new(0));
+    let count = served.clone();
+    let answer = move |headers: HeaderMap| {
+        let count = count.clone();
+        async move {
+            let target = headers
+                .get("x-amz-target")
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or_default();
+            let operation = target.rsplit('.').next().unwrap_or_default();
+            let mut page = match operation {
+                "ListHITs" => json!({
+                    "NumResults": 1,
+                    "HITs": [{ "HITId": "3LOOPHIT000000000000000000000A", "Title": "looping" }],
+                }),
+                "ListAssignmentsForHIT" => json!({
+                    "NumResults": 1,
+                    "Assignments": [{
+                        "AssignmentId": "3LOOPASSIGNMENT000000000000000A",
+                        "HITId": "3LOOPHIT000000000000000000000A",
+                        "WorkerId": "ALOOPWORKER",
+                        "AssignmentStatus": "Submitted",
+                    }],
+                }),
+                _ => json!({}),
+            };
+            if operation == repeating {
+                count.fetch_add(1, Ordering::SeqCst);
+                page["NextToken"] = json!("THE-SAME-TOKEN");
+            }
+            (
+                [(header::CONTENT_TYPE, "application/x-amz-json-1.1")],
+                page.to_string(),
+            )
+        }
+    };
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind 127.0.0.1:0");
+    let url = format!("http://{}", listener.local_addr().expect("local address"));
+    tokio::spawn(async move {
+        let _ = axum::serve(listener, axum::Router::new().fallback(answer)).await;
+    });
+    (url, served)
+}
+
+/// The loader's failures against `url`, once it has finished (or after a minute, as a failure).
+async fn load_failures(url: &str) -> Vec<LoadFailure> {
+    let (events_tx, mut events) = tokio::sync::mpsc::unbounded_channel();
+    let request = LoadRequest::review(HitSelection::All);
+    tokio::spawn(load(common::client(url).await, request, events_tx));
+    let mut failures = Vec::new();
+    let finished = tokio::time::timeout(Duration::from_secs(60), async {
+        while let Some(event) = events.recv().await {
+            match event {
+                LoadEvent::Failed(failure) => failures.push(failure),
+                LoadEvent::Finished => return true,
+                _ => {}
+            }
+        }
+        false
+    })
+    .await;
+    assert_eq!(finished, Ok(true), "the loader never finished");
+    failures
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_loader_stops_on_a_repeated_next_token_and_names_the_operation() {
+    for operation in ["ListHITs", "ListAssignmentsForHIT"] {
+        let (url, served) = repeating_endpoint(operation).await;
+        let failures = load_failures(&url).await;
+        assert_eq!(failures.len(), 1, "{operation}: {failures:?}");
+        let text = failures[0].for_command();
+        assert!(
+            text.contains(operation) && text.contains("NextToken"),
+            "{operation}: {text}"
+        );
+        assert_eq!(
+            served.load(Ordering::SeqCst),
+            2,
+            "{operation}: the second page repeats the first one's token"
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn export_stops_on_a_repeated_next_token_and_writes_nothing() {
+    for operation in ["ListHITs", "ListAssignmentsForHIT"] {
+        let (url, _) = repeating_endpoint(operation).await;
+        let run = tokio::process::Command::new(env!("CARGO_BIN_EXE_mturk-review"))
+            .args(["export", "--endpoint-url", &url])
+            .envs(DUMMY_AWS_ENV)
+            .kill_on_drop(true)
+            .output();
+        let out = tokio::time::timeout(Duration::from_secs(60), run)
+            .await
+            .expect("export never finished")
+            .expect("run mturk-review export");
+        assert!(!out.status.success(), "{operation}");
+        assert!(out.stdout.is_empty(), "{operation}: nothing is written");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            err.contains("nothing was written") && err.contains(operation),
+            "{operation}: {err}"
+        );
+    }
 }

@@ -14,6 +14,7 @@ use futures::TryFutureExt;
 use super::client::{FailureKind, assignment_from_sdk, hit_from_sdk};
 use super::domain::{Assignment, AssignmentStatus, Hit};
 use super::limiter::Limiter;
+use super::pagination::Tokens;
 use super::retry::{Failure, once, with_retries};
 
 /// How many HITs' assignments are fetched at once, by default.
@@ -146,6 +147,7 @@ pub async fn load(client: Client, request: LoadRequest, events: mpsc::UnboundedS
     match request.selection {
         HitSelection::All => {
             let mut next_token: Option<String> = None;
+            let mut tokens = Tokens::new("ListHITs");
             loop {
                 let page = with_retries(Some(&limiter), &retrying, || {
                     client
@@ -170,9 +172,17 @@ pub async fn load(client: Client, request: LoadRequest, events: mpsc::UnboundedS
                             hits_done: done,
                             hits_total: total,
                         });
-                        next_token = page.next_token().map(str::to_string);
-                        if next_token.is_none() {
-                            break;
+                        match tokens.after_page(page.next_token()) {
+                            Ok(Some(token)) => next_token = Some(token),
+                            Ok(None) => break,
+                            Err(endless) => {
+                                let _ = events.send(LoadEvent::Failed(LoadFailure {
+                                    stage: LoadStage::ListHits,
+                                    kind: FailureKind::Refused,
+                                    text: endless.to_string(),
+                                }));
+                                break;
+                            }
                         }
                     }
                     Err(failure) => {
@@ -244,6 +254,7 @@ async fn load_assignments(
 ) {
     let retrying = report_retries(events);
     let mut next_token: Option<String> = None;
+    let mut tokens = Tokens::new("ListAssignmentsForHIT");
     loop {
         let page = with_retries(Some(limiter), &retrying, || {
             client
@@ -265,9 +276,17 @@ async fn load_assignments(
                     hit_id: hit_id.to_string(),
                     assignments,
                 });
-                next_token = page.next_token().map(str::to_string);
-                if next_token.is_none() {
-                    return;
+                match tokens.after_page(page.next_token()) {
+                    Ok(Some(token)) => next_token = Some(token),
+                    Ok(None) => return,
+                    Err(endless) => {
+                        let _ = events.send(LoadEvent::Failed(LoadFailure {
+                            stage: LoadStage::Assignments(hit_id.to_string()),
+                            kind: FailureKind::Refused,
+                            text: endless.to_string(),
+                        }));
+                        return;
+                    }
                 }
             }
             Err(failure) => {

@@ -6,4 +6,5 @@ pub mod decisions;
 pub mod domain;
 pub mod limiter;
 pub mod loader;
+mod pagination;
 pub mod retry;
