@@ -1,10 +1,13 @@
 //! Loaded assignments as files for other tools: CSV with the columns of the MTurk website's
 //! "Download CSV" (one `Answer.<QuestionIdentifier>` column per identifier seen), or JSON
-//! lines with the same fields and an `Answer` object. Values are written as the worker sent
-//! them (no terminal sanitising: the formats quote what needs quoting). Times are ISO 8601 UTC.
+//! lines with the same fields and an `Answer` object. Into a file or a pipe, values are
+//! written exactly as the worker sent them (the formats quote what needs quoting); CSV for a
+//! terminal goes through the sanitiser. JSON lines escape every character a terminal could
+//! act on (`\u001b`, `\u009b`, `\u202e`), so they are the same data and safe anywhere.
+//! Times are ISO 8601 UTC.
 
 use std::collections::{HashMap, HashSet};
-use std::io::Write;
+use std::io::{self, Write};
 
 use serde::Serialize;
 use serde::ser::Serializer;
@@ -12,6 +15,7 @@ use serde::ser::Serializer;
 use crate::answer::{Value, compact_json, parse};
 use crate::clock::iso8601;
 use crate::mturk::domain::{Assignment, EpochSecs, Hit};
+use crate::sanitize::{Output, is_dangerous};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Format {
@@ -123,21 +127,23 @@ fn record<'a>(hits: &'a HashMap<String, Hit>, a: &'a Assignment) -> Record<'a> {
     }
 }
 
-/// Writes `assignments` (in the order given) with their HITs' titles.
+/// Writes `assignments` (in the order given) with their HITs' titles to `out`, which is
+/// `output` (a terminal or not).
 pub fn write(
     format: Format,
     hits: &HashMap<String, Hit>,
     assignments: &[Assignment],
     out: impl Write,
+    output: Output,
 ) -> Result<(), ExportError> {
     let records = assignments.iter().map(|a| record(hits, a));
     match format {
-        Format::Csv => write_csv(records.collect(), out),
+        Format::Csv => write_csv(records.collect(), out, output),
         Format::Jsonl => write_jsonl(records, out),
     }
 }
 
-fn write_csv(records: Vec<Record>, out: impl Write) -> Result<(), ExportError> {
+fn write_csv(records: Vec<Record>, out: impl Write, output: Output) -> Result<(), ExportError> {
     // The union of question identifiers, in order of first appearance.
     let mut seen = HashSet::new();
     let mut identifiers: Vec<&str> = Vec::new();
@@ -158,7 +164,7 @@ fn write_csv(records: Vec<Record>, out: impl Write) -> Result<(), ExportError> {
         .iter()
         .map(|c| c.to_string())
         .chain(identifiers.iter().map(|id| format!("Answer.{id}")));
-    csv.write_record(header)?;
+    csv.write_record(header.map(|cell| output.text(&cell).into_owned()))?;
     let mut answers = vec![String::new(); identifiers.len()];
     for record in &records {
         answers.iter_mut().for_each(String::clear);
@@ -167,7 +173,11 @@ fn write_csv(records: Vec<Record>, out: impl Write) -> Result<(), ExportError> {
                 answers[i].push_str(value);
             }
         }
-        csv.write_record(record.fixed_cells().iter().chain(answers.iter()))?;
+        for cell in record.fixed_cells().iter().chain(answers.iter()) {
+            csv.write_field(output.text(cell).as_bytes())?;
+        }
+        // An empty record ends the one the fields above began.
+        csv.write_record(None::<&[u8]>)?;
     }
     csv.flush()?;
     Ok(())
@@ -181,12 +191,38 @@ fn write_jsonl<'a>(
     let mut line = Vec::new();
     for record in records {
         line.clear();
-        serde_json::to_writer(&mut line, &record)?;
+        let mut json = serde_json::Serializer::with_formatter(&mut line, EscapeDangerous);
+        record.serialize(&mut json)?;
         line.push(b'\n');
         out.write_all(&line)?;
     }
     out.flush()?;
     Ok(())
+}
+
+/// serde_json's compact output, except that every character the terminal sanitiser replaces
+/// is written as a `\uXXXX` escape, as JSON already writes C0 controls: C1 controls, DEL,
+/// bidirectional and invisible characters. Decoded, the data is exactly the worker's.
+struct EscapeDangerous;
+
+impl serde_json::ser::Formatter for EscapeDangerous {
+    fn write_string_fragment<W: ?Sized + Write>(
+        &mut self,
+        writer: &mut W,
+        fragment: &str,
+    ) -> io::Result<()> {
+        let mut plain = 0;
+        for (i, c) in fragment.char_indices() {
+            if is_dangerous(c) {
+                writer.write_all(&fragment.as_bytes()[plain..i])?;
+                for unit in c.encode_utf16(&mut [0; 2]) {
+                    write!(writer, "\\u{unit:04x}")?;
+                }
+                plain = i + c.len_utf8();
+            }
+        }
+        writer.write_all(&fragment.as_bytes()[plain..])
+    }
 }
 
 /// The answer as (QuestionIdentifier, value) pairs, as the website's CSV shows them:
@@ -257,6 +293,105 @@ mod tests {
         );
     }
 
+    /// Worker text a terminal would act on: an OSC 52 clipboard write, a C1 CSI, DEL, a
+    /// right-to-left override, a tag character (outside the BMP).
+    const HOSTILE: &str = "a\u{1b}]52;c;eA==\u{7} \u{9b}6n \u{7f} \u{202e}txt \u{E0041}\n";
+
+    fn hostile_assignment() -> Assignment {
+        Assignment {
+            id: "A1".into(),
+            hit_id: "H1".into(),
+            worker_id: "W1".into(),
+            status: AssignmentStatus::Submitted,
+            accept_time: None,
+            submit_time: None,
+            auto_approval_time: None,
+            approval_time: None,
+            rejection_time: None,
+            answer: doc(&format!(
+                "<Answer><QuestionIdentifier>q\u{9b}</QuestionIdentifier><FreeText>{HOSTILE}</FreeText></Answer>"
+            )),
+            requester_feedback: None,
+        }
+    }
+
+    fn written(format: Format, output: Output) -> String {
+        let hits = HashMap::from([(
+            "H1".to_string(),
+            Hit {
+                id: "H1".into(),
+                title: format!("title {HOSTILE}"),
+                reward: "0.10".into(),
+                max_assignments: 1,
+                status: "Assignable".into(),
+            },
+        )]);
+        let mut out = Vec::new();
+        write(format, &hits, &[hostile_assignment()], &mut out, output).unwrap();
+        String::from_utf8(out).unwrap()
+    }
+
+    #[test]
+    fn json_lines_escape_what_a_terminal_acts_on_and_keep_the_data() {
+        for output in [Output::Exact, Output::Terminal] {
+            let line = written(Format::Jsonl, output);
+            assert!(
+                !line.trim_end().chars().any(crate::sanitize::is_dangerous),
+                "{line:?}"
+            );
+            assert!(!line.trim_end().chars().any(char::is_control), "{line:?}");
+            for escape in [
+                r"\u001b",
+                r"\u009b",
+                r"\u007f",
+                r"\u202e",
+                r"\udb40\udc41",
+                r"\n",
+            ] {
+                assert!(line.contains(escape), "{escape} in {line}");
+            }
+            let value: serde_json::Value = serde_json::from_str(&line).unwrap();
+            assert_eq!(value["HITTitle"], format!("title {HOSTILE}"));
+            assert_eq!(
+                value["Answer"]["q\u{9b}"], HOSTILE,
+                "the same data, exactly"
+            );
+        }
+    }
+
+    #[test]
+    fn csv_is_exact_for_a_file_and_sanitised_for_a_terminal() {
+        let exact = written(Format::Csv, Output::Exact);
+        let mut reader = csv::Reader::from_reader(exact.as_bytes());
+        let header = reader.headers().unwrap().clone();
+        assert_eq!(&header[COLUMNS.len()], "Answer.q\u{9b}");
+        let row = reader.records().next().unwrap().unwrap();
+        assert_eq!(&row[1], format!("title {HOSTILE}"));
+        assert_eq!(
+            &row[COLUMNS.len()],
+            HOSTILE,
+            "exactly as the worker sent it"
+        );
+
+        let shown = written(Format::Csv, Output::Terminal);
+        assert!(
+            !shown.chars().any(crate::sanitize::is_dangerous),
+            "{shown:?}"
+        );
+        let mut reader = csv::Reader::from_reader(shown.as_bytes());
+        assert_eq!(
+            &reader.headers().unwrap()[COLUMNS.len()],
+            "Answer.q<U+009B>"
+        );
+        let row = reader.records().next().unwrap().unwrap();
+        assert_eq!(&row[COLUMNS.len()], crate::sanitize::sanitize(HOSTILE));
+        assert!(
+            row[COLUMNS.len()].contains("␛]52;c;eA==␇"),
+            "{:?}",
+            &row[COLUMNS.len()]
+        );
+    }
+
     #[test]
     fn json_lines_keep_field_and_answer_order() {
         let assignment = Assignment {
@@ -276,7 +411,14 @@ mod tests {
             requester_feedback: None,
         };
         let mut out = Vec::new();
-        write(Format::Jsonl, &HashMap::new(), &[assignment], &mut out).unwrap();
+        write(
+            Format::Jsonl,
+            &HashMap::new(),
+            &[assignment],
+            &mut out,
+            Output::Exact,
+        )
+        .unwrap();
         let line = String::from_utf8(out).unwrap();
         assert_eq!(
             line,

@@ -9,13 +9,49 @@
 //!   OSC, DCS, ...) is plain printable text.
 //! - C1 controls, bidirectional controls and invisible format characters
 //!   become `<U+XXXX>`.
+//!
+//! Commands that write data (export, journal --csv) follow one rule, `Output`: on a terminal
+//! the text goes through here; into a file or a pipe it stays exactly as the worker sent it.
 
 use std::borrow::Cow;
 use std::fmt::Write;
+use std::io::IsTerminal;
 
 /// Keeps '\n' and '\t' (the caller lays them out); everything dangerous becomes a visible placeholder.
 pub fn sanitize(s: &str) -> Cow<'_, str> {
     clean(s, false)
+}
+
+/// Whether `sanitize` replaces this character: what a terminal must never be sent raw.
+pub fn is_dangerous(c: char) -> bool {
+    placeholder(c, false).is_some()
+}
+
+/// Where a command writes worker text: a terminal gets it through `sanitize`; anything else
+/// (a file, a pipe) gets it exactly as sent, for the tools that read it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Output {
+    Terminal,
+    Exact,
+}
+
+impl Output {
+    /// What `stream` (standard output, or a file opened for writing) is right now.
+    pub fn of(stream: &impl IsTerminal) -> Output {
+        if stream.is_terminal() {
+            Output::Terminal
+        } else {
+            Output::Exact
+        }
+    }
+
+    /// The text as this output should get it.
+    pub fn text(self, s: &str) -> Cow<'_, str> {
+        match self {
+            Output::Terminal => sanitize(s),
+            Output::Exact => Cow::Borrowed(s),
+        }
+    }
 }
 
 /// For one-line places (ids, titles, list cells, footer): like sanitize, but '\n' becomes '↵' and '\t' a single space.
@@ -163,6 +199,15 @@ mod tests {
     }
 
     #[test]
+    fn a_terminal_gets_sanitised_text_and_anything_else_the_exact_text() {
+        let hostile = "ok\u{1b}]0;title\u{7}\u{9b}6n\u{202e}";
+        assert_eq!(Output::Terminal.text(hostile), sanitize(hostile));
+        assert_eq!(Output::Exact.text(hostile), hostile);
+        assert_eq!(hostile.chars().filter(|&c| is_dangerous(c)).count(), 4);
+        assert!(!is_dangerous('\n') && !is_dangerous('é'));
+    }
+
+    #[test]
     fn inline_flattens_newline_and_tab() {
         assert_eq!(sanitize_inline("a\nb\tc"), "a↵b c");
         assert_eq!(sanitize_inline("\r\n\u{1b}"), "␍↵␛");
@@ -183,6 +228,11 @@ mod tests {
             prop_assert!(!out.chars().any(|c| dangerous(c, false)), "{out:?}");
             let out = sanitize_inline(&s);
             prop_assert!(!out.chars().any(|c| dangerous(c, true)), "{out:?}");
+        }
+
+        #[test]
+        fn is_dangerous_is_what_sanitize_replaces(c in any::<char>()) {
+            prop_assert_eq!(is_dangerous(c), dangerous(c, false));
         }
 
         #[test]

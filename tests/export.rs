@@ -1,7 +1,8 @@
 //! `mturk-review export`, the real binary against a server started in-process: the website's
 //! CSV columns with one Answer.* column per question, quoting of hostile text, JSON lines,
-//! the status and HIT filters, clear failures, the demo, and an endpoint whose NextTokens
-//! never end (export and the loader it shares with the console both stop).
+//! the status and HIT filters, clear failures, the demo, an endpoint whose NextTokens never
+//! end (export and the loader it shares with the console both stop), and worker text that
+//! drives terminals: sanitised on a terminal (a pty), exact through a pipe.
 // As in #[test] functions (clippy.toml): a failed expectation in a helper is a failed test.
 #![allow(clippy::expect_used)]
 
@@ -13,7 +14,8 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
-use axum::http::{HeaderMap, header};
+use axum::http::{HeaderMap, StatusCode, header};
+use common::pty::Console;
 use common::{DUMMY_AWS_ENV, TestServer, now_secs};
 use mturk_review::export::COLUMNS;
 use mturk_review::mturk::loader::{HitSelection, LoadEvent, LoadFailure, LoadRequest, load};
@@ -340,43 +342,24 @@ async fn the_demo_exports_without_an_account() {
     assert!(header.len() > COLUMNS.len(), "{header:?}");
 }
 
-/// An endpoint on 127.0.0.1 with one HIT and one assignment whose `repeating` operation
-/// (ListHITs or ListAssignmentsForHIT) answers every page with the same NextToken, as a broken
-/// MTurk stand-in did. Returns its URL and how many pages of `repeating` it has served.
-async fn repeating_endpoint(repeating: &'static str) -> (String, Arc<AtomicUsize>) {
-    let served = Arc::new(AtomicUsize::new(0));
-    let count = served.clone();
-    let answer = move |headers: HeaderMap| {
-        let count = count.clone();
+/// An endpoint on 127.0.0.1 that answers each operation (the last part of X-Amz-Target) with
+/// `answer`'s status and JSON body.
+async fn fake_endpoint<F>(answer: F) -> String
+where
+    F: Fn(&str) -> (StatusCode, Value) + Clone + Send + Sync + 'static,
+{
+    let respond = move |headers: HeaderMap| {
+        let answer = answer.clone();
         async move {
             let target = headers
                 .get("x-amz-target")
                 .and_then(|v| v.to_str().ok())
                 .unwrap_or_default();
-            let operation = target.rsplit('.').next().unwrap_or_default();
-            let mut page = match operation {
-                "ListHITs" => json!({
-                    "NumResults": 1,
-                    "HITs": [{ "HITId": "3LOOPHIT000000000000000000000A", "Title": "looping" }],
-                }),
-                "ListAssignmentsForHIT" => json!({
-                    "NumResults": 1,
-                    "Assignments": [{
-                        "AssignmentId": "3LOOPASSIGNMENT000000000000000A",
-                        "HITId": "3LOOPHIT000000000000000000000A",
-                        "WorkerId": "ALOOPWORKER",
-                        "AssignmentStatus": "Submitted",
-                    }],
-                }),
-                _ => json!({}),
-            };
-            if operation == repeating {
-                count.fetch_add(1, Ordering::SeqCst);
-                page["NextToken"] = json!("THE-SAME-TOKEN");
-            }
+            let (status, body) = answer(target.rsplit('.').next().unwrap_or_default());
             (
+                status,
                 [(header::CONTENT_TYPE, "application/x-amz-json-1.1")],
-                page.to_string(),
+                body.to_string(),
             )
         }
     };
@@ -385,8 +368,41 @@ async fn repeating_endpoint(repeating: &'static str) -> (String, Arc<AtomicUsize
         .expect("bind 127.0.0.1:0");
     let url = format!("http://{}", listener.local_addr().expect("local address"));
     tokio::spawn(async move {
-        let _ = axum::serve(listener, axum::Router::new().fallback(answer)).await;
+        let _ = axum::serve(listener, axum::Router::new().fallback(respond)).await;
     });
+    url
+}
+
+/// An endpoint with one HIT and one assignment whose `repeating` operation (ListHITs or
+/// ListAssignmentsForHIT) answers every page with the same NextToken, as a broken MTurk
+/// stand-in did. Returns its URL and how many pages of `repeating` it has served.
+async fn repeating_endpoint(repeating: &'static str) -> (String, Arc<AtomicUsize>) {
+    let served = Arc::new(AtomicUsize::new(0));
+    let count = served.clone();
+    let url = fake_endpoint(move |operation| {
+        let mut page = match operation {
+            "ListHITs" => json!({
+                "NumResults": 1,
+                "HITs": [{ "HITId": "3LOOPHIT000000000000000000000A", "Title": "looping" }],
+            }),
+            "ListAssignmentsForHIT" => json!({
+                "NumResults": 1,
+                "Assignments": [{
+                    "AssignmentId": "3LOOPASSIGNMENT000000000000000A",
+                    "HITId": "3LOOPHIT000000000000000000000A",
+                    "WorkerId": "ALOOPWORKER",
+                    "AssignmentStatus": "Submitted",
+                }],
+            }),
+            _ => json!({}),
+        };
+        if operation == repeating {
+            count.fetch_add(1, Ordering::SeqCst);
+            page["NextToken"] = json!("THE-SAME-TOKEN");
+        }
+        (StatusCode::OK, page)
+    })
+    .await;
     (url, served)
 }
 
@@ -451,4 +467,130 @@ async fn export_stops_on_a_repeated_next_token_and_writes_nothing() {
             "{operation}: {err}"
         );
     }
+}
+
+/// Sequences a terminal acts on: a window title, a clipboard write, a colour, a C1 CSI (one
+/// character), a right-to-left override.
+const LIVE: [&str; 5] = [
+    "\x1b]0;pwned-title\x07",
+    "\x1b]52;c;ZWNobyBwd25lZA==\x07",
+    "\x1b[31m",
+    "\u{9b}6n",
+    "\u{202e}",
+];
+
+fn contains(haystack: &[u8], needle: &[u8]) -> bool {
+    haystack.windows(needle.len()).any(|w| w == needle)
+}
+
+/// UTF-8 encodes U+0080..U+009F as C2 80..C2 9F.
+fn has_c1(bytes: &[u8]) -> bool {
+    bytes
+        .windows(2)
+        .any(|w| w[0] == 0xC2 && (0x80..=0x9F).contains(&w[1]))
+}
+
+/// A HIT titled with every LIVE sequence and one assignment whose `comment` is all of them,
+/// followed by an `end` answer that is the last thing export writes.
+async fn live_batch() -> (TestServer, String) {
+    let t = TestServer::start().await;
+    let live = LIVE.concat();
+    let hit = t
+        .create_hit()
+        .title(format!("Title {live}"))
+        .send()
+        .await
+        .expect("CreateHIT")
+        .hit()
+        .and_then(|h| h.hit_id())
+        .expect("HITId")
+        .to_string();
+    let answer = answer(&[("comment", &live), ("end", "THE-END")]);
+    t.submit_ok(&hit, "ALIVEWORKER", json!({ "Answer": answer }))
+        .await;
+    (t, live)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn on_a_terminal_export_passes_worker_text_through_the_sanitiser() {
+    let (t, _) = live_batch().await;
+    let url = t.url.clone();
+    tokio::task::spawn_blocking(move || {
+        for (format, shown) in [("csv", "␛]52;c;"), ("jsonl", "\\u001b]52;c;")] {
+            let mut export =
+                Console::start(&["export", "--endpoint-url", &url, "--format", format]);
+            export.wait_for("THE-END");
+            assert!(export.child.wait().expect("wait").success(), "{format}");
+            assert!(
+                export.contents().contains(shown),
+                "{format}: {}",
+                export.contents()
+            );
+            let bytes = export.bytes();
+            for live in LIVE {
+                assert!(
+                    !contains(&bytes, live.as_bytes()),
+                    "{format}: {live:?} reached the terminal"
+                );
+            }
+            assert!(
+                !has_c1(&bytes),
+                "{format}: a C1 control reached the terminal"
+            );
+            // The only escape sequence written is the progress bar's erase-line, on stderr.
+            let escapes = bytes.iter().filter(|&&b| b == 0x1b).count();
+            let erases = bytes.windows(3).filter(|w| w == b"\x1b[K").count();
+            assert_eq!(
+                escapes,
+                erases,
+                "{format}: {:?}",
+                String::from_utf8_lossy(&bytes)
+            );
+        }
+    })
+    .await
+    .expect("the pty checks");
+    t.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn through_a_pipe_export_keeps_worker_text_exactly() {
+    let (t, live) = live_batch().await;
+    let csv = stdout_ok(&export(&t.url, &[]).await);
+    let (_, rows) = read_csv(&csv);
+    let row = rows.values().next().expect("one row");
+    assert_eq!(row["Answer.comment"], live);
+    assert_eq!(row["HITTitle"], format!("Title {live}"));
+
+    let jsonl = export(&t.url, &["--format", "jsonl"]).await;
+    assert!(
+        !has_c1(&jsonl.stdout),
+        "C1 controls are escaped in JSON too"
+    );
+    let line: Value = serde_json::from_str(&stdout_ok(&jsonl)).expect("one JSON line");
+    assert_eq!(line["Answer"]["comment"], live.as_str(), "the same data");
+    assert_eq!(line["HITTitle"], format!("Title {live}"));
+    t.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_error_message_that_would_drive_the_terminal_is_shown_defused() {
+    let url = fake_endpoint(|_| {
+        let refusal = json!({
+            "__type": "RequestError",
+            "Message": "No \x1b]0;pwned\x07 \u{9b}6n",
+            "TurkErrorCode": "AWS.MechanicalTurk.InvalidParameterValue",
+        });
+        (StatusCode::BAD_REQUEST, refusal)
+    })
+    .await;
+    let out = export(&url, &[]).await;
+    assert!(!out.status.success());
+    assert!(
+        !out.stderr.contains(&0x1b) && !has_c1(&out.stderr),
+        "{:?}",
+        out.stderr
+    );
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("No ␛]0;pwned␇ <U+009B>6n"), "{err}");
 }

@@ -1,5 +1,6 @@
 //! `mturk-review export`: every assignment of the chosen statuses across all HITs (or the
-//! chosen ones), loaded with the console's loader, written as CSV or JSON lines.
+//! chosen ones), loaded with the console's loader, written as CSV or JSON lines (through the
+//! sanitiser when they go to a terminal).
 
 use std::collections::HashMap;
 use std::io::Write;
@@ -14,6 +15,7 @@ use mturk_review::mturk::domain::{Assignment, AssignmentStatus, Hit};
 use mturk_review::mturk::loader::{
     HitSelection, LOAD_CONCURRENCY, LoadEvent, LoadFailure, LoadRequest, load,
 };
+use mturk_review::sanitize::{Output, sanitize_inline};
 
 use super::connect::{EndpointArgs, connect};
 use super::progress::ProgressBar;
@@ -99,7 +101,7 @@ pub async fn export(args: ExportArgs) -> Result<()> {
         };
         anyhow::bail!(
             "export failed, nothing was written: {}{more}",
-            first.for_command()
+            sanitize_inline(&first.for_command())
         );
     }
     let Loaded {
@@ -120,8 +122,9 @@ pub async fn export(args: ExportArgs) -> Result<()> {
         Some(path) => {
             let file = std::fs::File::create(path)
                 .with_context(|| format!("cannot create {}", path.display()))?;
+            let output = Output::of(&file);
             let mut out = std::io::BufWriter::new(file);
-            export::write(format, &hits, &assignments, &mut out)
+            export::write(format, &hits, &assignments, &mut out, output)
                 .with_context(|| format!("cannot write {}", path.display()))?;
             out.flush()
                 .with_context(|| format!("cannot write {}", path.display()))?;
@@ -133,10 +136,11 @@ pub async fn export(args: ExportArgs) -> Result<()> {
             );
         }
         None => {
-            let stdout = std::io::stdout().lock();
-            let written =
-                export::write(format, &hits, &assignments, std::io::BufWriter::new(stdout))
-                    .context("cannot write to standard output");
+            let stdout = std::io::stdout();
+            let output = Output::of(&stdout);
+            let out = std::io::BufWriter::new(stdout.lock());
+            let written = export::write(format, &hits, &assignments, out, output)
+                .context("cannot write to standard output");
             match written {
                 Err(err) if super::is_broken_pipe(&err) => {}
                 other => other?,
