@@ -1,4 +1,5 @@
-//! `mturk-review journal`: the decision history as a table and as CSV.
+//! `mturk-review journal`: the decision history as a table and as CSV; CSV on a terminal (a
+//! pty) passes through the sanitiser, and through a pipe keeps the text exactly.
 
 // Test helpers: a failed unwrap is a failed test.
 #![allow(clippy::unwrap_used)]
@@ -8,6 +9,7 @@ mod common;
 use std::process::Command;
 
 use common::TempDb;
+use common::pty::Console;
 use mturk_review::journal::{Journal, Outcome, Scope};
 use mturk_review::mturk::domain::{Decision, DecisionKind};
 
@@ -108,4 +110,65 @@ fn a_missing_journal_is_a_clear_error() {
     let (ok, _, err) = run(&["journal", "--journal", &db.0.display().to_string()]);
     assert!(!ok);
     assert!(err.contains("no journal at"), "{err}");
+}
+
+/// Feedback and a worker id that would drive a terminal: a window title, a clipboard write,
+/// a C1 CSI and a right-to-left override.
+const LIVE: &str = "\x1b]0;pwned\x07 \x1b]52;c;ZWNobyBwd25lZA==\x07 \u{9b}6n \u{202e}";
+
+fn journal_with_live_text(path: &std::path::Path) {
+    let mut journal = Journal::open(
+        path,
+        Scope {
+            endpoint: "http://127.0.0.1:8780".into(),
+            account: "acct-test".into(),
+        },
+    )
+    .unwrap();
+    let seqs = journal
+        .record_intents(&[Decision {
+            assignment_id: "3LIVE00000000000000000000000A1".into(),
+            worker_id: format!("AWORKER{LIVE}"),
+            kind: DecisionKind::Reject,
+            feedback: Some(format!("{LIVE}THE-END")),
+        }])
+        .unwrap();
+    journal
+        .record_outcome(seqs[0], Outcome::Done, LIVE)
+        .unwrap();
+}
+
+#[test]
+fn csv_on_a_terminal_passes_the_sanitiser_and_through_a_pipe_stays_exact() {
+    let db = TempDb::new("journal-live");
+    journal_with_live_text(&db.0);
+    let path = db.0.display().to_string();
+
+    let mut shown = Console::start(&["journal", "--journal", &path, "--csv"]);
+    shown.wait_for("THE-END");
+    assert!(shown.child.wait().unwrap().success());
+    assert!(shown.contents().contains("␛]52;c;"), "{}", shown.contents());
+    let bytes = shown.bytes();
+    assert!(
+        !bytes.contains(&0x1b),
+        "no raw ESC: {:?}",
+        String::from_utf8_lossy(&bytes)
+    );
+    let c1 = bytes
+        .windows(2)
+        .any(|w| w[0] == 0xC2 && (0x80..=0x9F).contains(&w[1]));
+    assert!(!c1, "no raw C1 control");
+    let rlo = "\u{202e}".as_bytes();
+    assert!(
+        !bytes.windows(rlo.len()).any(|w| w == rlo),
+        "no raw override"
+    );
+
+    let (ok, csv, _) = run(&["journal", "--journal", &path, "--csv"]);
+    assert!(ok);
+    let mut reader = csv::Reader::from_reader(csv.as_bytes());
+    let rows: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
+    assert_eq!(&rows[0][3], format!("AWORKER{LIVE}"));
+    assert_eq!(&rows[0][5], format!("{LIVE}THE-END"), "exactly as recorded");
+    assert_eq!(&rows[0][7], LIVE);
 }

@@ -1,4 +1,5 @@
-//! `mturk-review journal`: the reviewer's history of decisions, as a table or CSV.
+//! `mturk-review journal`: the reviewer's history of decisions, as a table or CSV. The table
+//! is always made safe for a terminal; the CSV is, when it goes to one.
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -8,7 +9,7 @@ use clap::Args;
 
 use mturk_review::clock::utc_seconds;
 use mturk_review::journal::{self, Entry};
-use mturk_review::sanitize::sanitize_inline;
+use mturk_review::sanitize::{Output, sanitize_inline};
 
 #[derive(Debug, Args)]
 pub struct JournalArgs {
@@ -32,9 +33,11 @@ pub fn print(args: JournalArgs) -> Result<()> {
         );
     }
     let entries = journal::read_history(&path)?;
-    let out = std::io::stdout().lock();
+    let stdout = std::io::stdout();
+    let output = Output::of(&stdout);
+    let out = stdout.lock();
     let written = if args.csv {
-        write_csv(out, &entries)
+        write_csv(out, output, &entries)
     } else {
         write_table(out, &entries)
     };
@@ -74,11 +77,15 @@ fn fields(entry: &Entry) -> [String; 8] {
     ]
 }
 
-fn write_csv(out: impl Write, entries: &[Entry]) -> Result<()> {
+fn write_csv(out: impl Write, output: Output, entries: &[Entry]) -> Result<()> {
     let mut csv = csv::Writer::from_writer(out);
     csv.write_record(HEADER)?;
     for entry in entries {
-        csv.write_record(fields(entry))?;
+        for field in fields(entry) {
+            csv.write_field(output.text(&field).as_bytes())?;
+        }
+        // An empty record ends the one the fields above began.
+        csv.write_record(None::<&[u8]>)?;
     }
     csv.flush()?;
     Ok(())
