@@ -586,11 +586,10 @@ async fn an_error_message_that_would_drive_the_terminal_is_shown_defused() {
     .await;
     let out = export(&url, &[]).await;
     assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
     assert!(
         !out.stderr.contains(&0x1b) && !has_c1(&out.stderr),
-        "{:?}",
-        out.stderr
+        "{err:?}"
     );
-    let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("No ␛]0;pwned␇ <U+009B>6n"), "{err}");
 }
