@@ -103,7 +103,7 @@ pub fn is_model_operation(name: &str) -> bool {
 /// client acts on.
 const MAX_REPORTED: usize = 5;
 
-/// How much of a value a message echoes, in characters, as AWS cuts long values.
+/// How much of a value a message echoes, in characters; longer values end in `...`.
 const ECHO_CHARS: usize = 64;
 
 /// Checks `input` against the operation's input shape.
