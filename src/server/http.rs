@@ -2,6 +2,7 @@
 //! `x-amzn-RequestId` on every answer, and errors that are always JSON, whatever went wrong.
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use axum::body::to_bytes;
 use axum::extract::{Request, State};
@@ -19,6 +20,7 @@ pub struct AppState {
     pub store: Store,
     pub faults: Faults,
     pub max_body_bytes: usize,
+    pub body_timeout: Duration,
 }
 
 const CONTENT_TYPE: &str = "application/x-amz-json-1.1";
@@ -73,8 +75,18 @@ async fn answer(app: &AppState, request: Request, request_id: &str) -> Result<Va
         .get("x-amz-target")
         .and_then(|v| v.to_str().ok())
         .map(str::to_string);
-    let bytes = to_bytes(request.into_body(), app.max_body_bytes)
+    let body = to_bytes(request.into_body(), app.max_body_bytes);
+    let bytes = tokio::time::timeout(app.body_timeout, body)
         .await
+        .map_err(|_| {
+            (
+                StatusCode::REQUEST_TIMEOUT,
+                ApiError::invalid(format!(
+                    "The request body did not arrive within {} s.",
+                    app.body_timeout.as_secs_f64()
+                )),
+            )
+        })?
         .map_err(|_| {
             (
                 StatusCode::PAYLOAD_TOO_LARGE,
