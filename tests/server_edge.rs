@@ -1,5 +1,7 @@
 //! The server's HTTP edge, over raw TCP: slow and silent connections are closed at their
-//! timeouts, the connection cap holds, and stopping has a deadline.
+//! timeouts and the connection cap holds; stopping has a deadline; requests hyper cannot parse
+//! get JSON errors; and a truncated body, pipelining with a half-close and a Transfer-Encoding
+//! are handled as they should be.
 #![allow(clippy::expect_used)]
 
 mod common;
@@ -7,8 +9,9 @@ mod common;
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
-use common::{Raw, TestServer, config};
+use common::{MTURK, Raw, TestServer, config};
 use mturk_review::server::{EdgeConfig, ServerConfig};
+use serde_json::json;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
@@ -51,6 +54,29 @@ async fn until_closed(stream: &mut TcpStream, limit: Duration) -> Option<Vec<u8>
     read.ok().map(|()| bytes)
 }
 
+/// Sends `bytes` on a new connection (ignoring write errors, so that an early answer can still
+/// be heard), optionally shuts the writing side, and reads until the server closes.
+async fn exchange(addr: SocketAddr, bytes: &[u8], half_close: bool) -> Vec<Raw> {
+    let mut stream = TcpStream::connect(addr).await.expect("connect");
+    let (mut reader, mut writer) = stream.split();
+    let write = async {
+        let _ = writer.write_all(bytes).await;
+        if half_close {
+            let _ = writer.shutdown().await;
+        }
+    };
+    let read = async {
+        let mut answer = Vec::new();
+        let _ = reader.read_to_end(&mut answer).await;
+        answer
+    };
+    let ((), answer) =
+        tokio::time::timeout(Duration::from_secs(20), async { tokio::join!(write, read) })
+            .await
+            .expect("the server answers and closes in time");
+    responses(&answer)
+}
+
 /// The HTTP answers in `bytes`, one after the other.
 fn responses(mut bytes: &[u8]) -> Vec<Raw> {
     let mut all = Vec::new();
@@ -84,6 +110,13 @@ fn responses(mut bytes: &[u8]) -> Vec<Raw> {
         bytes = &bytes[head + length..];
     }
     all
+}
+
+/// The one answer to a request sent whole on a fresh connection.
+async fn answer(addr: SocketAddr, request: &[u8]) -> Raw {
+    let mut answers = exchange(addr, request, false).await;
+    assert_eq!(answers.len(), 1, "{answers:?}");
+    answers.remove(0)
 }
 
 /// A JSON RequestError of this status whose Message names `what`.
@@ -266,4 +299,100 @@ async fn stopping_drops_a_connection_stuck_mid_request_at_the_shutdown_timeout()
     assert!(started.elapsed() >= ms(300), "{:?}", started.elapsed());
     let closed = until_closed(&mut stuck, Duration::from_secs(1)).await;
     assert!(closed.is_some(), "the stuck connection was dropped");
+}
+
+// ---- what hyper refuses, framing, pipelining --------------------------------------------------
+
+#[tokio::test]
+async fn requests_hyper_cannot_parse_get_json_errors() {
+    let t = TestServer::start().await;
+    let host = t.addr().to_string();
+    let many_headers: String = (0..200).map(|i| format!("X-Header-{i}: v\r\n")).collect();
+    let cases: [(&str, Vec<u8>, u16, &str); 5] = [
+        (
+            "a Content-Length past u64",
+            format!("POST / HTTP/1.1\r\nHost: {host}\r\nX-Amz-Target: {BALANCE}\r\nContent-Length: 99999999999999999999999\r\n\r\n{{}}").into_bytes(),
+            400,
+            "Content-Length",
+        ),
+        (
+            "a garbage request line",
+            b"\x16\x03\x01 GARBAGE\r\n\r\n".to_vec(),
+            400,
+            "not valid HTTP/1.1",
+        ),
+        (
+            "200 headers",
+            format!("POST / HTTP/1.1\r\nHost: {host}\r\n{many_headers}Content-Length: 2\r\n\r\n{{}}").into_bytes(),
+            431,
+            "at most 100 headers",
+        ),
+        (
+            "a 1 MB header",
+            format!("POST / HTTP/1.1\r\nHost: {host}\r\nX-Big: {}\r\nContent-Length: 2\r\n\r\n{{}}", "a".repeat(1 << 20)).into_bytes(),
+            431,
+            "64 KiB",
+        ),
+        (
+            "control bytes in X-Amz-Target",
+            format!("POST / HTTP/1.1\r\nHost: {host}\r\nX-Amz-Target: {MTURK}\u{1}\u{2}.GetAccountBalance\r\nContent-Length: 2\r\n\r\n{{}}").into_bytes(),
+            400,
+            "control character",
+        ),
+    ];
+    for (what, request, status, named) in cases {
+        let raw = answer(t.addr(), &request).await;
+        assert_eq!(raw.status, status, "{what}: {raw:?}");
+        assert_json_error(&raw, status, named);
+    }
+    still_serving(&t).await;
+}
+
+#[tokio::test]
+async fn a_truncated_body_is_told_as_such() {
+    let t = TestServer::start().await;
+    let request = head(&t.addr().to_string(), BALANCE, 1_000_000) + "0123456789";
+    let answers = exchange(t.addr(), request.as_bytes(), true).await;
+    assert_eq!(answers.len(), 1, "{answers:?}");
+    assert_json_error(
+        &answers[0],
+        400,
+        "ended after 10 of the 1000000 bytes its Content-Length announced",
+    );
+}
+
+#[tokio::test]
+async fn three_pipelined_requests_then_a_half_close_get_three_answers() {
+    let t = TestServer::start().await;
+    let request = balance_request(t.addr()).repeat(3);
+    let answers = exchange(t.addr(), request.as_bytes(), true).await;
+    let statuses: Vec<u16> = answers.iter().map(|a| a.status).collect();
+    assert_eq!(statuses, [200, 200, 200], "{answers:?}");
+    for answer in &answers {
+        assert!(answer.json()["AvailableBalance"].is_string(), "{answer:?}");
+    }
+}
+
+#[tokio::test]
+async fn a_body_framed_by_transfer_encoding_is_refused_with_or_without_content_length() {
+    let t = TestServer::start().await;
+    let hit = t.hit("1.00", 1).await;
+    let before = common::counters(&t.get_hit(&hit).await);
+    let body =
+        json!({ "HITId": hit, "WorkerId": "AWORKER1", "Answer": common::ANSWER }).to_string();
+    let chunked = format!("{:x}\r\n{body}\r\n0\r\n\r\n", body.len());
+    for content_length in [Some(body.len()), None] {
+        let mut request = format!(
+            "POST / HTTP/1.1\r\nHost: {}\r\nX-Amz-Target: MTurkLocal.SubmitAssignment\r\nTransfer-Encoding: chunked\r\n",
+            t.addr()
+        );
+        if let Some(length) = content_length {
+            request += &format!("Content-Length: {length}\r\n");
+        }
+        request += &format!("Connection: close\r\n\r\n{chunked}");
+        let raw = answer(t.addr(), request.as_bytes()).await;
+        assert_json_error(&raw, 400, "Content-Length only");
+    }
+    let after = common::counters(&t.get_hit(&hit).await);
+    assert_eq!(before, after, "nothing was submitted");
 }

@@ -1,11 +1,12 @@
 //! The HTTP edge: accepts connections, at most `max_connections` at a time (the others wait in
 //! the kernel's backlog, holding none of the process's file descriptors), serves each one with
 //! hyper's HTTP/1.1 under the header and idle timeouts, and on stop drops whatever is still open
-//! after the shutdown timeout. What a request may carry (its body's size and time) is checked in
-//! `http.rs`, where the refusal can be a JSON answer.
+//! after the shutdown timeout. What a request may carry (its body's framing, size and time) is
+//! checked in `http.rs`, where the refusal can be a JSON answer.
 
 mod clock;
 mod io;
+mod malformed;
 
 use std::future::Future;
 use std::sync::Arc;
@@ -148,6 +149,10 @@ async fn serve_connection(
         })
     };
     let connection = http1::Builder::new()
+        // Answer every request a client sent before it shut its side down.
+        .half_close(true)
+        .max_headers(malformed::MAX_HEADERS)
+        .max_header_size(malformed::MAX_HEAD_BYTES)
         // The clock below times heads and idleness (see clock.rs).
         .header_read_timeout(None)
         .serve_connection(TokioIo::new(EdgeIo::new(stream, clock.clone())), service);
