@@ -1,6 +1,6 @@
 //! `mturk-review serve` as a process, at its edge: slow clients holding more connections than
 //! the cap, in a process with few file descriptors, do not keep a normal client from being
-//! served.
+//! served; and the Host flags do what they say.
 #![cfg(unix)]
 #![allow(clippy::expect_used)]
 
@@ -11,7 +11,7 @@ use std::net::SocketAddr;
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
-use tokio::io::AsyncWriteExt;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
 /// `mturk-review serve ARGS` with at most `files` open file descriptors; killed when dropped.
@@ -97,4 +97,60 @@ async fn slow_clients_over_the_cap_do_not_starve_a_normal_client() {
     for task in trickling {
         task.abort();
     }
+}
+
+/// The status of GetAccountBalance addressed to `host`.
+async fn status_addressed_to(addr: SocketAddr, host: &str) -> String {
+    let mut stream = TcpStream::connect(addr).await.expect("connect");
+    let request = format!(
+        "POST / HTTP/1.1\r\nHost: {host}\r\nX-Amz-Target: {}.GetAccountBalance\r\nContent-Length: 2\r\nConnection: close\r\n\r\n{{}}",
+        common::MTURK
+    );
+    stream.write_all(request.as_bytes()).await.expect("write");
+    let mut answer = String::new();
+    let _ = tokio::time::timeout(Duration::from_secs(10), stream.read_to_string(&mut answer)).await;
+    answer.lines().next().unwrap_or_default().to_string()
+}
+
+#[tokio::test]
+async fn allow_host_and_allow_remote_widen_the_names_answered() {
+    let names = Limited::spawn(
+        256,
+        &[
+            "--listen",
+            "127.0.0.1:0",
+            "--db",
+            ":memory:",
+            "--allow-host",
+            "review.internal",
+            "--allow-host",
+            "proxy.internal",
+        ],
+    );
+    for (host, status) in [
+        ("review.internal", "HTTP/1.1 200 OK"),
+        ("proxy.internal:8443", "HTTP/1.1 200 OK"),
+        ("attacker.example", "HTTP/1.1 403 Forbidden"),
+    ] {
+        assert_eq!(
+            status_addressed_to(names.addr, host).await,
+            status,
+            "{host}"
+        );
+    }
+
+    let remote = Limited::spawn(
+        256,
+        &[
+            "--listen",
+            "127.0.0.1:0",
+            "--db",
+            ":memory:",
+            "--allow-remote",
+        ],
+    );
+    assert_eq!(
+        status_addressed_to(remote.addr, "attacker.example").await,
+        "HTTP/1.1 200 OK"
+    );
 }

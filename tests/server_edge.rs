@@ -1,7 +1,7 @@
 //! The server's HTTP edge, over raw TCP: slow and silent connections are closed at their
 //! timeouts and the connection cap holds; stopping has a deadline; requests hyper cannot parse
-//! get JSON errors; and a truncated body, pipelining with a half-close and a Transfer-Encoding
-//! are handled as they should be.
+//! get JSON errors; a truncated body, pipelining with a half-close and a Transfer-Encoding are
+//! handled as they should be; and a loopback server answers only loopback names.
 #![allow(clippy::expect_used)]
 
 mod common;
@@ -10,7 +10,7 @@ use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
 use common::{MTURK, Raw, TestServer, config};
-use mturk_review::server::{EdgeConfig, ServerConfig};
+use mturk_review::server::{EdgeConfig, HostCheck, ServerConfig};
 use serde_json::json;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
@@ -395,4 +395,59 @@ async fn a_body_framed_by_transfer_encoding_is_refused_with_or_without_content_l
     }
     let after = common::counters(&t.get_hit(&hit).await);
     assert_eq!(before, after, "nothing was submitted");
+}
+
+// ---- Host ------------------------------------------------------------------------------------
+
+/// GetAccountBalance addressed to `host` (no Host header at all when None).
+async fn addressed_to(addr: SocketAddr, host: Option<&str>) -> Raw {
+    let host = host.map(|h| format!("Host: {h}\r\n")).unwrap_or_default();
+    let request = format!(
+        "POST / HTTP/1.1\r\n{host}X-Amz-Target: {BALANCE}\r\nContent-Length: 2\r\nConnection: close\r\n\r\n{{}}"
+    );
+    answer(addr, request.as_bytes()).await
+}
+
+#[tokio::test]
+async fn a_loopback_server_answers_loopback_names_and_refuses_others_naming_the_flag() {
+    let t = TestServer::start().await;
+    let port = t.addr().port();
+    for host in [
+        format!("127.0.0.1:{port}"),
+        format!("localhost:{port}"),
+        format!("[::1]:{port}"),
+        "127.0.0.2".to_string(),
+    ] {
+        let raw = addressed_to(t.addr(), Some(&host)).await;
+        assert_eq!(raw.status, 200, "{host}: {raw:?}");
+    }
+    let raw = addressed_to(t.addr(), None).await;
+    assert_eq!(raw.status, 200, "no Host is not a browser: {raw:?}");
+
+    let raw = addressed_to(t.addr(), Some(&format!("attacker.example:{port}"))).await;
+    assert_json_error(&raw, 403, "start it with --allow-host attacker.example");
+    assert!(raw.error().message.contains("DNS rebinding"), "{raw:?}");
+}
+
+#[tokio::test]
+async fn names_allowed_by_flag_and_any_name_with_allow_remote_are_answered() {
+    let t = start(EdgeConfig {
+        hosts: HostCheck::Loopback {
+            also: vec!["review.internal".to_string()],
+        },
+        ..EdgeConfig::default()
+    })
+    .await;
+    let raw = addressed_to(t.addr(), Some("review.internal:8780")).await;
+    assert_eq!(raw.status, 200, "{raw:?}");
+    let raw = addressed_to(t.addr(), Some("attacker.example")).await;
+    assert_eq!(raw.status, 403, "{raw:?}");
+
+    let any = start(EdgeConfig {
+        hosts: HostCheck::Any,
+        ..EdgeConfig::default()
+    })
+    .await;
+    let raw = addressed_to(any.addr(), Some("attacker.example")).await;
+    assert_eq!(raw.status, 200, "{raw:?}");
 }

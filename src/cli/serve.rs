@@ -11,17 +11,24 @@ use clap::builder::TypedValueParser;
 
 use mturk_review::money;
 use mturk_review::server::generate::GenerateSpec;
-use mturk_review::server::{self, DEFAULT_MAX_BODY_BYTES, EdgeConfig, FaultConfig, ServerConfig};
+use mturk_review::server::{
+    self, DEFAULT_MAX_BODY_BYTES, EdgeConfig, FaultConfig, HostCheck, ServerConfig,
+};
 
 #[derive(Debug, Args)]
 pub struct ServeArgs {
     /// Address to listen on; port 0 picks a free port.
     #[arg(long, default_value = "127.0.0.1:8780")]
     listen: SocketAddr,
-    /// Allow a --listen address other than loopback. The server accepts any signature, so
-    /// anyone who can reach it can act on its database.
+    /// Allow a --listen address other than loopback, and requests addressed to any name. The
+    /// server accepts any signature, so anyone who can reach it can act on its database.
     #[arg(long)]
     allow_remote: bool,
+    /// Also answer requests addressed to NAME (at any port), such as the name a proxy forwards
+    /// them under; repeatable. Otherwise only localhost, 127.x.x.x and [::1] are answered, so
+    /// that a web page cannot reach the server by DNS rebinding.
+    #[arg(long, value_name = "NAME")]
+    allow_host: Vec<String>,
     /// SQLite database file (`:memory:` for a throwaway run). Default: mturk-review/server.db
     /// under the user's data directory.
     #[arg(long)]
@@ -167,6 +174,13 @@ pub async fn serve(args: ServeArgs) -> Result<()> {
             body_timeout: args.body_timeout.0,
             idle_timeout: args.idle_timeout.0,
             shutdown_timeout: args.shutdown_timeout.0,
+            hosts: if args.allow_remote {
+                HostCheck::Any
+            } else {
+                HostCheck::Loopback {
+                    also: args.allow_host,
+                }
+            },
         },
     };
     let started = std::time::Instant::now();

@@ -1,7 +1,7 @@
 //! The awsJson1_1 framing: `POST /` with `X-Amz-Target: <prefix>.<Operation>`, JSON in and out,
 //! `x-amzn-RequestId` on every answer, and errors that are always JSON, whatever went wrong. The
-//! checks a request meets before its operation runs are here too: its body's framing, size and
-//! time.
+//! checks a request meets before its operation runs are here too: the name it is addressed to,
+//! its body's framing, size and time.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -13,6 +13,7 @@ use axum::response::{IntoResponse, Response};
 use http_body_util::BodyExt;
 use serde_json::Value;
 
+use super::edge::HostCheck;
 use super::error::ApiError;
 use super::faults::Faults;
 use super::model;
@@ -24,6 +25,7 @@ pub struct AppState {
     pub faults: Faults,
     pub max_body_bytes: usize,
     pub body_timeout: Duration,
+    pub hosts: HostCheck,
 }
 
 pub const CONTENT_TYPE: &str = "application/x-amz-json-1.1";
@@ -60,6 +62,9 @@ fn failure(err: ApiError) -> Failure {
 }
 
 async fn answer(app: &AppState, request: Request, request_id: &str) -> Result<Value, Failure> {
+    if let Some(refusal) = app.hosts.refusal(request.uri(), request.headers()) {
+        return Err((StatusCode::FORBIDDEN, ApiError::invalid(refusal)));
+    }
     if request.method() != Method::POST || request.uri().path() != "/" {
         return Err((
             if request.uri().path() == "/" {

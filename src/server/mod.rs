@@ -21,7 +21,7 @@ use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
-pub use edge::EdgeConfig;
+pub use edge::{EdgeConfig, HostCheck};
 pub use faults::FaultConfig;
 use generate::{GenerateSpec, Generated};
 use http::AppState;
@@ -39,7 +39,7 @@ pub struct ServerConfig {
     pub balance_cents: i64,
     pub faults: FaultConfig,
     pub max_body_bytes: usize,
-    /// Connection limits and timeouts.
+    /// Connection limits and timeouts, and the names the server answers to.
     pub edge: EdgeConfig,
 }
 
@@ -130,6 +130,7 @@ pub async fn start(config: ServerConfig) -> Result<RunningServer, ServerError> {
         faults: faults::Faults::new(config.faults),
         max_body_bytes: config.max_body_bytes,
         body_timeout: config.edge.body_timeout,
+        hosts: config.edge.hosts.clone(),
     });
     let router = Router::new().fallback(http::handle).with_state(app);
     let (shutdown, stopped) = oneshot::channel::<()>();

@@ -1,10 +1,11 @@
 //! The HTTP edge: accepts connections, at most `max_connections` at a time (the others wait in
 //! the kernel's backlog, holding none of the process's file descriptors), serves each one with
 //! hyper's HTTP/1.1 under the header and idle timeouts, and on stop drops whatever is still open
-//! after the shutdown timeout. What a request may carry (its body's framing, size and time) is
-//! checked in `http.rs`, where the refusal can be a JSON answer.
+//! after the shutdown timeout. What a request may carry (its Host, its body's framing, size and
+//! time) is checked in `http.rs`, where the refusal can be a JSON answer.
 
 mod clock;
+mod host;
 mod io;
 mod malformed;
 
@@ -20,6 +21,8 @@ use hyper_util::service::TowerToHyperService;
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore, watch};
 use tokio::task::JoinSet;
+
+pub use host::HostCheck;
 
 use clock::Clock;
 use io::EdgeIo;
@@ -37,6 +40,8 @@ pub struct EdgeConfig {
     pub idle_timeout: Duration,
     /// How long stopping waits for open connections before dropping them.
     pub shutdown_timeout: Duration,
+    /// Which Host a request may name.
+    pub hosts: HostCheck,
 }
 
 impl Default for EdgeConfig {
@@ -47,6 +52,7 @@ impl Default for EdgeConfig {
             body_timeout: Duration::from_secs(30),
             idle_timeout: Duration::from_secs(30),
             shutdown_timeout: Duration::from_secs(5),
+            hosts: HostCheck::default(),
         }
     }
 }
