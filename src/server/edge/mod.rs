@@ -69,7 +69,7 @@ pub async fn serve(
     stop: impl Future<Output = ()>,
 ) {
     let slots = Arc::new(Semaphore::new(config.max_connections.max(1)));
-    let (closing, closing_seen) = watch::channel(false);
+    let (close_all, closing) = watch::channel(false);
     let mut connections = JoinSet::new();
     let mut at_cap = false;
     tokio::pin!(stop);
@@ -106,8 +106,9 @@ pub async fn serve(
                 connections.spawn(serve_connection(
                     stream,
                     router.clone(),
-                    config.clone(),
-                    closing_seen.clone(),
+                    config.header_timeout,
+                    config.idle_timeout,
+                    closing.clone(),
                     slot,
                 ));
             }
@@ -118,7 +119,7 @@ pub async fn serve(
         }
     }
     drop(listener);
-    let _ = closing.send(true);
+    let _ = close_all.send(true);
     let drained = tokio::time::timeout(config.shutdown_timeout, async {
         while connections.join_next().await.is_some() {}
     })
@@ -136,7 +137,8 @@ pub async fn serve(
 async fn serve_connection(
     stream: TcpStream,
     router: Router,
-    config: EdgeConfig,
+    header_timeout: Duration,
+    idle_timeout: Duration,
     mut closing: watch::Receiver<bool>,
     _slot: OwnedSemaphorePermit,
 ) {
@@ -172,7 +174,7 @@ async fn serve_connection(
                 }
                 break;
             }
-            () = clock.expired(config.header_timeout, config.idle_timeout) => {
+            () = clock.expired(header_timeout, idle_timeout) => {
                 tracing::debug!("closing a connection that was too slow or silent");
                 break;
             }
