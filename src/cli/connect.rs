@@ -16,7 +16,7 @@ use mturk_review::mturk::client::{
     ClientOptions, Endpoint, error_chain, load_config, local_client,
 };
 use mturk_review::server::{
-    self, DEFAULT_MAX_BODY_BYTES, FaultConfig, RunningServer, ServerConfig,
+    self, DEFAULT_MAX_BODY_BYTES, EdgeConfig, FaultConfig, RunningServer, ServerConfig,
 };
 
 #[derive(Debug, Clone, Args)]
@@ -65,6 +65,7 @@ pub async fn connect(args: &EndpointArgs) -> Result<Connected> {
             balance_cents: 1_000_000,
             faults: FaultConfig::default(),
             max_body_bytes: DEFAULT_MAX_BODY_BYTES,
+            edge: EdgeConfig::default(),
         })
         .await
         .context("cannot start the demo server")?;

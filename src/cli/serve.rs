@@ -7,20 +7,28 @@ use std::time::Duration;
 
 use anyhow::{Context, Result};
 use clap::Args;
+use clap::builder::TypedValueParser;
 
 use mturk_review::money;
 use mturk_review::server::generate::GenerateSpec;
-use mturk_review::server::{self, DEFAULT_MAX_BODY_BYTES, FaultConfig, ServerConfig};
+use mturk_review::server::{
+    self, DEFAULT_MAX_BODY_BYTES, EdgeConfig, FaultConfig, HostCheck, ServerConfig,
+};
 
 #[derive(Debug, Args)]
 pub struct ServeArgs {
     /// Address to listen on; port 0 picks a free port.
     #[arg(long, default_value = "127.0.0.1:8780")]
     listen: SocketAddr,
-    /// Allow a --listen address other than loopback. The server accepts any signature, so
-    /// anyone who can reach it can act on its database.
+    /// Allow a --listen address other than loopback, and requests addressed to any name. The
+    /// server accepts any signature, so anyone who can reach it can act on its database.
     #[arg(long)]
     allow_remote: bool,
+    /// Also answer requests addressed to NAME (at any port), such as the name a proxy forwards
+    /// them under; repeatable. Otherwise only localhost, 127.x.x.x and [::1] are answered, so
+    /// that a web page cannot reach the server by DNS rebinding.
+    #[arg(long, value_name = "NAME")]
+    allow_host: Vec<String>,
     /// SQLite database file (`:memory:` for a throwaway run). Default: mturk-review/server.db
     /// under the user's data directory.
     #[arg(long)]
@@ -54,6 +62,64 @@ pub struct ServeArgs {
     /// Largest request body accepted, in bytes.
     #[arg(long, default_value_t = DEFAULT_MAX_BODY_BYTES)]
     max_body_bytes: usize,
+    /// Connections served at once; more wait until one closes.
+    #[arg(
+        long,
+        default_value_t = EdgeConfig::default().max_connections,
+        value_parser = clap::value_parser!(u32).range(1..).map(|n| n as usize)
+    )]
+    max_connections: usize,
+    /// Seconds a request's head may take from its first byte.
+    #[arg(
+        long,
+        value_name = "SECONDS",
+        default_value_t = Seconds(EdgeConfig::default().header_timeout)
+    )]
+    header_timeout: Seconds,
+    /// Seconds a request's body may take after its head.
+    #[arg(
+        long,
+        value_name = "SECONDS",
+        default_value_t = Seconds(EdgeConfig::default().body_timeout)
+    )]
+    body_timeout: Seconds,
+    /// Seconds a connection may stay silent between requests before it is closed.
+    #[arg(
+        long,
+        value_name = "SECONDS",
+        default_value_t = Seconds(EdgeConfig::default().idle_timeout)
+    )]
+    idle_timeout: Seconds,
+    /// Seconds Ctrl-C or SIGTERM waits for open connections before dropping them.
+    #[arg(
+        long,
+        value_name = "SECONDS",
+        default_value_t = Seconds(EdgeConfig::default().shutdown_timeout)
+    )]
+    shutdown_timeout: Seconds,
+}
+
+/// A duration given in seconds, fractions allowed.
+#[derive(Debug, Clone, Copy)]
+struct Seconds(Duration);
+
+impl std::fmt::Display for Seconds {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}", self.0.as_secs_f64())
+    }
+}
+
+impl std::str::FromStr for Seconds {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<Self, String> {
+        text.parse::<f64>()
+            .ok()
+            .filter(|secs| *secs > 0.0)
+            .and_then(|secs| Duration::try_from_secs_f64(secs).ok())
+            .map(Seconds)
+            .ok_or_else(|| format!("{text:?} is not a number of seconds above 0, like 10 or 0.5"))
+    }
 }
 
 fn parse_usd(text: &str) -> Result<i64, String> {
@@ -102,6 +168,20 @@ pub async fn serve(args: ServeArgs) -> Result<()> {
             seed: args.seed,
         },
         max_body_bytes: args.max_body_bytes,
+        edge: EdgeConfig {
+            max_connections: args.max_connections,
+            header_timeout: args.header_timeout.0,
+            body_timeout: args.body_timeout.0,
+            idle_timeout: args.idle_timeout.0,
+            shutdown_timeout: args.shutdown_timeout.0,
+            hosts: if args.allow_remote {
+                HostCheck::Any
+            } else {
+                HostCheck::Loopback {
+                    also: args.allow_host,
+                }
+            },
+        },
     };
     let started = std::time::Instant::now();
     let running = server::start(config).await?;

@@ -1,14 +1,19 @@
 //! The awsJson1_1 framing: `POST /` with `X-Amz-Target: <prefix>.<Operation>`, JSON in and out,
-//! `x-amzn-RequestId` on every answer, and errors that are always JSON, whatever went wrong.
+//! `x-amzn-RequestId` on every answer, and errors that are always JSON, whatever went wrong. The
+//! checks a request meets before its operation runs are here too: the name it is addressed to,
+//! its body's framing, size and time.
 
 use std::sync::Arc;
+use std::time::Duration;
 
-use axum::body::to_bytes;
+use axum::body::{Body, Bytes};
 use axum::extract::{Request, State};
 use axum::http::{HeaderValue, Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use http_body_util::BodyExt;
 use serde_json::Value;
 
+use super::edge::HostCheck;
 use super::error::ApiError;
 use super::faults::Faults;
 use super::model;
@@ -19,9 +24,12 @@ pub struct AppState {
     pub store: Store,
     pub faults: Faults,
     pub max_body_bytes: usize,
+    pub body_timeout: Duration,
+    pub hosts: HostCheck,
 }
 
-const CONTENT_TYPE: &str = "application/x-amz-json-1.1";
+pub const CONTENT_TYPE: &str = "application/x-amz-json-1.1";
+pub const REQUEST_ID: &str = "x-amzn-RequestId";
 
 /// Every request, whatever its method or path, comes here.
 pub async fn handle(State(app): State<Arc<AppState>>, request: Request) -> Response {
@@ -41,7 +49,7 @@ pub async fn handle(State(app): State<Arc<AppState>>, request: Request) -> Respo
     let headers = response.headers_mut();
     headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(CONTENT_TYPE));
     if let Ok(id) = HeaderValue::from_str(&request_id) {
-        headers.insert("x-amzn-RequestId", id);
+        headers.insert(REQUEST_ID, id);
     }
     response
 }
@@ -54,6 +62,9 @@ fn failure(err: ApiError) -> Failure {
 }
 
 async fn answer(app: &AppState, request: Request, request_id: &str) -> Result<Value, Failure> {
+    if let Some(refusal) = app.hosts.refusal(request.uri(), request.headers()) {
+        return Err((StatusCode::FORBIDDEN, ApiError::invalid(refusal)));
+    }
     if request.method() != Method::POST || request.uri().path() != "/" {
         return Err((
             if request.uri().path() == "/" {
@@ -73,17 +84,33 @@ async fn answer(app: &AppState, request: Request, request_id: &str) -> Result<Va
         .get("x-amz-target")
         .and_then(|v| v.to_str().ok())
         .map(str::to_string);
-    let bytes = to_bytes(request.into_body(), app.max_body_bytes)
-        .await
-        .map_err(|_| {
-            (
-                StatusCode::PAYLOAD_TOO_LARGE,
-                ApiError::invalid(format!(
-                    "The request is larger than this server accepts ({} bytes).",
-                    app.max_body_bytes
-                )),
-            )
-        })?;
+    // hyper drops a Content-Length that comes with a Transfer-Encoding, so the handler cannot
+    // see the pair a proxy in front may have framed differently (request smuggling): no
+    // Transfer-Encoding at all, then. MTurk clients always send a Content-Length.
+    if request.headers().contains_key(header::TRANSFER_ENCODING) {
+        return Err(failure(ApiError::invalid(
+            "This server reads request bodies sent with a Content-Length only, not with a Transfer-Encoding (with both headers, a proxy and this server could disagree on where the request ends).",
+        )));
+    }
+    let declared = request
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    let bytes = tokio::time::timeout(
+        app.body_timeout,
+        read_body(request.into_body(), declared, app.max_body_bytes),
+    )
+    .await
+    .map_err(|_| {
+        (
+            StatusCode::REQUEST_TIMEOUT,
+            ApiError::invalid(format!(
+                "The request body did not arrive within {} s.",
+                app.body_timeout.as_secs_f64()
+            )),
+        )
+    })??;
     let Some(target) = target else {
         return Err(failure(ApiError::request(
             "AWS.MissingParameters",
@@ -156,4 +183,39 @@ async fn answer(app: &AppState, request: Request, request_id: &str) -> Result<Va
         Some(err) => Err(failure(err)),
         None => Ok(answer),
     }
+}
+
+/// The body, refused when it is (or says it will be) over `max` bytes, or ends before its
+/// Content-Length.
+async fn read_body(mut body: Body, declared: Option<u64>, max: usize) -> Result<Bytes, Failure> {
+    let too_large = || {
+        (
+            StatusCode::PAYLOAD_TOO_LARGE,
+            ApiError::invalid(format!(
+                "The request is larger than this server accepts ({max} bytes)."
+            )),
+        )
+    };
+    if declared.is_some_and(|length| length > max as u64) {
+        return Err(too_large());
+    }
+    let mut bytes = Vec::new();
+    while let Some(frame) = body.frame().await {
+        let frame = frame.map_err(|err| {
+            failure(ApiError::invalid(match declared {
+                Some(length) => format!(
+                    "The request body ended after {} of the {length} bytes its Content-Length announced.",
+                    bytes.len()
+                ),
+                None => format!("The request body could not be read: {err}."),
+            }))
+        })?;
+        if let Some(data) = frame.data_ref() {
+            if bytes.len() + data.len() > max {
+                return Err(too_large());
+            }
+            bytes.extend_from_slice(data);
+        }
+    }
+    Ok(bytes.into())
 }

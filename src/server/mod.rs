@@ -1,6 +1,8 @@
-//! The MTurk-compatible server: HTTP framing, operations, the SQLite store, demo data and
-//! fault injection. It never depends on the console; the console reaches it only over HTTP.
+//! The MTurk-compatible server: the HTTP edge, HTTP framing, operations, the SQLite store, demo
+//! data and fault injection. It never depends on the console; the console reaches it only over
+//! HTTP.
 
+mod edge;
 pub mod error;
 mod faults;
 pub mod generate;
@@ -19,6 +21,7 @@ use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
+pub use edge::{EdgeConfig, HostCheck};
 pub use faults::FaultConfig;
 use generate::{GenerateSpec, Generated};
 use http::AppState;
@@ -36,6 +39,8 @@ pub struct ServerConfig {
     pub balance_cents: i64,
     pub faults: FaultConfig,
     pub max_body_bytes: usize,
+    /// Connection limits and timeouts, and the names the server answers to.
+    pub edge: EdgeConfig,
 }
 
 pub const DEFAULT_MAX_BODY_BYTES: usize = 2 * 1024 * 1024;
@@ -72,7 +77,8 @@ impl RunningServer {
         format!("http://{}", self.addr)
     }
 
-    /// Stops accepting, lets requests in flight finish, and waits for the server to end.
+    /// Stops accepting, lets requests in flight finish (for up to the shutdown timeout, then
+    /// drops their connections), and waits for the server to end.
     pub async fn stop(mut self) {
         if let Some(tx) = self.shutdown.take() {
             let _ = tx.send(());
@@ -123,19 +129,14 @@ pub async fn start(config: ServerConfig) -> Result<RunningServer, ServerError> {
         store,
         faults: faults::Faults::new(config.faults),
         max_body_bytes: config.max_body_bytes,
+        body_timeout: config.edge.body_timeout,
+        hosts: config.edge.hosts.clone(),
     });
     let router = Router::new().fallback(http::handle).with_state(app);
     let (shutdown, stopped) = oneshot::channel::<()>();
-    let task = tokio::spawn(async move {
-        let served = axum::serve(listener, router)
-            .with_graceful_shutdown(async {
-                let _ = stopped.await;
-            })
-            .await;
-        if let Err(err) = served {
-            tracing::error!(%err, "server stopped with an error");
-        }
-    });
+    let task = tokio::spawn(edge::serve(listener, router, config.edge, async {
+        let _ = stopped.await;
+    }));
     Ok(RunningServer {
         addr,
         generated,
