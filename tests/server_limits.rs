@@ -122,7 +122,8 @@ async fn a_huge_value_is_echoed_cut_short() {
 #[tokio::test(flavor = "multi_thread")]
 async fn no_error_echoes_a_long_header_whole() {
     let t = TestServer::start().await;
-    let target = format!("{MTURK}.{}", "X".repeat(100_000));
+    // Long, but under the 64 KiB the HTTP edge reads of a head (beyond it the answer is a 431).
+    let target = format!("{MTURK}.{}", "X".repeat(30_000));
     let raw = common::request(
         t.addr(),
         "POST",
