@@ -6,9 +6,8 @@ use super::keymap::{self, Action, Context};
 use super::message::{Effect, Message};
 use super::state::{Confirm, Connection, Focus, Progress, State, StatusFilter, Tone};
 use crate::money::{approval_cost_cents, parse_cents};
-use crate::mturk::domain::{
-    AssignmentStatus, Decision, DecisionKind, DecisionState, feedback_problem,
-};
+use crate::mturk::domain::{AssignmentStatus, Decision, DecisionKind, DecisionState};
+use crate::rules::feedback_problem;
 
 pub fn update(state: &mut State, msg: Message) -> Vec<Effect> {
     match msg {

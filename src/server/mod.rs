@@ -7,7 +7,9 @@ pub mod generate;
 mod http;
 mod model;
 mod ops;
+mod read_model;
 pub mod seed;
+mod status;
 pub mod store;
 
 use std::net::SocketAddr;

@@ -1,10 +1,9 @@
-//! The SQLite store behind the server: opening (file or `:memory:`), the schema, the account
-//! balance, and the clock. Every operation runs inside one transaction, so a failed call changes
+//! The SQLite store behind the server: opening (file or `:memory:`), the schema, and the
+//! account balance. Every operation runs inside one transaction, so a failed call changes
 //! nothing.
 
 use std::path::Path;
 use std::sync::{Arc, Mutex, PoisonError};
-use std::time::{SystemTime, UNIX_EPOCH};
 
 use rusqlite::{Connection, OptionalExtension, Transaction, params};
 
@@ -178,14 +177,6 @@ fn set_balance(tx: &Transaction, cents: i64) -> ApiResult<()> {
         params![cents.to_string()],
     )?;
     Ok(())
-}
-
-/// Now, in epoch milliseconds.
-pub fn now_ms() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_millis() as i64)
-        .unwrap_or_default()
 }
 
 #[cfg(test)]

@@ -17,7 +17,11 @@ use serde_json::json;
 
 use super::error::ApiError;
 use super::ops::{self, Ctx, Submission};
-use super::store::{Store, now_ms};
+use super::read_model::hit_facts;
+use super::status::AssignmentStatus;
+use super::store::Store;
+use crate::clock::{DAY_SECS, now_ms};
+use crate::rules;
 use answers::Kind;
 
 /// How much to generate, and from which seed.
@@ -69,7 +73,6 @@ pub struct Generated {
 const SECOND: i64 = 1000;
 const MINUTE: i64 = 60 * SECOND;
 const HOUR: i64 = 60 * MINUTE;
-const DAY: i64 = 24 * HOUR;
 
 /// Share of assignments that are rejected.
 const REJECTED_SHARE: f64 = 0.1;
@@ -90,7 +93,7 @@ pub fn generate(store: &Store, spec: &GenerateSpec) -> Result<Generated, String>
     let mut ctx = Ctx::new(now, "generate");
     ctx.ids = Some(StdRng::seed_from_u64(spec.seed ^ 0x1d5_5eed).into());
     let workers: Vec<String> = (0..(spec.per_hit * 3).max(5_000))
-        .map(|_| worker_id(&mut rng))
+        .map(|_| rules::new_worker_id(&mut rng))
         .collect();
     let mut generated = Generated {
         hits: 0,
@@ -131,7 +134,7 @@ pub fn generate(store: &Store, spec: &GenerateSpec) -> Result<Generated, String>
                     .unwrap_or_default()
                     .to_string();
                 ctx.now_ms = now;
-                let mut rules = ops::hit_facts(tx, &hit_id, now)?.rules();
+                let mut rules = hit_facts(tx, &hit_id, now)?.rules();
                 generated.hits += 1;
 
                 let duration_ms = template.assignment_duration_secs * SECOND;
@@ -146,11 +149,15 @@ pub fn generate(store: &Store, spec: &GenerateSpec) -> Result<Generated, String>
                         answer: &answer,
                         submit_ms: Some(submit),
                         accept_ms: Some(accept),
-                        status: if rejected { "Rejected" } else { "Submitted" },
+                        status: if rejected {
+                            AssignmentStatus::Rejected
+                        } else {
+                            AssignmentStatus::Submitted
+                        },
                         feedback: rejected.then(|| FEEDBACK[rng.random_range(0..FEEDBACK.len())]),
                         approval_ms: None,
                         rejection_ms: rejected.then(|| {
-                            (submit + rng.random_range(10 * MINUTE..3 * DAY)).min(now)
+                            (submit + rng.random_range(10 * MINUTE..3 * DAY_SECS * SECOND)).min(now)
                         }),
                     };
                     let row = ops::plan_assignment(&hit_id, &rules, &submission, now)?;
@@ -189,14 +196,6 @@ impl Iterator for SampleAnswers {
         Kind::pick(&mut self.rng).answer(&mut self.rng, &mut answer);
         Some(answer)
     }
-}
-
-/// A worker id in MTurk's shape: "A" and 13 characters of [A-Z0-9].
-fn worker_id(rng: &mut StdRng) -> String {
-    const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
-    let mut id = String::from("A");
-    id.extend((0..13).map(|_| ALPHABET[rng.random_range(0..ALPHABET.len())] as char));
-    id
 }
 
 #[cfg(test)]

@@ -3,9 +3,12 @@
 use rusqlite::{OptionalExtension, Transaction, params};
 use serde_json::{Value, json};
 
-use super::{Ctx, money_cents, opt_str, page, page_answer, req_str, time_json};
+use super::ctx::Ctx;
+use super::input::{money_cents, opt_str, req_str};
+use super::page::{page, page_answer};
 use crate::money;
 use crate::server::error::{ApiError, ApiResult};
+use crate::server::read_model::time_json;
 use crate::server::store::{balance_cents, debit};
 
 pub fn get_account_balance(tx: &Transaction, _ctx: &Ctx, _input: &Value) -> ApiResult<Value> {
