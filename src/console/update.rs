@@ -524,7 +524,7 @@ fn approve_marked(state: &mut State) {
                     .and_then(|i| state.hit_of(state.table.row(i)))
                     .and_then(|hit| {
                         let reward = parse_cents(&hit.reward)?;
-                        Some(approval_cost_cents(reward, i64::from(hit.max_assignments)))
+                        approval_cost_cents(reward, i64::from(hit.max_assignments))
                     });
                 match price {
                     Some(cents) => total_cents += cents,

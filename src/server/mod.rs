@@ -5,6 +5,7 @@ pub mod error;
 mod faults;
 pub mod generate;
 mod http;
+mod ledger;
 mod model;
 mod ops;
 mod read_model;

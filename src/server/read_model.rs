@@ -6,6 +6,7 @@ use rusqlite::{OptionalExtension, Row, Transaction, params};
 use serde_json::{Map, Value, json};
 
 use super::error::{ApiError, ApiResult};
+use super::ledger;
 use super::status::{AssignmentStatus, HitStatus};
 use crate::money;
 
@@ -116,8 +117,11 @@ pub fn hit_json(row: &Row, now_ms: i64) -> rusqlite::Result<Value> {
 pub struct HitFacts {
     pub status: HitStatus,
     pub deleted: bool,
+    /// Whether workers may still take its unused slots: not deleted, not expired.
+    pub open: bool,
     pub max_assignments: i64,
-    pub reward_cents: i64,
+    /// What approving one of its assignments pays: reward plus fee.
+    pub pay_cents: i64,
     pub auto_approval_delay: i64,
     pub assignment_duration: i64,
     pub expiration_ms: i64,
@@ -134,9 +138,15 @@ pub struct HitRules {
     pub expiration_ms: i64,
     pub assignment_duration: i64,
     pub auto_approval_delay: i64,
+    pub pay_cents: i64,
 }
 
 impl HitFacts {
+    /// Its slots nobody has taken yet.
+    pub fn unused_slots(&self) -> i64 {
+        (self.max_assignments - self.total).max(0)
+    }
+
     /// What taking one more assignment depends on.
     pub fn rules(&self) -> HitRules {
         HitRules {
@@ -145,6 +155,7 @@ impl HitFacts {
             expiration_ms: self.expiration_ms,
             assignment_duration: self.assignment_duration,
             auto_approval_delay: self.auto_approval_delay,
+            pay_cents: self.pay_cents,
         }
     }
 }
@@ -152,21 +163,30 @@ impl HitFacts {
 /// The HIT `hit_id`, deleted or not, or MTurk's does-not-exist error.
 pub fn hit_facts(tx: &Transaction, hit_id: &str, now_ms: i64) -> ApiResult<HitFacts> {
     let sql = format!("{HIT_SELECT} WHERE id = ?2");
-    tx.query_row(&sql, params![now_ms, hit_id], |row| {
-        Ok(HitFacts {
-            status: row.get("status")?,
-            deleted: row.get("deleted")?,
-            max_assignments: row.get("max_assignments")?,
-            reward_cents: row.get("reward_cents")?,
-            auto_approval_delay: row.get("auto_approval_delay")?,
-            assignment_duration: row.get("assignment_duration")?,
-            expiration_ms: row.get("expiration_ms")?,
-            total: row.get("total")?,
-            json: hit_json(row, now_ms)?,
+    let (facts, reward_cents) = tx
+        .query_row(&sql, params![now_ms, hit_id], |row| {
+            let deleted: bool = row.get("deleted")?;
+            let expiration_ms: i64 = row.get("expiration_ms")?;
+            let facts = HitFacts {
+                status: row.get("status")?,
+                deleted,
+                open: !deleted && expiration_ms > now_ms,
+                max_assignments: row.get("max_assignments")?,
+                pay_cents: 0,
+                auto_approval_delay: row.get("auto_approval_delay")?,
+                assignment_duration: row.get("assignment_duration")?,
+                expiration_ms,
+                total: row.get("total")?,
+                json: hit_json(row, now_ms)?,
+            };
+            Ok((facts, row.get::<_, i64>("reward_cents")?))
         })
+        .optional()?
+        .ok_or_else(|| ApiError::hit_not_found(hit_id))?;
+    Ok(HitFacts {
+        pay_cents: ledger::pay_cents(reward_cents, facts.max_assignments)?,
+        ..facts
     })
-    .optional()?
-    .ok_or_else(|| ApiError::hit_not_found(hit_id))
 }
 
 /// Every assignment column a reply needs; callers add FROM and WHERE.

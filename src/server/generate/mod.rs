@@ -5,6 +5,11 @@
 //! statement inside one transaction, so the data cannot be told from API-made data but
 //! 100,000 assignments take seconds. The same seed makes the same data set (times are
 //! relative to now).
+//!
+//! Each HIT holds its whole cost when it is created, as on MTurk. A batch bigger than the
+//! balance can hold is paid in first: before each HIT, the generator deposits what the
+//! available balance lacks for it, so the batch is created whole and every assignment in it
+//! can be approved; `Generated::deposited_cents` says how much that was.
 
 mod answers;
 
@@ -16,11 +21,13 @@ use rand::{Rng, SeedableRng};
 use serde_json::json;
 
 use super::error::ApiError;
+use super::ledger;
 use super::ops::{self, Ctx, Submission};
 use super::read_model::hit_facts;
 use super::status::AssignmentStatus;
 use super::store::Store;
 use crate::clock::{DAY_SECS, now_ms};
+use crate::money;
 use crate::rules;
 use answers::Kind;
 
@@ -68,6 +75,8 @@ pub struct Generated {
     pub rejected: usize,
     /// Total size of the answer documents.
     pub answer_bytes: u64,
+    /// Money paid into the account so that the batch's holds fit (0 when the balance sufficed).
+    pub deposited_cents: i64,
 }
 
 const SECOND: i64 = 1000;
@@ -100,6 +109,7 @@ pub fn generate(store: &Store, spec: &GenerateSpec) -> Result<Generated, String>
         assignments: 0,
         rejected: 0,
         answer_bytes: 0,
+        deposited_cents: 0,
     };
     store
         .transaction(|tx| {
@@ -117,6 +127,20 @@ pub fn generate(store: &Store, spec: &GenerateSpec) -> Result<Generated, String>
                 // Created recently enough that its submitted work is not yet auto-approved.
                 let created = now - rng.random_range(2 * HOUR..delay_ms - 12 * HOUR);
                 ctx.now_ms = created;
+                let reward = money::parse_cents(template.reward)
+                    .ok_or_else(|| ApiError::fault("a template's reward is not money"))?;
+                let per_hit = i64::try_from(spec.per_hit)
+                    .map_err(|_| ApiError::fault("too many assignments per HIT"))?;
+                let hold =
+                    ledger::slots_cents(ledger::pay_cents(reward, per_hit)?, per_hit)?;
+                let lacking = hold - ledger::available_cents(tx)?.clamp(0, hold);
+                if lacking > 0 {
+                    ledger::credit(tx, lacking)?;
+                    generated.deposited_cents = generated
+                        .deposited_cents
+                        .checked_add(lacking)
+                        .ok_or_else(|| ApiError::fault("the deposits are out of range"))?;
+                }
                 let input = json!({
                     "Title": template.title,
                     "Description": template.description,
@@ -171,6 +195,12 @@ pub fn generate(store: &Store, spec: &GenerateSpec) -> Result<Generated, String>
             Ok(())
         })
         .map_err(|e| e.message)?;
+    if generated.deposited_cents > 0 {
+        tracing::info!(
+            deposited = %money::format_cents(generated.deposited_cents),
+            "paid into the account so that the generated HITs' holds fit"
+        );
+    }
     Ok(generated)
 }
 

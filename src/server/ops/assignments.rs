@@ -6,12 +6,11 @@ use serde_json::{Value, json};
 use super::ctx::Ctx;
 use super::input::{check_feedback, opt_bool, opt_str, req_str};
 use super::page::{page, page_answer};
-use crate::money;
 use crate::rules::OVERRIDE_WINDOW_SECS;
 use crate::server::error::{ApiError, ApiResult};
+use crate::server::ledger;
 use crate::server::read_model::{ASSIGNMENT_COLUMNS, assignment_facts, assignment_json, hit_facts};
 use crate::server::status::AssignmentStatus;
-use crate::server::store::debit;
 
 pub fn list_assignments_for_hit(tx: &Transaction, ctx: &Ctx, input: &Value) -> ApiResult<Value> {
     let hit_id = req_str(input, "HITId")?;
@@ -69,23 +68,20 @@ pub fn approve_assignment(tx: &Transaction, ctx: &Ctx, input: &Value) -> ApiResu
     let override_rejection = opt_bool(input, "OverrideRejection").unwrap_or(false);
     let assignment = assignment_facts(tx, id)?;
     let hit = hit_facts(tx, &assignment.hit_id, ctx.now_ms)?;
-    let allowed = match assignment.status {
-        AssignmentStatus::Submitted => true,
+    match assignment.status {
+        // Paid from its hold, which its submission took from its slot.
+        AssignmentStatus::Submitted => {}
         // An override works only within 30 days of submission, and only while the HIT exists.
-        AssignmentStatus::Rejected => {
-            override_rejection
+        // The rejection gave the hold back, so the available balance pays, if it can.
+        AssignmentStatus::Rejected
+            if override_rejection
                 && !hit.deleted
-                && ctx.now_ms - assignment.submit_ms <= OVERRIDE_WINDOW_SECS * 1000
+                && ctx.now_ms - assignment.submit_ms <= OVERRIDE_WINDOW_SECS * 1000 =>
+        {
+            ledger::debit(tx, hit.pay_cents)?;
         }
-        AssignmentStatus::Approved => false,
-    };
-    if !allowed {
-        return Err(ApiError::assignment_state("Submitted"));
+        _ => return Err(ApiError::assignment_state("Submitted")),
     }
-    debit(
-        tx,
-        money::approval_cost_cents(hit.reward_cents, hit.max_assignments),
-    )?;
     tx.execute(
         "UPDATE assignments SET status = ?2, approval_ms = ?3, feedback = COALESCE(?4, feedback)
          WHERE id = ?1",
@@ -108,6 +104,8 @@ pub fn reject_assignment(tx: &Transaction, ctx: &Ctx, input: &Value) -> ApiResul
     if assignment.status != AssignmentStatus::Submitted || hit.deleted {
         return Err(ApiError::assignment_state("Submitted"));
     }
+    // Nothing is paid: the work's hold goes back to the available balance.
+    ledger::credit(tx, hit.pay_cents)?;
     tx.execute(
         "UPDATE assignments SET status = ?2, rejection_ms = ?3, feedback = ?4 WHERE id = ?1",
         params![id, AssignmentStatus::Rejected, ctx.now_ms, feedback],

@@ -4,9 +4,11 @@ use rusqlite::{OptionalExtension, Transaction, params};
 use serde_json::{Value, json};
 
 use super::ctx::Ctx;
-use super::input::{check_range, money_cents, opt_i64, opt_str, opt_time_ms, req_str};
+use super::input::{check_range, money_at_most, opt_i64, opt_str, opt_time_ms, req_str};
 use super::page::{page, page_answer};
+use crate::money::MAX_REWARD_CENTS;
 use crate::server::error::{ApiError, ApiResult};
+use crate::server::ledger;
 use crate::server::read_model::{HIT_SELECT, hit_facts, hit_json};
 use crate::server::status::{AssignmentStatus, HitStatus};
 
@@ -69,7 +71,7 @@ impl HitTypeSpec {
             title: title.to_string(),
             description: description.to_string(),
             keywords: opt_str(input, "Keywords").map(str::to_string),
-            reward_cents: money_cents("Reward", req_str(input, "Reward")?)?,
+            reward_cents: money_at_most("Reward", req_str(input, "Reward")?, MAX_REWARD_CENTS)?,
             assignment_duration,
             auto_approval_delay,
             qualification_requirements: quals.filter(|q| !q.is_null()).map(Value::to_string),
@@ -206,7 +208,14 @@ fn insert_hit(tx: &Transaction, ctx: &Ctx, input: &Value, hit_type_id: &str) -> 
             token
         ],
     )?;
-    Ok(json!({ "HIT": hit_facts(tx, &id, ctx.now_ms)?.json }))
+    // Publishing holds every slot's pay; a HIT the available balance cannot cover is refused.
+    let hit = hit_facts(tx, &id, ctx.now_ms)?;
+    ledger::hold_slots(
+        tx,
+        &id,
+        ledger::slots_cents(hit.pay_cents, max_assignments)?,
+    )?;
+    Ok(json!({ "HIT": hit.json }))
 }
 
 /// MTurk takes a QuestionForm, ExternalQuestion or HTMLQuestion document of at most 64 KB.
@@ -317,13 +326,19 @@ pub fn update_expiration_for_hit(tx: &Transaction, ctx: &Ctx, input: &Value) -> 
         ));
     }
     let expire_at = opt_time_ms(input, "ExpireAt").unwrap_or(ctx.now_ms);
-    // A time in the past expires the HIT at once.
+    // A time in the past expires the HIT at once (and the next call's catch-up gives back
+    // what its unused slots held).
     let expiration_ms = expire_at.max(ctx.now_ms);
     if expiration_ms > ctx.now_ms + 31_536_000_000 {
         return Err(ApiError::request(
             "AWS.ParameterOutOfRange",
             "ExpireAt may be at most one year from now.",
         ));
+    }
+    // An expired HIT given a new life offers its unused slots again, so they are held again.
+    if !facts.open && expiration_ms > ctx.now_ms {
+        let slots = ledger::slots_cents(facts.pay_cents, facts.unused_slots())?;
+        ledger::hold_slots(tx, hit_id, slots)?;
     }
     tx.execute(
         "UPDATE hits SET expiration_ms = ?2 WHERE id = ?1",
@@ -356,6 +371,8 @@ pub fn delete_hit(tx: &Transaction, ctx: &Ctx, input: &Value) -> ApiResult<Value
         ));
     }
     tx.execute("UPDATE hits SET deleted = 1 WHERE id = ?1", params![hit_id])?;
+    // Slots filled by imported history are still held until now.
+    ledger::release_slots(tx, hit_id)?;
     Ok(json!({}))
 }
 
@@ -398,5 +415,10 @@ pub fn create_additional_assignments_for_hit(
         "UPDATE hits SET max_assignments = max_assignments + ?2 WHERE id = ?1",
         params![hit_id, extra],
     )?;
+    // New slots of an open HIT are held as they are offered; an expired one's are held if it
+    // is given a new life (UpdateExpirationForHIT).
+    if facts.open {
+        ledger::hold_slots(tx, hit_id, ledger::slots_cents(facts.pay_cents, extra)?)?;
+    }
     Ok(json!({}))
 }

@@ -57,6 +57,21 @@ pub fn money_cents(name: &str, text: &str) -> ApiResult<i64> {
     })
 }
 
+/// An amount of money of at most `max_cents`, e.g. Reward or BonusAmount.
+pub fn money_at_most(name: &str, text: &str, max_cents: i64) -> ApiResult<i64> {
+    let cents = money_cents(name, text)?;
+    if cents > max_cents {
+        return Err(ApiError::request(
+            "AWS.ParameterOutOfRange",
+            format!(
+                "The value {text} for {name} is invalid. It must be between 0.00 and {}.",
+                money::format_cents(max_cents)
+            ),
+        ));
+    }
+    Ok(cents)
+}
+
 /// RequesterFeedback as MTurk checks it: at most 1024 characters, no ASCII 0-8, 11, 12, 14-31.
 pub fn check_feedback(feedback: &str) -> ApiResult<()> {
     match rules::feedback_problem(feedback) {

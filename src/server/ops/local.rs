@@ -10,6 +10,7 @@ use super::ctx::Ctx;
 use super::input::{check_feedback, opt_str, opt_time_ms, req_str};
 use crate::rules;
 use crate::server::error::{ApiError, ApiResult};
+use crate::server::ledger;
 use crate::server::model;
 use crate::server::read_model::{HitRules, hit_facts};
 use crate::server::status::AssignmentStatus;
@@ -69,6 +70,8 @@ pub struct NewAssignment<'a> {
     pub deadline_ms: i64,
     pub answer: &'a str,
     pub feedback: Option<&'a str>,
+    /// What approving it pays: its HIT's reward plus fee.
+    pub pay_cents: i64,
 }
 
 pub fn submit_assignment(tx: &Transaction, ctx: &Ctx, input: &Value) -> ApiResult<Value> {
@@ -230,11 +233,16 @@ pub fn plan_assignment<'a>(
         deadline_ms,
         answer: submission.answer,
         feedback,
+        pay_cents: hit.pay_cents,
     })
 }
 
 /// Writes a planned assignment under `id` (the statement is prepared once per connection).
+/// Submitted work takes its slot's hold; imported history moves no money.
 pub fn insert_assignment(tx: &Transaction, id: &str, row: &NewAssignment) -> ApiResult<()> {
+    if row.status == AssignmentStatus::Submitted {
+        ledger::take_slot(tx, row.hit_id, row.pay_cents)?;
+    }
     let mut insert = tx.prepare_cached(
         "INSERT INTO assignments (id, hit_id, worker_id, status, accept_ms, submit_ms,
            auto_approval_ms, approval_ms, rejection_ms, deadline_ms, answer, feedback)
