@@ -31,6 +31,13 @@ cents() {
     awk -v m="$1" 'BEGIN { printf "%d", m * 100 + 0.5 }'
 }
 
+# Available plus on hold, in cents: approvals are paid from what publishing held.
+funds() {
+    local available on_hold
+    read -r available on_hold < <(mturk get-account-balance --query '[AvailableBalance, OnHoldBalance]')
+    echo $(($(cents "$available") + $(cents "$on_hold")))
+}
+
 # The CLI follows NextToken itself; text output gives one page per line.
 hits=$(mturk list-hits --query 'HITs[].HITId' | tr '\t' '\n' | sed '/^$/d')
 [ -n "$hits" ] || fail "list-hits returned no HITs; was the server started with --demo?"
@@ -49,13 +56,13 @@ done
 [ -n "$assignment" ] || fail "no Submitted assignment in any HIT"
 
 read -r reward max_assignments < <(mturk get-hit --hit-id "$hit" --query 'HIT.[Reward, MaxAssignments]')
-before=$(mturk get-account-balance --query AvailableBalance)
+before=$(funds)
 mturk approve-assignment --assignment-id "$assignment" --requester-feedback "$feedback" >/dev/null
 IFS=$'\t' read -r status stored < <(mturk get-assignment --assignment-id "$assignment" \
     --query 'Assignment.[AssignmentStatus, RequesterFeedback]')
 [ "$status" = "Approved" ] || fail "status after approval is $status"
 [ "$stored" = "$feedback" ] || fail "the feedback was not stored: $stored"
-after=$(mturk get-account-balance --query AvailableBalance)
+after=$(funds)
 
 reward_cents=$(cents "$reward")
 percent=20
@@ -63,7 +70,7 @@ percent=20
 fee=$(((reward_cents * percent + 50) / 100))
 [ "$reward_cents" -gt 0 ] && [ "$fee" -lt 1 ] && fee=1
 cost=$((reward_cents + fee))
-debit=$(($(cents "$before") - $(cents "$after")))
+debit=$((before - after))
 [ "$debit" -eq "$cost" ] || fail "balance went from $before to $after; expected a debit of $cost cents"
 
 if refusal=$(mturk approve-assignment --assignment-id "$assignment" 2>&1); then
@@ -74,4 +81,4 @@ case $refusal in
 *) fail "unexpected refusal: $refusal" ;;
 esac
 
-echo "AWS CLI smoke test passed: $count HITs listed; approved $assignment for $cost cents (balance $before -> $after)"
+echo "AWS CLI smoke test passed: $count HITs listed; approved $assignment for $cost cents (funds $before -> $after cents)"

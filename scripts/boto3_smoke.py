@@ -34,6 +34,12 @@ def cents(amount):
     return int(Decimal(amount) * 100)
 
 
+def funds(client):
+    """Available plus on hold, in cents: approvals are paid from what publishing held."""
+    balance = client.get_account_balance()
+    return cents(balance["AvailableBalance"]) + cents(balance["OnHoldBalance"])
+
+
 def approval_cost_cents(reward, max_assignments):
     """Reward plus MTurk's fee: 20%, 40% from 10 assignments, rounded half up, at least 1 cent."""
     reward = cents(reward)
@@ -76,7 +82,7 @@ def main():
     assignment_id = assignment["AssignmentId"]
     check(assignment["AssignmentStatus"] == "Submitted", f"listed as {assignment}")
 
-    before = client.get_account_balance()["AvailableBalance"]
+    before = funds(client)
     client.approve_assignment(AssignmentId=assignment_id, RequesterFeedback=FEEDBACK)
     approved = client.get_assignment(AssignmentId=assignment_id)["Assignment"]
     check(
@@ -89,10 +95,10 @@ def main():
         "ApprovalTime is missing or not a timestamp",
     )
 
-    after = client.get_account_balance()["AvailableBalance"]
+    after = funds(client)
     cost = approval_cost_cents(hit["Reward"], hit["MaxAssignments"])
     check(
-        cents(before) - cents(after) == cost,
+        before - after == cost,
         f"balance went from {before} to {after}; expected a debit of {cost} cents",
     )
 
@@ -102,13 +108,13 @@ def main():
     except client.exceptions.RequestError as err:
         check(STATE_ERROR in str(err), f"unexpected refusal: {err}")
     check(
-        client.get_account_balance()["AvailableBalance"] == after,
+        funds(client) == after,
         "the refused approval moved money",
     )
 
     print(
         f"boto3 smoke test passed: {len(hits)} HITs listed; approved {assignment_id} "
-        f"for {cost} cents (balance {before} -> {after})"
+        f"for {cost} cents (funds {before} -> {after} cents)"
     )
 
 

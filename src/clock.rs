@@ -2,6 +2,9 @@
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
+/// One day, in seconds.
+pub const DAY_SECS: i64 = 24 * 3600;
+
 /// Now, in epoch milliseconds.
 pub fn now_ms() -> i64 {
     SystemTime::now()
@@ -44,8 +47,8 @@ pub fn iso8601(secs: i64) -> String {
 }
 
 fn date_and_rest(secs: i64) -> (String, i64) {
-    let (y, m, d) = civil_from_days(secs.div_euclid(86_400));
-    (format!("{y:04}-{m:02}-{d:02}"), secs.rem_euclid(86_400))
+    let (y, m, d) = civil_from_days(secs.div_euclid(DAY_SECS));
+    (format!("{y:04}-{m:02}-{d:02}"), secs.rem_euclid(DAY_SECS))
 }
 
 /// Howard Hinnant's days-to-civil conversion (proleptic Gregorian calendar).

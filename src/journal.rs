@@ -79,9 +79,7 @@ pub struct Journal {
 
 /// The default journal file under the user's data directory.
 pub fn default_path() -> Result<PathBuf, JournalError> {
-    let dir = dirs::data_dir()
-        .ok_or(JournalError::NoDataDir)?
-        .join("mturk-review");
+    let dir = crate::rules::user_data_dir().ok_or(JournalError::NoDataDir)?;
     std::fs::create_dir_all(&dir).map_err(|source| JournalError::CreateDir {
         path: dir.display().to_string(),
         source,

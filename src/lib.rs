@@ -8,5 +8,6 @@ pub mod export;
 pub mod journal;
 pub mod money;
 pub mod mturk;
+pub mod rules;
 pub mod sanitize;
 pub mod server;

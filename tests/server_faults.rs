@@ -110,7 +110,7 @@ async fn retries_absorb_throttling_and_faults_and_every_approval_happens_once() 
                 .await
                 .expect("ApproveAssignment through the faults");
             approved.push(id.to_string());
-            expected_cost += mturk_review::money::approval_cost_cents(reward, max);
+            expected_cost += mturk_review::money::approval_cost_cents(reward, max).expect("cost");
         }
     }
     assert!(approved.len() >= 15, "{} approvals", approved.len());
@@ -134,9 +134,11 @@ async fn retries_absorb_throttling_and_faults_and_every_approval_happens_once() 
             Some(&AssignmentStatus::Approved)
         );
     }
+    // Approvals are paid from what publishing held: the funds are available plus on hold.
     let balance = client.get_account_balance().send().await.expect("balance");
-    let left = mturk_review::money::parse_cents(balance.available_balance().expect("balance"))
-        .expect("money");
+    let money = |text: Option<&str>| mturk_review::money::parse_cents(text.expect("amount"));
+    let left = money(balance.available_balance()).expect("money")
+        + money(balance.on_hold_balance()).expect("money");
     assert_eq!(
         1_000_000 - left,
         expected_cost,

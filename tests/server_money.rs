@@ -3,6 +3,7 @@
 
 mod common;
 
+use aws_sdk_mturk::primitives::DateTime;
 use aws_sdk_mturk::types::AssignmentStatus;
 use common::{START_BALANCE, TestServer, wire_error};
 
@@ -45,22 +46,16 @@ async fn a_bonus_costs_the_amount_plus_20_percent_whatever_the_hit_size() {
     }
 }
 
+// Before holds, this scenario (1.20 on the account, a HIT of 1.00 for two workers) failed at
+// the second approval. Publishing now holds the whole HIT's cost, so it is the HIT that the
+// balance cannot cover, and an approval of Submitted work is always paid for.
 #[tokio::test]
-async fn insufficient_funds_for_an_approval_change_nothing() {
+async fn insufficient_funds_for_a_hit_change_nothing() {
     let t = TestServer::with_balance(120).await;
-    let hit = t.hit("1.00", 2).await;
-    let first = t.submit(&hit, "AWORKER1").await;
-    let second = t.submit(&hit, "AWORKER2").await;
-
-    // Exactly enough: 1.00 + 0.20.
-    t.approve(&first).await;
-    assert_eq!(t.balance().await, 0);
-
     let refused = t
-        .client
-        .approve_assignment()
-        .assignment_id(&second)
-        .requester_feedback("Good")
+        .create_hit()
+        .reward("1.00")
+        .max_assignments(2)
         .send()
         .await;
     let err = wire_error(refused);
@@ -69,18 +64,24 @@ async fn insufficient_funds_for_an_approval_change_nothing() {
         err.message,
         "This Requester has insufficient funds in their account to complete this transaction."
     );
+    assert_eq!(t.balance().await, 120);
+    let listed = t.client.list_hits().send().await.expect("ListHITs");
+    assert!(listed.hits().is_empty(), "{listed:?}");
+
+    // Exactly enough: 1.00 + 0.20.
+    let hit = t.hit("1.00", 1).await;
+    let first = t.submit(&hit, "AWORKER1").await;
+    t.approve(&first).await;
     assert_eq!(t.balance().await, 0);
-    let a = t.assignment(&second).await;
-    assert_eq!(a.assignment_status(), Some(&AssignmentStatus::Submitted));
-    assert!(a.approval_time().is_none(), "{a:?}");
-    assert!(a.requester_feedback().is_none(), "{a:?}");
-    let hit = t.get_hit(&hit).await;
-    assert_eq!(hit.number_of_assignments_completed(), Some(1));
+    let a = t.assignment(&first).await;
+    assert_eq!(a.assignment_status(), Some(&AssignmentStatus::Approved));
 }
 
 #[tokio::test]
 async fn insufficient_funds_for_an_override_change_nothing() {
-    let t = TestServer::with_balance(100).await;
+    // 1.00 available once the HIT's 1.20 is held for its one slot (which the imported
+    // rejection below leaves held: imported history moves no money).
+    let t = TestServer::with_balance(100 + 120).await;
     let hit = t.hit("1.00", 1).await;
     let id = t.rejected_days_ago(&hit, "AWORKER1", 2).await;
     let refused = t
@@ -91,7 +92,7 @@ async fn insufficient_funds_for_an_override_change_nothing() {
         .send()
         .await;
     wire_error(refused).assert_request_error("AWS.MechanicalTurk.InsufficientFunds");
-    assert_eq!(t.balance().await, 100);
+    assert_eq!(t.available().await, 100);
     assert_eq!(
         t.assignment(&id).await.assignment_status(),
         Some(&AssignmentStatus::Rejected)
@@ -234,6 +235,16 @@ async fn the_balance_reflects_every_payment() {
         .await
         .expect("override"); // 0.70
 
+    // What is left on hold is the unused slots' pay; expiring both HITs gives it back.
+    for hit in [&small, &large] {
+        t.client
+            .update_expiration_for_hit()
+            .hit_id(hit)
+            .expire_at(DateTime::from_secs(0))
+            .send()
+            .await
+            .expect("UpdateExpirationForHIT");
+    }
     let out = t
         .client
         .get_account_balance()

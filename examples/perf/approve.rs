@@ -41,7 +41,8 @@ async fn submitted(client: &Client) -> Result<Vec<Target>> {
     while let Some(page) = hits.next().await {
         for hit in page.context("ListHITs")?.hits() {
             let reward = parse_cents(hit.reward().unwrap_or_default()).unwrap_or_default();
-            let cost = approval_cost_cents(reward, i64::from(hit.max_assignments().unwrap_or(1)));
+            let cost = approval_cost_cents(reward, i64::from(hit.max_assignments().unwrap_or(1)))
+                .context("cost out of range")?;
             let mut pages = client
                 .list_assignments_for_hit()
                 .hit_id(hit.hit_id().unwrap_or_default())
@@ -63,9 +64,14 @@ async fn submitted(client: &Client) -> Result<Vec<Target>> {
     Ok(targets)
 }
 
+/// The account's funds: available plus on hold (approvals are paid from the hold).
 async fn balance(client: &Client) -> Result<i64> {
     let out = client.get_account_balance().send().await?;
-    parse_cents(out.available_balance().unwrap_or_default()).context("balance")
+    let available = parse_cents(out.available_balance().unwrap_or_default()).context("balance")?;
+    let on_hold = parse_cents(out.on_hold_balance().unwrap_or_default()).context("on hold")?;
+    available
+        .checked_add(on_hold)
+        .context("balance out of range")
 }
 
 /// Checks on the server that every target is Approved and the balance fell by exactly one

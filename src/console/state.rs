@@ -11,9 +11,8 @@ use super::format::duration;
 use super::keymap::Context;
 use super::rows::{Row, SortKey, Table};
 use crate::answer::{ParsedAnswer, parse};
-use crate::mturk::domain::{
-    Assignment, AssignmentStatus, Decision, DecisionState, EpochSecs, Hit, OVERRIDE_WINDOW_SECS,
-};
+use crate::mturk::domain::{Assignment, AssignmentStatus, Decision, DecisionState, EpochSecs, Hit};
+use crate::rules::OVERRIDE_WINDOW_SECS;
 
 /// Where the console is connected.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -6,9 +6,8 @@ use super::keymap::{self, Action, Context};
 use super::message::{Effect, Message};
 use super::state::{Confirm, Connection, Focus, Progress, State, StatusFilter, Tone};
 use crate::money::{approval_cost_cents, parse_cents};
-use crate::mturk::domain::{
-    AssignmentStatus, Decision, DecisionKind, DecisionState, feedback_problem,
-};
+use crate::mturk::domain::{AssignmentStatus, Decision, DecisionKind, DecisionState};
+use crate::rules::feedback_problem;
 
 pub fn update(state: &mut State, msg: Message) -> Vec<Effect> {
     match msg {
@@ -525,7 +524,7 @@ fn approve_marked(state: &mut State) {
                     .and_then(|i| state.hit_of(state.table.row(i)))
                     .and_then(|hit| {
                         let reward = parse_cents(&hit.reward)?;
-                        Some(approval_cost_cents(reward, i64::from(hit.max_assignments)))
+                        approval_cost_cents(reward, i64::from(hit.max_assignments))
                     });
                 match price {
                     Some(cents) => total_cents += cents,

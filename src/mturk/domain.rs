@@ -4,12 +4,6 @@
 /// Seconds since the Unix epoch, UTC.
 pub type EpochSecs = i64;
 
-/// How long MTurk lets a requester override a rejection after submission.
-pub const OVERRIDE_WINDOW_SECS: i64 = 30 * 24 * 3600;
-
-/// MTurk's limit on RequesterFeedback, counted in characters.
-pub const FEEDBACK_MAX_CHARS: usize = 1024;
-
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Hit {
     pub id: String,
@@ -101,27 +95,4 @@ pub enum DecisionState {
     Done(Box<Assignment>),
     /// Failed with the API's own words (or the transport's).
     Failed(String),
-}
-
-/// Why feedback would be refused by MTurk, checked before anything is sent.
-pub fn feedback_problem(text: &str) -> Option<String> {
-    let chars = text.chars().count();
-    if chars > FEEDBACK_MAX_CHARS {
-        return Some(format!(
-            "feedback is {chars} characters; MTurk allows at most {FEEDBACK_MAX_CHARS}"
-        ));
-    }
-    text.chars()
-        .find(|c| is_forbidden_feedback_char(*c))
-        .map(|c| {
-            format!(
-                "feedback holds control character U+{:04X}, which MTurk refuses",
-                c as u32
-            )
-        })
-}
-
-/// ASCII 0-8, 11, 12 and 14-31 are refused by MTurk in RequesterFeedback.
-pub fn is_forbidden_feedback_char(c: char) -> bool {
-    matches!(c as u32, 0..=8 | 11 | 12 | 14..=31)
 }

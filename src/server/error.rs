@@ -1,8 +1,6 @@
 //! MTurk's error replies: the three kinds a client can see, and their JSON wire form. A message
 //! is cut at MAX_MESSAGE_BYTES, so no input, however large, makes an error answer large.
 
-use std::time::{SystemTime, UNIX_EPOCH};
-
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ErrorKind {
     /// 400, not retried by clients.
@@ -125,10 +123,7 @@ impl ApiError {
 
     /// The JSON body, with the epoch-millis suffix MTurk puts on every message.
     pub fn body(&self) -> serde_json::Value {
-        let millis = SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .map(|d| d.as_millis())
-            .unwrap_or_default();
+        let millis = crate::clock::now_ms();
         let mut body = serde_json::json!({
             "__type": self.type_name(),
             "Message": format!("{} ({millis})", self.message),

@@ -18,7 +18,8 @@ use super::error::ApiError;
 use super::faults::Faults;
 use super::model;
 use super::ops::{self, Ctx, LOCAL_PREFIX, MTURK_PREFIX};
-use super::store::{Store, now_ms};
+use super::store::Store;
+use crate::clock::now_ms;
 
 pub struct AppState {
     pub store: Store,
@@ -168,7 +169,7 @@ async fn answer(app: &AppState, request: Request, request_id: &str) -> Result<Va
     let ctx = Ctx::new(now_ms(), request_id);
     let result = tokio::task::spawn_blocking(move || {
         store.transaction(|tx| {
-            ops::auto_approve_due(tx, ctx.now_ms)?;
+            ops::catch_up(tx, ctx.now_ms)?;
             handler(tx, &ctx, &input)
         })
     })

@@ -7,9 +7,12 @@ pub mod error;
 mod faults;
 pub mod generate;
 mod http;
+mod ledger;
 mod model;
 mod ops;
+mod read_model;
 pub mod seed;
+mod status;
 pub mod store;
 
 use std::net::SocketAddr;

@@ -8,7 +8,8 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use super::ops::{self, Ctx};
-use super::store::{Store, now_ms};
+use super::store::Store;
+use crate::clock::now_ms;
 
 const DEMO_JSON: &str = include_str!("../../assets/demo.json");
 

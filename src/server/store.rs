@@ -1,14 +1,16 @@
-//! The SQLite store behind the server: opening (file or `:memory:`), the schema, the account
-//! balance, and the clock. Every operation runs inside one transaction, so a failed call changes
+//! The SQLite store behind the server: opening (file or `:memory:`), the schema, and adding
+//! what a database of an earlier release lacks. Every operation runs inside one transaction, so a failed call changes
 //! nothing.
 
 use std::path::Path;
 use std::sync::{Arc, Mutex, PoisonError};
-use std::time::{SystemTime, UNIX_EPOCH};
 
-use rusqlite::{Connection, OptionalExtension, Transaction, params};
+use rusqlite::{Connection, Transaction, params};
 
 use super::error::{ApiError, ApiResult};
+use super::ledger;
+use super::status::AssignmentStatus;
+use crate::clock::now_ms;
 
 const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS meta (
@@ -40,7 +42,8 @@ CREATE TABLE IF NOT EXISTS hits (
     review_status TEXT NOT NULL DEFAULT 'NotReviewed',
     reviewing INTEGER NOT NULL DEFAULT 0,
     deleted INTEGER NOT NULL DEFAULT 0,
-    unique_request_token TEXT UNIQUE
+    unique_request_token TEXT UNIQUE,
+    slot_hold_cents INTEGER NOT NULL DEFAULT 0
 );
 CREATE TABLE IF NOT EXISTS assignments (
     seq INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -117,6 +120,11 @@ impl Store {
             "INSERT OR IGNORE INTO meta (key, value) VALUES ('balance_cents', ?1)",
             params![balance_cents.to_string()],
         )?;
+        add_holds(&conn, now_ms())?;
+        conn.execute_batch(
+            "CREATE INDEX IF NOT EXISTS hits_holding ON hits (expiration_ms)
+               WHERE slot_hold_cents > 0;",
+        )?;
         Ok(Store {
             conn: Arc::new(Mutex::new(conn)),
         })
@@ -143,49 +151,74 @@ impl Store {
     }
 }
 
-/// The account's available balance.
-pub fn balance_cents(tx: &Transaction) -> ApiResult<i64> {
-    let text: Option<String> = tx
-        .query_row(
-            "SELECT value FROM meta WHERE key = 'balance_cents'",
-            [],
-            |r| r.get(0),
-        )
-        .optional()?;
-    text.and_then(|t| t.parse().ok())
-        .ok_or_else(|| ApiError::fault("account balance missing"))
-}
-
-/// Takes `cents` from the balance, or fails with MTurk's insufficient-funds error and changes nothing.
-pub fn debit(tx: &Transaction, cents: i64) -> ApiResult<()> {
-    let balance = balance_cents(tx)?;
-    if balance < cents {
-        return Err(ApiError::insufficient_funds());
+/// A database made before holds existed (no `hits.slot_hold_cents`) gets them, once, as if
+/// they had always been kept: each open HIT holds its unused slots' pay, each Submitted
+/// assignment its own, all taken from the available balance. A database whose balance cannot
+/// cover the work it already owes is left with that shortfall as a negative available balance,
+/// which new HITs, bonuses and overrides cannot draw on.
+fn add_holds(conn: &Connection, now_ms: i64) -> rusqlite::Result<()> {
+    let has_holds = conn
+        .prepare("SELECT 1 FROM pragma_table_info('hits') WHERE name = 'slot_hold_cents'")?
+        .exists([])?;
+    if has_holds {
+        return Ok(());
     }
-    set_balance(tx, balance - cents)
-}
-
-/// Takes `cents` even when that leaves the balance negative: for payments MTurk makes on its
-/// own (auto-approval), which the requester cannot refuse.
-pub fn debit_unconditionally(tx: &Transaction, cents: i64) -> ApiResult<()> {
-    let balance = balance_cents(tx)?;
-    set_balance(tx, balance - cents)
-}
-
-fn set_balance(tx: &Transaction, cents: i64) -> ApiResult<()> {
-    tx.execute(
-        "UPDATE meta SET value = ?1 WHERE key = 'balance_cents'",
-        params![cents.to_string()],
-    )?;
+    let tx = conn.unchecked_transaction()?;
+    tx.execute_batch("ALTER TABLE hits ADD COLUMN slot_hold_cents INTEGER NOT NULL DEFAULT 0")?;
+    // Only a database holding amounts past today's limits can fail here.
+    let owed = legacy_holds(&tx, now_ms).map_err(|e| {
+        rusqlite::Error::SqliteFailure(
+            rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_RANGE),
+            Some(format!("cannot work out the holds: {}", e.message)),
+        )
+    })?;
+    tx.commit()?;
+    if owed > 0 {
+        tracing::info!(
+            owed_cents = owed,
+            "holds added to a database made before holds"
+        );
+    }
     Ok(())
 }
 
-/// Now, in epoch milliseconds.
-pub fn now_ms() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_millis() as i64)
-        .unwrap_or_default()
+fn legacy_holds(tx: &Transaction, now_ms: i64) -> ApiResult<i64> {
+    let mut stmt = tx.prepare(
+        "SELECT h.id, t.reward_cents, h.max_assignments,
+                NOT h.deleted AND h.expiration_ms > ?1 AS open,
+                (SELECT COUNT(*) FROM assignments a WHERE a.hit_id = h.id),
+                (SELECT COUNT(*) FROM assignments a WHERE a.hit_id = h.id AND a.status = ?2)
+         FROM hits h JOIN hit_types t ON t.id = h.hit_type_id",
+    )?;
+    let hits = stmt
+        .query_map(params![now_ms, AssignmentStatus::Submitted], |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, i64>(1)?,
+                r.get::<_, i64>(2)?,
+                r.get::<_, bool>(3)?,
+                r.get::<_, i64>(4)?,
+                r.get::<_, i64>(5)?,
+            ))
+        })?
+        .collect::<Result<Vec<_>, _>>()?;
+    let mut owed: i64 = 0;
+    for (id, reward, max, open, total, submitted) in hits {
+        let pay = ledger::pay_cents(reward, max)?;
+        let unused = if open { (max - total).max(0) } else { 0 };
+        let slots = ledger::slots_cents(pay, unused)?;
+        tx.execute(
+            "UPDATE hits SET slot_hold_cents = ?2 WHERE id = ?1",
+            params![id, slots],
+        )?;
+        let work = ledger::slots_cents(pay, submitted)?;
+        owed = owed
+            .checked_add(slots)
+            .and_then(|o| o.checked_add(work))
+            .ok_or_else(|| ApiError::fault("the holds are out of range"))?;
+    }
+    ledger::take_owed(tx, owed)?;
+    Ok(owed)
 }
 
 #[cfg(test)]
@@ -197,12 +230,12 @@ mod tests {
         let store = Store::open(Path::new(":memory:"), 500).unwrap();
         let panicked = std::panic::catch_unwind(|| {
             let _ = store.transaction(|tx| -> ApiResult<()> {
-                debit(tx, 100)?;
+                ledger::debit(tx, 100)?;
                 panic!("a bug in an operation");
             });
         });
         assert!(panicked.is_err());
-        let balance = store.transaction(balance_cents);
+        let balance = store.transaction(ledger::available_cents);
         assert_eq!(balance, Ok(500), "rolled back, and the store still answers");
     }
 }

@@ -243,16 +243,37 @@ impl TestServer {
             .collect()
     }
 
-    /// The available balance, in cents.
+    /// The requester's funds, in cents: available plus on hold. Approvals are paid from what
+    /// publishing held, so this is what every payment lowers (and what AvailableBalance alone
+    /// was before holds existed).
     pub async fn balance(&self) -> i64 {
+        let (available, on_hold) = self.balances().await;
+        available + on_hold
+    }
+
+    /// The available balance, in cents.
+    pub async fn available(&self) -> i64 {
+        self.balances().await.0
+    }
+
+    /// The balance on hold, in cents.
+    pub async fn on_hold(&self) -> i64 {
+        self.balances().await.1
+    }
+
+    /// AvailableBalance and OnHoldBalance, in cents.
+    pub async fn balances(&self) -> (i64, i64) {
         let out = self
             .client
             .get_account_balance()
             .send()
             .await
             .expect("GetAccountBalance");
-        let text = out.available_balance().expect("AvailableBalance");
-        money::parse_cents(text).unwrap_or_else(|| panic!("balance {text:?} is not money"))
+        let cents = |text: Option<&str>| {
+            let text = text.expect("an amount");
+            money::parse_cents(text).unwrap_or_else(|| panic!("balance {text:?} is not money"))
+        };
+        (cents(out.available_balance()), cents(out.on_hold_balance()))
     }
 
     pub async fn assignment(&self, id: &str) -> aws_sdk_mturk::types::Assignment {

@@ -9,7 +9,8 @@ use super::{dim, label, pane, spinner};
 use crate::console::format::{age, describe_decision, duration, utc};
 use crate::console::rows::Row;
 use crate::console::state::{Focus, State, Viewport};
-use crate::mturk::domain::{AssignmentStatus, DecisionState, OVERRIDE_WINDOW_SECS};
+use crate::mturk::domain::{AssignmentStatus, DecisionState};
+use crate::rules::OVERRIDE_WINDOW_SECS;
 use crate::sanitize::sanitize_inline;
 
 pub fn render(state: &State, frame: &mut Frame, area: Rect) {

@@ -8,7 +8,8 @@ use ratatui::widgets::{Paragraph, Wrap};
 
 use super::{dim, pane};
 use crate::console::state::{Focus, State};
-use crate::mturk::domain::{AssignmentStatus, FEEDBACK_MAX_CHARS, feedback_problem};
+use crate::mturk::domain::AssignmentStatus;
+use crate::rules::{FEEDBACK_MAX_CHARS, feedback_problem};
 use crate::sanitize::{sanitize, sanitize_inline};
 
 pub fn render(state: &State, frame: &mut Frame, area: Rect) {

@@ -9,7 +9,8 @@ use super::{dim, pane, spinner};
 use crate::console::format::{age, duration, short_id};
 use crate::console::rows::Row;
 use crate::console::state::{Focus, State, Viewport};
-use crate::mturk::domain::{AssignmentStatus, DecisionState, OVERRIDE_WINDOW_SECS};
+use crate::mturk::domain::{AssignmentStatus, DecisionState};
+use crate::rules::OVERRIDE_WINDOW_SECS;
 use crate::sanitize::sanitize_inline;
 
 const DAY: i64 = 86_400;

@@ -7,6 +7,8 @@ use rand::Rng;
 use rand::rngs::StdRng;
 use serde_json::json;
 
+use crate::clock::DAY_SECS;
+
 const NS: &str = "http://mechanicalturk.amazonaws.com/AWSMechanicalTurkDataSchemas/2005-10-01/QuestionFormAnswers.xsd";
 
 /// One kind of HIT in a generated batch.
@@ -60,7 +62,7 @@ impl Kind {
                 keywords: "sentiment, review, classification",
                 reward: "0.05",
                 assignment_duration_secs: 600,
-                auto_approval_delay_secs: 3 * DAY,
+                auto_approval_delay_secs: 3 * DAY_SECS,
                 question: CROWD_QUESTION,
             },
             Kind::Receipt => HitTemplate {
@@ -69,7 +71,7 @@ impl Kind {
                 keywords: "receipt, data entry, transcription",
                 reward: "0.20",
                 assignment_duration_secs: 900,
-                auto_approval_delay_secs: 7 * DAY,
+                auto_approval_delay_secs: 7 * DAY_SECS,
                 question: FORM_QUESTION,
             },
             Kind::Survey => HitTemplate {
@@ -78,7 +80,7 @@ impl Kind {
                 keywords: "survey, shopping, groceries",
                 reward: "0.50",
                 assignment_duration_secs: 1800,
-                auto_approval_delay_secs: 30 * DAY,
+                auto_approval_delay_secs: 30 * DAY_SECS,
                 question: SURVEY_QUESTION,
             },
             Kind::BoundingBoxes => HitTemplate {
@@ -87,7 +89,7 @@ impl Kind {
                 keywords: "image, bounding box, annotation",
                 reward: "0.35",
                 assignment_duration_secs: 1200,
-                auto_approval_delay_secs: 7 * DAY,
+                auto_approval_delay_secs: 7 * DAY_SECS,
                 question: CROWD_QUESTION,
             },
             Kind::Transcript => HitTemplate {
@@ -96,7 +98,7 @@ impl Kind {
                 keywords: "transcription, audio, podcast",
                 reward: "2.50",
                 assignment_duration_secs: 7200,
-                auto_approval_delay_secs: 30 * DAY,
+                auto_approval_delay_secs: 30 * DAY_SECS,
                 question: FORM_QUESTION,
             },
         }
@@ -122,8 +124,6 @@ impl Kind {
         out.push_str("</QuestionFormAnswers>");
     }
 }
-
-const DAY: i64 = 24 * 3600;
 
 const CROWD_QUESTION: &str = r#"<HTMLQuestion xmlns="http://mechanicalturk.amazonaws.com/AWSMechanicalTurkDataSchemas/2011-11-11/HTMLQuestion.xsd"><HTMLContent><![CDATA[<!DOCTYPE html><script src="https://assets.crowd.aws/crowd-html-elements.js"></script><crowd-form answer-format="flatten-objects"><crowd-classifier name="sentiment" categories="['Positive','Negative','Mixed']"></crowd-classifier></crowd-form>]]></HTMLContent><FrameHeight>0</FrameHeight></HTMLQuestion>"#;
 

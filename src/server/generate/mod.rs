@@ -5,6 +5,11 @@
 //! statement inside one transaction, so the data cannot be told from API-made data but
 //! 100,000 assignments take seconds. The same seed makes the same data set (times are
 //! relative to now).
+//!
+//! Each HIT holds its whole cost when it is created, as on MTurk. A batch bigger than the
+//! balance can hold is paid in first: before each HIT, the generator deposits what the
+//! available balance lacks for it, so the batch is created whole and every assignment in it
+//! can be approved; `Generated::deposited_cents` says how much that was.
 
 mod answers;
 
@@ -16,8 +21,14 @@ use rand::{Rng, SeedableRng};
 use serde_json::json;
 
 use super::error::ApiError;
+use super::ledger;
 use super::ops::{self, Ctx, Submission};
-use super::store::{Store, now_ms};
+use super::read_model::hit_facts;
+use super::status::AssignmentStatus;
+use super::store::Store;
+use crate::clock::{DAY_SECS, now_ms};
+use crate::money;
+use crate::rules;
 use answers::Kind;
 
 /// How much to generate, and from which seed.
@@ -64,12 +75,13 @@ pub struct Generated {
     pub rejected: usize,
     /// Total size of the answer documents.
     pub answer_bytes: u64,
+    /// Money paid into the account so that the batch's holds fit (0 when the balance sufficed).
+    pub deposited_cents: i64,
 }
 
 const SECOND: i64 = 1000;
 const MINUTE: i64 = 60 * SECOND;
 const HOUR: i64 = 60 * MINUTE;
-const DAY: i64 = 24 * HOUR;
 
 /// Share of assignments that are rejected.
 const REJECTED_SHARE: f64 = 0.1;
@@ -90,13 +102,14 @@ pub fn generate(store: &Store, spec: &GenerateSpec) -> Result<Generated, String>
     let mut ctx = Ctx::new(now, "generate");
     ctx.ids = Some(StdRng::seed_from_u64(spec.seed ^ 0x1d5_5eed).into());
     let workers: Vec<String> = (0..(spec.per_hit * 3).max(5_000))
-        .map(|_| worker_id(&mut rng))
+        .map(|_| rules::new_worker_id(&mut rng))
         .collect();
     let mut generated = Generated {
         hits: 0,
         assignments: 0,
         rejected: 0,
         answer_bytes: 0,
+        deposited_cents: 0,
     };
     store
         .transaction(|tx| {
@@ -114,6 +127,20 @@ pub fn generate(store: &Store, spec: &GenerateSpec) -> Result<Generated, String>
                 // Created recently enough that its submitted work is not yet auto-approved.
                 let created = now - rng.random_range(2 * HOUR..delay_ms - 12 * HOUR);
                 ctx.now_ms = created;
+                let reward = money::parse_cents(template.reward)
+                    .ok_or_else(|| ApiError::fault("a template's reward is not money"))?;
+                let per_hit = i64::try_from(spec.per_hit)
+                    .map_err(|_| ApiError::fault("too many assignments per HIT"))?;
+                let hold =
+                    ledger::slots_cents(ledger::pay_cents(reward, per_hit)?, per_hit)?;
+                let lacking = hold - ledger::available_cents(tx)?.clamp(0, hold);
+                if lacking > 0 {
+                    ledger::credit(tx, lacking)?;
+                    generated.deposited_cents = generated
+                        .deposited_cents
+                        .checked_add(lacking)
+                        .ok_or_else(|| ApiError::fault("the deposits are out of range"))?;
+                }
                 let input = json!({
                     "Title": template.title,
                     "Description": template.description,
@@ -131,7 +158,7 @@ pub fn generate(store: &Store, spec: &GenerateSpec) -> Result<Generated, String>
                     .unwrap_or_default()
                     .to_string();
                 ctx.now_ms = now;
-                let mut rules = ops::hit_facts(tx, &hit_id, now)?.rules();
+                let mut rules = hit_facts(tx, &hit_id, now)?.rules();
                 generated.hits += 1;
 
                 let duration_ms = template.assignment_duration_secs * SECOND;
@@ -146,11 +173,15 @@ pub fn generate(store: &Store, spec: &GenerateSpec) -> Result<Generated, String>
                         answer: &answer,
                         submit_ms: Some(submit),
                         accept_ms: Some(accept),
-                        status: if rejected { "Rejected" } else { "Submitted" },
+                        status: if rejected {
+                            AssignmentStatus::Rejected
+                        } else {
+                            AssignmentStatus::Submitted
+                        },
                         feedback: rejected.then(|| FEEDBACK[rng.random_range(0..FEEDBACK.len())]),
                         approval_ms: None,
                         rejection_ms: rejected.then(|| {
-                            (submit + rng.random_range(10 * MINUTE..3 * DAY)).min(now)
+                            (submit + rng.random_range(10 * MINUTE..3 * DAY_SECS * SECOND)).min(now)
                         }),
                     };
                     let row = ops::plan_assignment(&hit_id, &rules, &submission, now)?;
@@ -164,6 +195,12 @@ pub fn generate(store: &Store, spec: &GenerateSpec) -> Result<Generated, String>
             Ok(())
         })
         .map_err(|e| e.message)?;
+    if generated.deposited_cents > 0 {
+        tracing::info!(
+            deposited = %money::format_cents(generated.deposited_cents),
+            "paid into the account so that the generated HITs' holds fit"
+        );
+    }
     Ok(generated)
 }
 
@@ -189,14 +226,6 @@ impl Iterator for SampleAnswers {
         Kind::pick(&mut self.rng).answer(&mut self.rng, &mut answer);
         Some(answer)
     }
-}
-
-/// A worker id in MTurk's shape: "A" and 13 characters of [A-Z0-9].
-fn worker_id(rng: &mut StdRng) -> String {
-    const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
-    let mut id = String::from("A");
-    id.extend((0..13).map(|_| ALPHABET[rng.random_range(0..ALPHABET.len())] as char));
-    id
 }
 
 #[cfg(test)]

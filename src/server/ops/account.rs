@@ -1,17 +1,20 @@
-//! Money: the account balance, bonuses and their history.
+//! Money: the account balance (available and on hold), bonuses and their history.
 
 use rusqlite::{OptionalExtension, Transaction, params};
 use serde_json::{Value, json};
 
-use super::{Ctx, money_cents, opt_str, page, page_answer, req_str, time_json};
-use crate::money;
+use super::ctx::Ctx;
+use super::input::{money_at_most, opt_str, req_str};
+use super::page::{page, page_answer};
+use crate::money::{self, MAX_BONUS_CENTS};
 use crate::server::error::{ApiError, ApiResult};
-use crate::server::store::{balance_cents, debit};
+use crate::server::ledger;
+use crate::server::read_model::time_json;
 
 pub fn get_account_balance(tx: &Transaction, _ctx: &Ctx, _input: &Value) -> ApiResult<Value> {
     Ok(json!({
-        "AvailableBalance": money::format_cents(balance_cents(tx)?),
-        "OnHoldBalance": "0.00",
+        "AvailableBalance": money::format_cents(ledger::available_cents(tx)?),
+        "OnHoldBalance": money::format_cents(ledger::on_hold_cents(tx)?),
     }))
 }
 
@@ -19,7 +22,11 @@ pub fn send_bonus(tx: &Transaction, ctx: &Ctx, input: &Value) -> ApiResult<Value
     let worker_id = req_str(input, "WorkerId")?;
     let assignment_id = req_str(input, "AssignmentId")?;
     let reason = req_str(input, "Reason")?;
-    let amount = money_cents("BonusAmount", req_str(input, "BonusAmount")?)?;
+    let amount = money_at_most(
+        "BonusAmount",
+        req_str(input, "BonusAmount")?,
+        MAX_BONUS_CENTS,
+    )?;
     if amount <= 0 {
         return Err(ApiError::invalid("The BonusAmount must be greater than 0."));
     }
@@ -60,7 +67,7 @@ pub fn send_bonus(tx: &Transaction, ctx: &Ctx, input: &Value) -> ApiResult<Value
             "Assignment {assignment_id} was not submitted by worker {worker_id}."
         )));
     }
-    debit(tx, money::bonus_cost_cents(amount))?;
+    ledger::debit(tx, ledger::bonus_cents(amount)?)?;
     tx.execute(
         "INSERT INTO bonuses (worker_id, assignment_id, hit_id, amount_cents, reason, grant_ms,
            unique_request_token)

@@ -1,90 +1,37 @@
 //! Assignments: listing a HIT's, reading one, approving (with override) and rejecting.
 
-use rusqlite::{OptionalExtension, Row, Transaction, params};
-use serde_json::{Map, Value, json};
+use rusqlite::{Transaction, params};
+use serde_json::{Value, json};
 
-use super::hits::hit_facts;
-use super::{Ctx, check_feedback, opt_bool, opt_str, page, page_answer, put, req_str, time_json};
-use crate::money;
-use crate::mturk::domain::OVERRIDE_WINDOW_SECS;
+use super::ctx::Ctx;
+use super::input::{check_feedback, opt_bool, opt_str, req_str};
+use super::page::{page, page_answer};
+use crate::rules::OVERRIDE_WINDOW_SECS;
 use crate::server::error::{ApiError, ApiResult};
-use crate::server::store::debit;
-
-const ASSIGNMENT_COLUMNS: &str = "seq, id, worker_id, hit_id, status, auto_approval_ms, accept_ms,
-    submit_ms, approval_ms, rejection_ms, deadline_ms, answer, feedback";
-
-fn assignment_json(row: &Row) -> rusqlite::Result<Value> {
-    let mut a = Map::new();
-    a.insert("AssignmentId".into(), row.get::<_, String>("id")?.into());
-    a.insert("WorkerId".into(), row.get::<_, String>("worker_id")?.into());
-    a.insert("HITId".into(), row.get::<_, String>("hit_id")?.into());
-    a.insert(
-        "AssignmentStatus".into(),
-        row.get::<_, String>("status")?.into(),
-    );
-    a.insert(
-        "AutoApprovalTime".into(),
-        time_json(row.get("auto_approval_ms")?),
-    );
-    a.insert("AcceptTime".into(), time_json(row.get("accept_ms")?));
-    a.insert("SubmitTime".into(), time_json(row.get("submit_ms")?));
-    put(
-        &mut a,
-        "ApprovalTime",
-        row.get::<_, Option<i64>>("approval_ms")?.map(time_json),
-    );
-    put(
-        &mut a,
-        "RejectionTime",
-        row.get::<_, Option<i64>>("rejection_ms")?.map(time_json),
-    );
-    a.insert("Deadline".into(), time_json(row.get("deadline_ms")?));
-    a.insert("Answer".into(), row.get::<_, String>("answer")?.into());
-    put(
-        &mut a,
-        "RequesterFeedback",
-        row.get::<_, Option<String>>("feedback")?,
-    );
-    Ok(Value::Object(a))
-}
-
-struct AssignmentFacts {
-    hit_id: String,
-    status: String,
-    submit_ms: i64,
-    json: Value,
-}
-
-fn assignment_facts(tx: &Transaction, id: &str) -> ApiResult<AssignmentFacts> {
-    let sql = format!("SELECT {ASSIGNMENT_COLUMNS} FROM assignments WHERE id = ?1");
-    tx.query_row(&sql, params![id], |row| {
-        Ok(AssignmentFacts {
-            hit_id: row.get("hit_id")?,
-            status: row.get("status")?,
-            submit_ms: row.get("submit_ms")?,
-            json: assignment_json(row)?,
-        })
-    })
-    .optional()?
-    .ok_or_else(|| ApiError::assignment_not_found(id))
-}
+use crate::server::ledger;
+use crate::server::read_model::{ASSIGNMENT_COLUMNS, assignment_facts, assignment_json, hit_facts};
+use crate::server::status::AssignmentStatus;
 
 pub fn list_assignments_for_hit(tx: &Transaction, ctx: &Ctx, input: &Value) -> ApiResult<Value> {
     let hit_id = req_str(input, "HITId")?;
     hit_facts(tx, hit_id, ctx.now_ms)?;
-    let statuses: Vec<&str> = match input.get("AssignmentStatuses").and_then(Value::as_array) {
-        Some(list) if !list.is_empty() => list.iter().filter_map(Value::as_str).collect(),
-        _ => vec!["Submitted", "Approved", "Rejected"],
-    };
-    let has = |s: &str| statuses.contains(&s);
+    // The model allows only the three statuses' words here.
+    let statuses: Vec<AssignmentStatus> =
+        match input.get("AssignmentStatuses").and_then(Value::as_array) {
+            Some(list) if !list.is_empty() => list
+                .iter()
+                .filter_map(|s| s.as_str()?.parse().ok())
+                .collect(),
+            _ => AssignmentStatus::ALL.to_vec(),
+        };
+    let has = |s: AssignmentStatus| statuses.contains(&s);
     let kind = format!("assignments:{hit_id}");
     let page = page(input, &kind)?;
     let sql = format!(
         "SELECT {ASSIGNMENT_COLUMNS} FROM assignments
          WHERE hit_id = ?1 AND seq > ?2
-           AND ((status = 'Submitted' AND ?3) OR (status = 'Approved' AND ?4)
-                OR (status = 'Rejected' AND ?5))
-         ORDER BY seq LIMIT ?6"
+           AND ((status = ?3 AND ?4) OR (status = ?5 AND ?6) OR (status = ?7 AND ?8))
+         ORDER BY seq LIMIT ?9"
     );
     let mut stmt = tx.prepare_cached(&sql)?;
     let rows = stmt
@@ -92,9 +39,12 @@ pub fn list_assignments_for_hit(tx: &Transaction, ctx: &Ctx, input: &Value) -> A
             params![
                 hit_id,
                 page.after_seq,
-                has("Submitted"),
-                has("Approved"),
-                has("Rejected"),
+                AssignmentStatus::Submitted,
+                has(AssignmentStatus::Submitted),
+                AssignmentStatus::Approved,
+                has(AssignmentStatus::Approved),
+                AssignmentStatus::Rejected,
+                has(AssignmentStatus::Rejected),
                 page.limit + 1
             ],
             |row| Ok((row.get("seq")?, assignment_json(row)?)),
@@ -118,28 +68,24 @@ pub fn approve_assignment(tx: &Transaction, ctx: &Ctx, input: &Value) -> ApiResu
     let override_rejection = opt_bool(input, "OverrideRejection").unwrap_or(false);
     let assignment = assignment_facts(tx, id)?;
     let hit = hit_facts(tx, &assignment.hit_id, ctx.now_ms)?;
-    let allowed = match assignment.status.as_str() {
-        "Submitted" => true,
+    match assignment.status {
+        // Paid from its hold, which its submission took from its slot.
+        AssignmentStatus::Submitted => {}
         // An override works only within 30 days of submission, and only while the HIT exists.
-        "Rejected" => {
-            override_rejection
+        // The rejection gave the hold back, so the available balance pays, if it can.
+        AssignmentStatus::Rejected
+            if override_rejection
                 && !hit.deleted
-                && ctx.now_ms - assignment.submit_ms <= OVERRIDE_WINDOW_SECS * 1000
+                && ctx.now_ms - assignment.submit_ms <= OVERRIDE_WINDOW_SECS * 1000 =>
+        {
+            ledger::debit(tx, hit.pay_cents)?;
         }
-        _ => false,
-    };
-    if !allowed {
-        return Err(ApiError::assignment_state("Submitted"));
+        _ => return Err(ApiError::assignment_state("Submitted")),
     }
-    debit(
-        tx,
-        money::approval_cost_cents(hit.reward_cents, hit.max_assignments),
-    )?;
     tx.execute(
-        "UPDATE assignments SET status = 'Approved', approval_ms = ?2,
-           feedback = COALESCE(?3, feedback)
+        "UPDATE assignments SET status = ?2, approval_ms = ?3, feedback = COALESCE(?4, feedback)
          WHERE id = ?1",
-        params![id, ctx.now_ms, feedback],
+        params![id, AssignmentStatus::Approved, ctx.now_ms, feedback],
     )?;
     Ok(json!({}))
 }
@@ -155,13 +101,14 @@ pub fn reject_assignment(tx: &Transaction, ctx: &Ctx, input: &Value) -> ApiResul
     check_feedback(feedback)?;
     let assignment = assignment_facts(tx, id)?;
     let hit = hit_facts(tx, &assignment.hit_id, ctx.now_ms)?;
-    if assignment.status != "Submitted" || hit.deleted {
+    if assignment.status != AssignmentStatus::Submitted || hit.deleted {
         return Err(ApiError::assignment_state("Submitted"));
     }
+    // Nothing is paid: the work's hold goes back to the available balance.
+    ledger::credit(tx, hit.pay_cents)?;
     tx.execute(
-        "UPDATE assignments SET status = 'Rejected', rejection_ms = ?2, feedback = ?3
-         WHERE id = ?1",
-        params![id, ctx.now_ms, feedback],
+        "UPDATE assignments SET status = ?2, rejection_ms = ?3, feedback = ?4 WHERE id = ?1",
+        params![id, AssignmentStatus::Rejected, ctx.now_ms, feedback],
     )?;
     Ok(json!({}))
 }

@@ -1,163 +1,19 @@
 //! HIT types and HITs: creating, reading, listing, reviewing, expiring, extending, deleting.
 
-use rusqlite::{OptionalExtension, Row, Transaction, params};
-use serde_json::{Map, Value, json};
+use rusqlite::{OptionalExtension, Transaction, params};
+use serde_json::{Value, json};
 
-use super::local::HitRules;
-use super::{
-    Ctx, check_range, money_cents, opt_i64, opt_str, opt_time_ms, page, page_answer, put, req_str,
-    time_json,
-};
-use crate::money;
+use super::ctx::Ctx;
+use super::input::{check_range, money_at_most, opt_i64, opt_str, opt_time_ms, req_str};
+use super::page::{page, page_answer};
+use crate::money::MAX_REWARD_CENTS;
 use crate::server::error::{ApiError, ApiResult};
+use crate::server::ledger;
+use crate::server::read_model::{HIT_SELECT, hit_facts, hit_json};
+use crate::server::status::{AssignmentStatus, HitStatus};
 
 const DEFAULT_AUTO_APPROVAL_DELAY: i64 = 30 * 24 * 3600;
 const MAX_QUESTION_BYTES: usize = 65_535;
-
-/// Every HIT column a reply needs, with its status worked out from its assignments and the
-/// clock (`?1` is now in ms).
-const HIT_SELECT: &str = "
-SELECT * FROM (
-  SELECT h.seq, h.id, h.hit_type_id, t.group_id, h.hit_layout_id, h.creation_ms, t.title,
-         t.description, h.question, t.keywords, h.max_assignments, t.reward_cents,
-         t.auto_approval_delay, h.expiration_ms, t.assignment_duration, h.requester_annotation,
-         t.qualification_requirements, h.review_status, h.deleted,
-         (SELECT COUNT(*) FROM assignments a WHERE a.hit_id = h.id) AS total,
-         (SELECT COUNT(*) FROM assignments a WHERE a.hit_id = h.id AND a.status != 'Submitted')
-           AS completed,
-         CASE WHEN h.deleted THEN 'Disposed'
-              WHEN h.reviewing THEN 'Reviewing'
-              WHEN h.expiration_ms <= ?1
-                OR (SELECT COUNT(*) FROM assignments a WHERE a.hit_id = h.id) >= h.max_assignments
-                THEN 'Reviewable'
-              ELSE 'Assignable' END AS status
-  FROM hits h JOIN hit_types t ON t.id = h.hit_type_id
-)";
-
-/// The HIT as MTurk writes it.
-fn hit_json(row: &Row, now_ms: i64) -> rusqlite::Result<Value> {
-    let mut hit = Map::new();
-    let max: i64 = row.get("max_assignments")?;
-    let total: i64 = row.get("total")?;
-    let expiration_ms: i64 = row.get("expiration_ms")?;
-    let deleted: bool = row.get("deleted")?;
-    let available = if deleted || expiration_ms <= now_ms {
-        0
-    } else {
-        (max - total).max(0)
-    };
-    let quals: Option<String> = row.get("qualification_requirements")?;
-    let quals: Value = quals
-        .and_then(|q| serde_json::from_str(&q).ok())
-        .unwrap_or_else(|| json!([]));
-    hit.insert("HITId".into(), row.get::<_, String>("id")?.into());
-    hit.insert(
-        "HITTypeId".into(),
-        row.get::<_, String>("hit_type_id")?.into(),
-    );
-    hit.insert(
-        "HITGroupId".into(),
-        row.get::<_, String>("group_id")?.into(),
-    );
-    put(
-        &mut hit,
-        "HITLayoutId",
-        row.get::<_, Option<String>>("hit_layout_id")?,
-    );
-    hit.insert("CreationTime".into(), time_json(row.get("creation_ms")?));
-    hit.insert("Title".into(), row.get::<_, String>("title")?.into());
-    hit.insert(
-        "Description".into(),
-        row.get::<_, String>("description")?.into(),
-    );
-    put(
-        &mut hit,
-        "Question",
-        row.get::<_, Option<String>>("question")?,
-    );
-    put(
-        &mut hit,
-        "Keywords",
-        row.get::<_, Option<String>>("keywords")?,
-    );
-    hit.insert("HITStatus".into(), row.get::<_, String>("status")?.into());
-    hit.insert("MaxAssignments".into(), max.into());
-    hit.insert(
-        "Reward".into(),
-        money::format_cents(row.get("reward_cents")?).into(),
-    );
-    hit.insert(
-        "AutoApprovalDelayInSeconds".into(),
-        row.get::<_, i64>("auto_approval_delay")?.into(),
-    );
-    hit.insert("Expiration".into(), time_json(expiration_ms));
-    hit.insert(
-        "AssignmentDurationInSeconds".into(),
-        row.get::<_, i64>("assignment_duration")?.into(),
-    );
-    put(
-        &mut hit,
-        "RequesterAnnotation",
-        row.get::<_, Option<String>>("requester_annotation")?,
-    );
-    hit.insert("QualificationRequirements".into(), quals);
-    hit.insert(
-        "HITReviewStatus".into(),
-        row.get::<_, String>("review_status")?.into(),
-    );
-    hit.insert("NumberOfAssignmentsPending".into(), 0.into());
-    hit.insert("NumberOfAssignmentsAvailable".into(), available.into());
-    hit.insert(
-        "NumberOfAssignmentsCompleted".into(),
-        row.get::<_, i64>("completed")?.into(),
-    );
-    Ok(Value::Object(hit))
-}
-
-/// The facts about one HIT that the rules of other operations need.
-pub struct HitFacts {
-    pub status: String,
-    pub deleted: bool,
-    pub max_assignments: i64,
-    pub reward_cents: i64,
-    pub auto_approval_delay: i64,
-    pub assignment_duration: i64,
-    pub expiration_ms: i64,
-    pub total: i64,
-    pub json: Value,
-}
-
-impl HitFacts {
-    /// What taking one more assignment depends on.
-    pub fn rules(&self) -> HitRules {
-        HitRules {
-            max_assignments: self.max_assignments,
-            total: self.total,
-            expiration_ms: self.expiration_ms,
-            assignment_duration: self.assignment_duration,
-            auto_approval_delay: self.auto_approval_delay,
-        }
-    }
-}
-
-pub fn hit_facts(tx: &Transaction, hit_id: &str, now_ms: i64) -> ApiResult<HitFacts> {
-    let sql = format!("{HIT_SELECT} WHERE id = ?2");
-    tx.query_row(&sql, params![now_ms, hit_id], |row| {
-        Ok(HitFacts {
-            status: row.get("status")?,
-            deleted: row.get("deleted")?,
-            max_assignments: row.get("max_assignments")?,
-            reward_cents: row.get("reward_cents")?,
-            auto_approval_delay: row.get("auto_approval_delay")?,
-            assignment_duration: row.get("assignment_duration")?,
-            expiration_ms: row.get("expiration_ms")?,
-            total: row.get("total")?,
-            json: hit_json(row, now_ms)?,
-        })
-    })
-    .optional()?
-    .ok_or_else(|| ApiError::hit_not_found(hit_id))
-}
 
 /// The fields that make a HIT type; MTurk gives equal ones the same HITTypeId.
 struct HitTypeSpec {
@@ -215,7 +71,7 @@ impl HitTypeSpec {
             title: title.to_string(),
             description: description.to_string(),
             keywords: opt_str(input, "Keywords").map(str::to_string),
-            reward_cents: money_cents("Reward", req_str(input, "Reward")?)?,
+            reward_cents: money_at_most("Reward", req_str(input, "Reward")?, MAX_REWARD_CENTS)?,
             assignment_duration,
             auto_approval_delay,
             qualification_requirements: quals.filter(|q| !q.is_null()).map(Value::to_string),
@@ -352,7 +208,14 @@ fn insert_hit(tx: &Transaction, ctx: &Ctx, input: &Value, hit_type_id: &str) -> 
             token
         ],
     )?;
-    Ok(json!({ "HIT": hit_facts(tx, &id, ctx.now_ms)?.json }))
+    // Publishing holds every slot's pay; a HIT the available balance cannot cover is refused.
+    let hit = hit_facts(tx, &id, ctx.now_ms)?;
+    ledger::hold_slots(
+        tx,
+        &id,
+        ledger::slots_cents(hit.pay_cents, max_assignments)?,
+    )?;
+    Ok(json!({ "HIT": hit.json }))
 }
 
 /// MTurk takes a QuestionForm, ExternalQuestion or HTMLQuestion document of at most 64 KB.
@@ -408,7 +271,13 @@ pub fn list_hits(tx: &Transaction, ctx: &Ctx, input: &Value) -> ApiResult<Value>
 }
 
 pub fn list_reviewable_hits(tx: &Transaction, ctx: &Ctx, input: &Value) -> ApiResult<Value> {
-    let status = opt_str(input, "Status").unwrap_or("Reviewable");
+    // The model allows only Reviewable and Reviewing here.
+    let status = match opt_str(input, "Status") {
+        Some(word) => word
+            .parse()
+            .map_err(|_| ApiError::invalid(format!("{word} is not a HIT status.")))?,
+        None => HitStatus::Reviewable,
+    };
     let hit_type = opt_str(input, "HITTypeId");
     let kind = format!("reviewable:{status}:{}", hit_type.unwrap_or(""));
     let page = page(input, &kind)?;
@@ -434,12 +303,12 @@ pub fn update_hit_review_status(tx: &Transaction, ctx: &Ctx, input: &Value) -> A
         .unwrap_or(false);
     let facts = hit_facts(tx, hit_id, ctx.now_ms)?;
     let (from, to) = if revert {
-        ("Reviewing", false)
+        (HitStatus::Reviewing, false)
     } else {
-        ("Reviewable", true)
+        (HitStatus::Reviewable, true)
     };
     if facts.status != from {
-        return Err(ApiError::hit_state(from));
+        return Err(ApiError::hit_state(from.as_str()));
     }
     tx.execute(
         "UPDATE hits SET reviewing = ?2 WHERE id = ?1",
@@ -457,13 +326,19 @@ pub fn update_expiration_for_hit(tx: &Transaction, ctx: &Ctx, input: &Value) -> 
         ));
     }
     let expire_at = opt_time_ms(input, "ExpireAt").unwrap_or(ctx.now_ms);
-    // A time in the past expires the HIT at once.
+    // A time in the past expires the HIT at once (and the next call's catch-up gives back
+    // what its unused slots held).
     let expiration_ms = expire_at.max(ctx.now_ms);
     if expiration_ms > ctx.now_ms + 31_536_000_000 {
         return Err(ApiError::request(
             "AWS.ParameterOutOfRange",
             "ExpireAt may be at most one year from now.",
         ));
+    }
+    // An expired HIT given a new life offers its unused slots again, so they are held again.
+    if !facts.open && expiration_ms > ctx.now_ms {
+        let slots = ledger::slots_cents(facts.pay_cents, facts.unused_slots())?;
+        ledger::hold_slots(tx, hit_id, slots)?;
     }
     tx.execute(
         "UPDATE hits SET expiration_ms = ?2 WHERE id = ?1",
@@ -479,12 +354,12 @@ pub fn delete_hit(tx: &Transaction, ctx: &Ctx, input: &Value) -> ApiResult<Value
         // Deleting twice changes nothing; MTurk treats the HIT as gone.
         return Err(ApiError::hit_not_found(hit_id));
     }
-    if facts.status != "Reviewable" {
-        return Err(ApiError::hit_state("Reviewable"));
+    if facts.status != HitStatus::Reviewable {
+        return Err(ApiError::hit_state(HitStatus::Reviewable.as_str()));
     }
     let unreviewed: i64 = tx.query_row(
-        "SELECT COUNT(*) FROM assignments WHERE hit_id = ?1 AND status = 'Submitted'",
-        params![hit_id],
+        "SELECT COUNT(*) FROM assignments WHERE hit_id = ?1 AND status = ?2",
+        params![hit_id, AssignmentStatus::Submitted],
         |r| r.get(0),
     )?;
     if unreviewed > 0 {
@@ -496,6 +371,8 @@ pub fn delete_hit(tx: &Transaction, ctx: &Ctx, input: &Value) -> ApiResult<Value
         ));
     }
     tx.execute("UPDATE hits SET deleted = 1 WHERE id = ?1", params![hit_id])?;
+    // Slots filled by imported history are still held until now.
+    ledger::release_slots(tx, hit_id)?;
     Ok(json!({}))
 }
 
@@ -538,5 +415,10 @@ pub fn create_additional_assignments_for_hit(
         "UPDATE hits SET max_assignments = max_assignments + ?2 WHERE id = ?1",
         params![hit_id, extra],
     )?;
+    // New slots of an open HIT are held as they are offered; an expired one's are held if it
+    // is given a new life (UpdateExpirationForHIT).
+    if facts.open {
+        ledger::hold_slots(tx, hit_id, ledger::slots_cents(facts.pay_cents, extra)?)?;
+    }
     Ok(json!({}))
 }

@@ -6,15 +6,18 @@
 use rusqlite::{OptionalExtension, Transaction, params};
 use serde_json::{Value, json};
 
-use super::hits::hit_facts;
-use super::{Ctx, check_feedback, opt_str, opt_time_ms, req_str};
+use super::ctx::Ctx;
+use super::input::{check_feedback, opt_str, opt_time_ms, req_str};
+use crate::rules;
 use crate::server::error::{ApiError, ApiResult};
+use crate::server::ledger;
 use crate::server::model;
+use crate::server::read_model::{HitRules, hit_facts};
+use crate::server::status::AssignmentStatus;
 
+/// The members only this operation has; the HTTP edge has already checked that the body is
+/// a JSON object.
 fn check_local_input(input: &Value) -> ApiResult<()> {
-    if !input.is_object() {
-        return Err(ApiError::invalid("The request body must be a JSON object."));
-    }
     for name in ["HITId", "WorkerId", "Answer"] {
         if !input.get(name).is_some_and(Value::is_string) {
             return Err(ApiError::request(
@@ -47,29 +50,18 @@ pub struct Submission<'a> {
     /// Defaults to the submit time.
     pub accept_ms: Option<i64>,
     /// Submitted (the default), or Approved/Rejected for imported history.
-    pub status: &'a str,
+    pub status: AssignmentStatus,
     pub feedback: Option<&'a str>,
     /// Default to now.
     pub approval_ms: Option<i64>,
     pub rejection_ms: Option<i64>,
 }
 
-/// What a HIT's rules need to know to take one more assignment.
-#[derive(Debug, Clone, Copy)]
-pub struct HitRules {
-    pub max_assignments: i64,
-    /// Assignments it has already.
-    pub total: i64,
-    pub expiration_ms: i64,
-    pub assignment_duration: i64,
-    pub auto_approval_delay: i64,
-}
-
 /// One row of the assignments table, checked and worked out.
 pub struct NewAssignment<'a> {
     pub hit_id: &'a str,
     pub worker_id: &'a str,
-    pub status: &'a str,
+    pub status: AssignmentStatus,
     pub accept_ms: i64,
     pub submit_ms: i64,
     pub auto_approval_ms: i64,
@@ -78,6 +70,8 @@ pub struct NewAssignment<'a> {
     pub deadline_ms: i64,
     pub answer: &'a str,
     pub feedback: Option<&'a str>,
+    /// What approving it pays: its HIT's reward plus fee.
+    pub pay_cents: i64,
 }
 
 pub fn submit_assignment(tx: &Transaction, ctx: &Ctx, input: &Value) -> ApiResult<Value> {
@@ -88,7 +82,14 @@ pub fn submit_assignment(tx: &Transaction, ctx: &Ctx, input: &Value) -> ApiResul
         answer: req_str(input, "Answer")?,
         submit_ms: opt_time_ms(input, "SubmitTime"),
         accept_ms: opt_time_ms(input, "AcceptTime"),
-        status: opt_str(input, "AssignmentStatus").unwrap_or("Submitted"),
+        status: match opt_str(input, "AssignmentStatus") {
+            None => AssignmentStatus::Submitted,
+            Some(word) => word.parse().map_err(|_| {
+                ApiError::invalid(format!(
+                    "AssignmentStatus '{word}' is not one of Submitted, Approved, Rejected."
+                ))
+            })?,
+        },
         feedback: opt_str(input, "RequesterFeedback"),
         approval_ms: opt_time_ms(input, "ApprovalTime"),
         rejection_ms: opt_time_ms(input, "RejectionTime"),
@@ -135,13 +136,7 @@ pub fn submit_assignment(tx: &Transaction, ctx: &Ctx, input: &Value) -> ApiResul
 }
 
 fn check_worker_id(worker: &str) -> ApiResult<()> {
-    let valid = worker.len() <= 64
-        && worker.starts_with('A')
-        && worker.len() > 1
-        && worker
-            .bytes()
-            .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit());
-    if valid {
+    if rules::is_worker_id(worker) {
         Ok(())
     } else {
         Err(ApiError::invalid(format!(
@@ -203,12 +198,12 @@ pub fn plan_assignment<'a>(
         Ok(at)
     };
     let (approval_ms, rejection_ms) = match submission.status {
-        "Submitted" => (None, None),
-        "Approved" => (
+        AssignmentStatus::Submitted => (None, None),
+        AssignmentStatus::Approved => (
             Some(decision_time("ApprovalTime", submission.approval_ms)?),
             None,
         ),
-        "Rejected" => {
+        AssignmentStatus::Rejected => {
             if feedback.is_none_or(|f| f.trim().is_empty()) {
                 return Err(ApiError::invalid(
                     "RequesterFeedback is required to reject an assignment.",
@@ -221,11 +216,6 @@ pub fn plan_assignment<'a>(
                 ));
             }
             (None, Some(at))
-        }
-        other => {
-            return Err(ApiError::invalid(format!(
-                "AssignmentStatus '{other}' is not one of Submitted, Approved, Rejected."
-            )));
         }
     };
     if let Some(feedback) = feedback {
@@ -243,11 +233,16 @@ pub fn plan_assignment<'a>(
         deadline_ms,
         answer: submission.answer,
         feedback,
+        pay_cents: hit.pay_cents,
     })
 }
 
 /// Writes a planned assignment under `id` (the statement is prepared once per connection).
+/// Submitted work takes its slot's hold; imported history moves no money.
 pub fn insert_assignment(tx: &Transaction, id: &str, row: &NewAssignment) -> ApiResult<()> {
+    if row.status == AssignmentStatus::Submitted {
+        ledger::take_slot(tx, row.hit_id, row.pay_cents)?;
+    }
     let mut insert = tx.prepare_cached(
         "INSERT INTO assignments (id, hit_id, worker_id, status, accept_ms, submit_ms,
            auto_approval_ms, approval_ms, rejection_ms, deadline_ms, answer, feedback)

@@ -3,8 +3,11 @@
 use rusqlite::{Transaction, params};
 use serde_json::{Value, json};
 
-use super::{Ctx, page, page_answer, req_str};
+use super::ctx::Ctx;
+use super::input::req_str;
+use super::page::{page, page_answer};
 use crate::server::error::{ApiError, ApiResult};
+use crate::server::status::AssignmentStatus;
 
 const MAX_BLOCKS: i64 = 100_000;
 
@@ -87,8 +90,8 @@ pub fn notify_workers(tx: &Transaction, ctx: &Ctx, input: &Value) -> ApiResult<V
     let mut failures = Vec::new();
     for worker in workers {
         let reviewed: i64 = tx.query_row(
-            "SELECT COUNT(*) FROM assignments WHERE worker_id = ?1 AND status != 'Submitted'",
-            params![worker],
+            "SELECT COUNT(*) FROM assignments WHERE worker_id = ?1 AND status != ?2",
+            params![worker, AssignmentStatus::Submitted],
             |r| r.get(0),
         )?;
         if reviewed == 0 {

@@ -1,0 +1,30 @@
+//! What time does between calls, caught up before every call so that anything that reads or
+//! acts on the data sees it already done: Submitted work past its AutoApprovalTime is approved
+//! at that time (and paid from its hold), and HITs past their expiration give back what their
+//! unused slots held.
+
+use rusqlite::{Transaction, params};
+
+use crate::server::error::ApiResult;
+use crate::server::ledger;
+use crate::server::status::AssignmentStatus;
+
+pub fn catch_up(tx: &Transaction, now_ms: i64) -> ApiResult<()> {
+    auto_approve_due(tx, now_ms)?;
+    ledger::release_expired(tx, now_ms)
+}
+
+/// MTurk approves a Submitted assignment on its own at its AutoApprovalTime. Its pay was held
+/// when it was submitted, so this never needs the available balance.
+fn auto_approve_due(tx: &Transaction, now_ms: i64) -> ApiResult<()> {
+    tx.prepare_cached(
+        "UPDATE assignments SET status = ?2, approval_ms = auto_approval_ms
+         WHERE status = ?1 AND auto_approval_ms <= ?3",
+    )?
+    .execute(params![
+        AssignmentStatus::Submitted,
+        AssignmentStatus::Approved,
+        now_ms
+    ])?;
+    Ok(())
+}
