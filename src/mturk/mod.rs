@@ -6,4 +6,5 @@ pub mod decisions;
 pub mod domain;
 pub mod limiter;
 pub mod loader;
+pub mod outbox;
 pub mod retry;
