@@ -9,7 +9,8 @@ use std::hint::black_box;
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
-use mturk_review::console::{Connection, Message, State, render, update};
+use mturk_review::console::{Message, State, render, update};
+use mturk_review::mturk::client::Endpoint;
 use mturk_review::mturk::domain::{Assignment, AssignmentStatus, Hit};
 use mturk_review::server::generate::SampleAnswers;
 use ratatui::Terminal;
@@ -48,7 +49,7 @@ fn megabyte_answer() -> String {
 /// 100,000 assignments (about 10% rejected) with answers like `serve --generate`'s, plus two
 /// with a 1 MB answer submitted last, so they sort to the end of the list.
 fn loaded_state() -> State {
-    let mut state = State::new(Connection::Demo, NOW);
+    let mut state = State::new(Endpoint::Demo("http://127.0.0.1:9".into()), NOW);
     let hits: Vec<Hit> = (0..HITS)
         .map(|h| Hit {
             id: id("H", h),

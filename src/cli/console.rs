@@ -47,7 +47,7 @@ pub async fn console(args: ConsoleArgs) -> Result<()> {
     let result = console::run(
         &mut terminal,
         connected.client.clone(),
-        connected.connection.clone(),
+        connected.endpoint.clone(),
         selection,
         journal,
     )

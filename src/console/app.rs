@@ -11,9 +11,10 @@ use ratatui::DefaultTerminal;
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 
-use super::{Connection, Effect, Message, State, render, update};
+use super::{Effect, Message, State, render, update};
 use crate::clock::now_secs;
 use crate::journal::Journal;
+use crate::mturk::client::Endpoint;
 use crate::mturk::decisions::{DECISION_CONCURRENCY, RunnerEvent, spawn_runner};
 use crate::mturk::domain::Decision;
 use crate::mturk::limiter::Limiter;
@@ -25,7 +26,7 @@ const TICK: Duration = Duration::from_millis(100);
 pub async fn run(
     terminal: &mut DefaultTerminal,
     client: Client,
-    connection: Connection,
+    endpoint: Endpoint,
     selection: HitSelection,
     journal: Journal,
 ) -> std::io::Result<()> {
@@ -35,7 +36,7 @@ pub async fn run(
     let mut loader = start_loader(client.clone(), selection.clone(), messages_tx.clone());
     let mut terminate = terminate_signal();
 
-    let mut state = State::new(connection, now_secs());
+    let mut state = State::new(endpoint, now_secs());
     let mut tick = tokio::time::interval(TICK);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
     let mut quit = false;

@@ -15,6 +15,6 @@ mod update;
 
 pub use app::run;
 pub use message::{Effect, Message};
-pub use state::{Connection, State};
+pub use state::State;
 pub use ui::render;
 pub use update::update;

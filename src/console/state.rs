@@ -11,19 +11,10 @@ use super::format::duration;
 use super::keymap::Context;
 use super::rows::{Row, SortKey, Table};
 use crate::answer::{ParsedAnswer, parse};
+use crate::mturk::client::Endpoint;
 use crate::mturk::domain::{
     Assignment, AssignmentStatus, Decision, DecisionState, EpochSecs, Hit, OVERRIDE_WINDOW_SECS,
 };
-
-/// Where the console is connected.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Connection {
-    Demo,
-    /// A local MTurk-compatible server, by endpoint url.
-    Local(String),
-    Sandbox,
-    Production,
-}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Focus {
@@ -132,7 +123,7 @@ pub struct Viewport {
 }
 
 pub struct State {
-    pub(crate) connection: Connection,
+    pub(crate) endpoint: Endpoint,
     pub(crate) now: EpochSecs,
     quit: bool,
     /// The reviewer chose to quit once the decisions in flight are done.
@@ -183,9 +174,9 @@ fn new_draft() -> TextArea<'static> {
 }
 
 impl State {
-    pub fn new(connection: Connection, now: EpochSecs) -> State {
+    pub fn new(endpoint: Endpoint, now: EpochSecs) -> State {
         State {
-            connection,
+            endpoint,
             now,
             quit: false,
             waiting_to_quit: false,

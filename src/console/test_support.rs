@@ -2,9 +2,13 @@
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 use super::message::{Effect, Message};
-use super::state::{Connection, State};
+use super::state::State;
 use super::update::update;
+use crate::mturk::client::Endpoint;
 use crate::mturk::domain::{Assignment, AssignmentStatus, EpochSecs, Hit};
+
+/// Where a test's demo would be (nothing listens there).
+pub const DEMO_URL: &str = "http://127.0.0.1:9";
 
 /// 2024-06-01 12:00:00 UTC.
 pub const NOW: EpochSecs = 1_717_243_200;
@@ -147,7 +151,7 @@ pub fn sample_assignments() -> Vec<Assignment> {
 
 /// A state with the sample data loaded, on the sandbox, at `NOW`.
 pub fn loaded_state() -> State {
-    let mut state = State::new(Connection::Sandbox, NOW);
+    let mut state = State::new(Endpoint::Sandbox, NOW);
     update(&mut state, Message::HitsLoaded(sample_hits()));
     update(&mut state, Message::AssignmentsLoaded(sample_assignments()));
     update(&mut state, Message::LoadFinished);

@@ -4,8 +4,9 @@ use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 use super::format::short_id;
 use super::keymap::{self, Action, Context};
 use super::message::{Effect, Message};
-use super::state::{Confirm, Connection, Focus, Progress, State, StatusFilter, Tone};
+use super::state::{Confirm, Focus, Progress, State, StatusFilter, Tone};
 use crate::money::{approval_cost_cents, parse_cents};
+use crate::mturk::client::Endpoint;
 use crate::mturk::domain::{
     AssignmentStatus, Decision, DecisionKind, DecisionState, feedback_problem,
 };
@@ -545,7 +546,7 @@ fn approve_marked(state: &mut State) {
         return;
     }
     // Real money: in PRODUCTION a bulk approval is confirmed by typing how many.
-    let typed = (state.connection == Connection::Production).then(String::new);
+    let typed = (state.endpoint == Endpoint::Production).then(String::new);
     state.confirm = Some(Confirm::ApproveMarked {
         decisions,
         total_cents,

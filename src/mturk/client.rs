@@ -18,13 +18,15 @@ use super::domain::{Assignment, AssignmentStatus, EpochSecs, Hit};
 pub const PRODUCTION_URL: &str = "https://mturk-requester.us-east-1.amazonaws.com";
 pub const SANDBOX_URL: &str = "https://mturk-requester-sandbox.us-east-1.amazonaws.com";
 
-/// Where the client talks to.
+/// Where the client talks to (and the console's header says it is connected).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Endpoint {
     Production,
     Sandbox,
     /// Any MTurk-compatible endpoint, e.g. `mturk-review serve`.
     Custom(String),
+    /// The demo's private in-process server, at this url.
+    Demo(String),
 }
 
 impl Endpoint {
@@ -32,7 +34,7 @@ impl Endpoint {
         match self {
             Endpoint::Production => PRODUCTION_URL,
             Endpoint::Sandbox => SANDBOX_URL,
-            Endpoint::Custom(url) => url,
+            Endpoint::Custom(url) | Endpoint::Demo(url) => url,
         }
     }
 }

@@ -6,24 +6,25 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
 use super::{dim, spinner};
-use crate::console::state::{Connection, State};
+use crate::console::state::State;
+use crate::mturk::client::Endpoint;
 use crate::sanitize::sanitize_inline;
 
-fn badge(connection: &Connection) -> Span<'static> {
-    let (text, style) = match connection {
-        Connection::Demo => (
+fn badge(endpoint: &Endpoint) -> Span<'static> {
+    let (text, style) = match endpoint {
+        Endpoint::Demo(_) => (
             " DEMO ".to_string(),
             Style::default().fg(Color::Black).bg(Color::Cyan),
         ),
-        Connection::Local(url) => (
+        Endpoint::Custom(url) => (
             format!(" LOCAL {} ", sanitize_inline(url)),
             Style::default().fg(Color::Black).bg(Color::Blue),
         ),
-        Connection::Sandbox => (
+        Endpoint::Sandbox => (
             " SANDBOX ".to_string(),
             Style::default().fg(Color::Black).bg(Color::Yellow),
         ),
-        Connection::Production => (
+        Endpoint::Production => (
             " PRODUCTION ".to_string(),
             Style::default().fg(Color::White).bg(Color::Red),
         ),
@@ -38,7 +39,7 @@ pub fn render(state: &State, frame: &mut Frame, area: Rect) {
             " mturk-review ",
             Style::default().add_modifier(Modifier::BOLD),
         ),
-        badge(&state.connection),
+        badge(&state.endpoint),
         Span::raw("  "),
     ];
     match &state.balance {

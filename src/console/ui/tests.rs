@@ -5,10 +5,11 @@ use ratatui::backend::TestBackend;
 use ratatui::style::Color;
 
 use crate::console::message::Message;
-use crate::console::state::{Connection, State};
+use crate::console::state::State;
 use crate::console::test_support::*;
 use crate::console::ui::render;
 use crate::console::update::update;
+use crate::mturk::client::Endpoint;
 use crate::mturk::domain::DecisionState;
 
 fn draw(state: &State, width: u16, height: u16) -> Terminal<TestBackend> {
@@ -37,7 +38,7 @@ fn main_screen() {
 #[test]
 fn production_is_red_and_short_deadlines_yellow() {
     let mut state = loaded_state();
-    state.connection = Connection::Production;
+    state.endpoint = Endpoint::Production;
     let terminal = draw(&state, 120, 36);
     let buffer = terminal.backend().buffer();
     let line: String = (0..120)
@@ -173,7 +174,7 @@ fn bulk_approve_confirm_prompt() {
 #[test]
 fn production_bulk_approve_asks_for_the_count() {
     let mut state = loaded_state();
-    state.connection = Connection::Production;
+    state.endpoint = Endpoint::Production;
     press(&mut state, "jj   ");
     update(&mut state, key('A'));
     press(&mut state, "2");
@@ -192,7 +193,7 @@ fn filter_being_typed() {
 
 #[test]
 fn load_failed_error_box() {
-    let mut state = State::new(Connection::Production, NOW);
+    let mut state = State::new(Endpoint::Production, NOW);
     update(
         &mut state,
         Message::LoadFailed(
@@ -205,7 +206,7 @@ fn load_failed_error_box() {
 
 #[test]
 fn empty_while_loading() {
-    let mut state = State::new(Connection::Local("http://127.0.0.1:8080".into()), NOW);
+    let mut state = State::new(Endpoint::Custom("http://127.0.0.1:8080".into()), NOW);
     update(
         &mut state,
         Message::LoadProgress {
@@ -262,7 +263,7 @@ fn every_size_from_1x1_and_resizing_between_frames_never_panics() {
             press(&mut s, "   A");
             s
         }),
-        ("empty", State::new(Connection::Demo, NOW)),
+        ("empty", State::new(Endpoint::Demo(DEMO_URL.into()), NOW)),
     ];
     for (name, state) in &screens {
         let mut terminal = Terminal::new(TestBackend::new(120, 36)).expect("test terminal");

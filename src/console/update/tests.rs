@@ -2,9 +2,10 @@
 use crossterm::event::KeyCode;
 
 use crate::console::message::{Effect, Message};
-use crate::console::state::{Confirm, Connection, Focus, State, StatusFilter, Tone};
+use crate::console::state::{Confirm, Focus, State, StatusFilter, Tone};
 use crate::console::test_support::*;
 use crate::console::update::update;
+use crate::mturk::client::Endpoint;
 use crate::mturk::domain::{AssignmentStatus, Decision, DecisionKind, DecisionState};
 
 /// Moves the selection to an assignment by pressing j/k like a reviewer.
@@ -340,7 +341,7 @@ fn marked_approval_asks_with_count_and_cost_and_sends_each() {
 #[test]
 fn in_production_a_bulk_approval_is_confirmed_by_typing_the_count() {
     let mut state = loaded_state();
-    state.connection = Connection::Production;
+    state.endpoint = Endpoint::Production;
     go_to(&mut state, SURVEY);
     press(&mut state, "  ");
     update(&mut state, key('A'));
@@ -363,7 +364,7 @@ fn in_production_a_bulk_approval_is_confirmed_by_typing_the_count() {
 #[test]
 fn in_production_esc_cancels_the_typed_question() {
     let mut state = loaded_state();
-    state.connection = Connection::Production;
+    state.endpoint = Endpoint::Production;
     go_to(&mut state, SURVEY);
     press(&mut state, " ");
     update(&mut state, key('A'));
@@ -610,7 +611,7 @@ fn reload_keeps_drafts_and_drops_rows_no_longer_listed() {
 
 #[test]
 fn load_failure_shows_until_a_key_dismisses_it() {
-    let mut state = State::new(Connection::Production, NOW);
+    let mut state = State::new(Endpoint::Production, NOW);
     assert!(state.is_animating(), "loading at start");
     update(
         &mut state,
@@ -637,7 +638,7 @@ fn help_opens_and_any_key_closes() {
 
 #[test]
 fn filtering_100k_rows_narrows_and_restores() {
-    let mut state = State::new(Connection::Demo, NOW);
+    let mut state = State::new(Endpoint::Demo(DEMO_URL.into()), NOW);
     update(&mut state, Message::HitsLoaded(sample_hits()));
     let answer = survey_answer();
     let many: Vec<_> = (0..100_000)
