@@ -12,6 +12,7 @@ use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use mturk_review::console::{Message, State, render, update};
 use mturk_review::mturk::client::Endpoint;
 use mturk_review::mturk::domain::{Assignment, AssignmentStatus, Hit};
+use mturk_review::mturk::loader::LoadEvent;
 use mturk_review::server::generate::SampleAnswers;
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
@@ -60,7 +61,7 @@ fn loaded_state() -> State {
         })
         .collect();
     for page in hits.chunks(100) {
-        update(&mut state, Message::HitsLoaded(page.to_vec()));
+        update(&mut state, Message::Load(LoadEvent::Hits(page.to_vec())));
     }
     let mut answers = SampleAnswers::new(1);
     for h in 0..HITS {
@@ -88,7 +89,14 @@ fn loaded_state() -> State {
                 }
             })
             .collect();
-        update(&mut state, Message::AssignmentsLoaded(assignments));
+        let hit_id = id("H", h);
+        update(
+            &mut state,
+            Message::Load(LoadEvent::Assignments {
+                hit_id,
+                assignments,
+            }),
+        );
     }
     let big = megabyte_answer();
     let huge: Vec<Assignment> = (0..2)
@@ -106,8 +114,14 @@ fn loaded_state() -> State {
             requester_feedback: None,
         })
         .collect();
-    update(&mut state, Message::AssignmentsLoaded(huge));
-    update(&mut state, Message::LoadFinished);
+    update(
+        &mut state,
+        Message::Load(LoadEvent::Assignments {
+            hit_id: id("H", 0),
+            assignments: huge,
+        }),
+    );
+    update(&mut state, Message::Load(LoadEvent::Finished));
     state
 }
 

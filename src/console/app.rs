@@ -16,7 +16,7 @@ use crate::clock::now_secs;
 use crate::journal::Journal;
 use crate::mturk::client::Endpoint;
 use crate::mturk::decisions::{DECISION_CONCURRENCY, RunnerEvent, spawn_runner};
-use crate::mturk::domain::Decision;
+use crate::mturk::domain::{Decision, DecisionState};
 use crate::mturk::limiter::Limiter;
 use crate::mturk::loader::{HitSelection, LoadEvent, LoadRequest, load};
 
@@ -32,7 +32,12 @@ pub async fn run(
 ) -> std::io::Result<()> {
     let (messages_tx, mut messages) = mpsc::unbounded_channel::<Message>();
     let input = tokio::spawn(read_terminal(messages_tx.clone()));
-    let decisions = start_runner(client.clone(), journal, messages_tx.clone());
+    let decisions = spawn_runner(
+        client.clone(),
+        journal,
+        Limiter::new(DECISION_CONCURRENCY),
+        messages_tx.clone(),
+    );
     let mut loader = start_loader(client.clone(), selection.clone(), messages_tx.clone());
     let mut terminate = terminate_signal();
 
@@ -82,20 +87,35 @@ pub async fn run(
 /// Pages of assignments that queued up are merged as one: every merge re-sorts and re-filters
 /// all loaded rows, so one merge per batch keeps a fast load of 100,000 linear, not
 /// quadratic. Returns the message to apply and the first other one taken off the queue.
+/// The batch keeps the first page's HIT id; the console goes by each assignment's own.
 fn coalesce_pages(
     message: Message,
     queue: &mut mpsc::UnboundedReceiver<Message>,
 ) -> (Message, Option<Message>) {
-    let Message::AssignmentsLoaded(mut batch) = message else {
+    let Message::Load(LoadEvent::Assignments {
+        hit_id,
+        mut assignments,
+    }) = message
+    else {
         return (message, None);
     };
+    let mut after = None;
     while let Ok(more) = queue.try_recv() {
         match more {
-            Message::AssignmentsLoaded(page) => batch.extend(page),
-            other => return (Message::AssignmentsLoaded(batch), Some(other)),
+            Message::Load(LoadEvent::Assignments {
+                assignments: page, ..
+            }) => assignments.extend(page),
+            other => {
+                after = Some(other);
+                break;
+            }
         }
     }
-    (Message::AssignmentsLoaded(batch), None)
+    let batch = LoadEvent::Assignments {
+        hit_id,
+        assignments,
+    };
+    (Message::Load(batch), after)
 }
 
 fn send_decision(
@@ -105,12 +125,11 @@ fn send_decision(
 ) {
     let id = decision.assignment_id.clone();
     if decisions.send(decision).is_err() {
-        let _ = messages.send(Message::Decision {
+        let stopped = RunnerEvent::Decision {
             assignment_id: id,
-            state: crate::mturk::domain::DecisionState::Failed(
-                "the decision runner has stopped".to_string(),
-            ),
-        });
+            state: DecisionState::Failed("the decision runner has stopped".to_string()),
+        };
+        let _ = messages.send(stopped.into());
     }
 }
 
@@ -134,79 +153,13 @@ async fn read_terminal(messages: mpsc::UnboundedSender<Message>) {
     }
 }
 
+/// Aborting the task (on reload or quit) drops the loader's per-HIT tasks with it.
 fn start_loader(
     client: Client,
     selection: HitSelection,
     messages: mpsc::UnboundedSender<Message>,
 ) -> JoinHandle<()> {
-    // Loading and forwarding run in one task, so aborting it (on reload or quit) drops both,
-    // and with them the loader's per-HIT tasks.
-    tokio::spawn(async move {
-        let (events_tx, mut events) = mpsc::unbounded_channel();
-        let forward = async move {
-            while let Some(event) = events.recv().await {
-                if messages.send(load_message(event)).is_err() {
-                    break;
-                }
-            }
-        };
-        tokio::join!(
-            load(client, LoadRequest::review(selection), events_tx),
-            forward
-        );
-    })
-}
-
-fn load_message(event: LoadEvent) -> Message {
-    match event {
-        LoadEvent::Hits(hits) => Message::HitsLoaded(hits),
-        LoadEvent::Assignments { assignments, .. } => Message::AssignmentsLoaded(assignments),
-        LoadEvent::Progress {
-            hits_done,
-            hits_total,
-        } => Message::LoadProgress {
-            hits_done,
-            hits_total,
-        },
-        LoadEvent::Retrying { attempt, reason } => Message::LoadRetrying { attempt, reason },
-        LoadEvent::Failed(failure) => Message::LoadFailed(failure.for_console()),
-        LoadEvent::Finished => Message::LoadFinished,
-    }
-}
-
-fn start_runner(
-    client: Client,
-    journal: Journal,
-    messages: mpsc::UnboundedSender<Message>,
-) -> mpsc::UnboundedSender<Decision> {
-    let (events_tx, mut events) = mpsc::unbounded_channel();
-    let decisions = spawn_runner(
-        client,
-        journal,
-        Limiter::new(DECISION_CONCURRENCY),
-        events_tx,
-    );
-    tokio::spawn(async move {
-        while let Some(event) = events.recv().await {
-            let message = match event {
-                RunnerEvent::Decision {
-                    assignment_id,
-                    state,
-                } => Message::Decision {
-                    assignment_id,
-                    state,
-                },
-                RunnerEvent::Balance(balance) => Message::Balance(balance),
-                RunnerEvent::Reconciled { confirmed, pending } => {
-                    Message::Reconciled { confirmed, pending }
-                }
-            };
-            if messages.send(message).is_err() {
-                break;
-            }
-        }
-    });
-    decisions
+    tokio::spawn(load(client, LoadRequest::review(selection), messages))
 }
 
 /// SIGTERM as a channel; on other platforms a channel that never fires.
@@ -232,22 +185,28 @@ mod tests {
 
     #[test]
     fn queued_pages_merge_into_one_message_and_keep_their_place_in_line() {
-        let page = |id: &str| Message::AssignmentsLoaded(vec![assignment(id, "H", "W", NOW)]);
+        let page = |id: &str| {
+            Message::Load(LoadEvent::Assignments {
+                hit_id: "H".into(),
+                assignments: vec![assignment(id, "H", "W", NOW)],
+            })
+        };
+        let finished = Message::Load(LoadEvent::Finished);
         let (tx, mut queue) = mpsc::unbounded_channel();
-        for message in [page("B"), page("C"), Message::LoadFinished, page("D")] {
+        for message in [page("B"), page("C"), finished.clone(), page("D")] {
             tx.send(message).unwrap();
         }
         let (merged, after) = coalesce_pages(page("A"), &mut queue);
-        let Message::AssignmentsLoaded(merged) = merged else {
+        let Message::Load(LoadEvent::Assignments {
+            assignments: merged,
+            ..
+        }) = merged
+        else {
             panic!("not a page: {merged:?}");
         };
         let ids: Vec<&str> = merged.iter().map(|a| a.id.as_str()).collect();
         assert_eq!(ids, ["A", "B", "C"]);
-        assert_eq!(
-            after,
-            Some(Message::LoadFinished),
-            "taken off the queue, not lost"
-        );
+        assert_eq!(after, Some(finished), "taken off the queue, not lost");
         assert_eq!(
             queue.try_recv().ok(),
             Some(page("D")),

@@ -281,6 +281,13 @@ impl State {
         self.refresh(false);
     }
 
+    /// Something could not be loaded: the reason is shown in a box until a key dismisses it.
+    pub(crate) fn fail_loading(&mut self, reason: String) {
+        self.loading = None;
+        self.load_error = Some(reason);
+        self.load_failed = true;
+    }
+
     pub(crate) fn start_reload(&mut self) {
         self.table.mark_all_unseen();
         self.reloading = true;

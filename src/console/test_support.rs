@@ -5,7 +5,9 @@ use super::message::{Effect, Message};
 use super::state::State;
 use super::update::update;
 use crate::mturk::client::Endpoint;
-use crate::mturk::domain::{Assignment, AssignmentStatus, EpochSecs, Hit};
+use crate::mturk::decisions::RunnerEvent;
+use crate::mturk::domain::{Assignment, AssignmentStatus, DecisionState, EpochSecs, Hit};
+use crate::mturk::loader::LoadEvent;
 
 /// Where a test's demo would be (nothing listens there).
 pub const DEMO_URL: &str = "http://127.0.0.1:9";
@@ -152,11 +154,45 @@ pub fn sample_assignments() -> Vec<Assignment> {
 /// A state with the sample data loaded, on the sandbox, at `NOW`.
 pub fn loaded_state() -> State {
     let mut state = State::new(Endpoint::Sandbox, NOW);
-    update(&mut state, Message::HitsLoaded(sample_hits()));
-    update(&mut state, Message::AssignmentsLoaded(sample_assignments()));
-    update(&mut state, Message::LoadFinished);
-    update(&mut state, Message::Balance(Ok("10000.00".to_string())));
+    update(&mut state, Message::Load(LoadEvent::Hits(sample_hits())));
+    update(&mut state, page(sample_assignments()));
+    update(&mut state, Message::Load(LoadEvent::Finished));
+    let balance = RunnerEvent::Balance(Ok("10000.00".to_string()));
+    update(&mut state, Message::Runner(balance));
     state
+}
+
+/// Assignments from the loader, as one page (of the first one's HIT).
+pub fn page(assignments: Vec<Assignment>) -> Message {
+    let hit_id = assignments
+        .first()
+        .map(|a| a.hit_id.clone())
+        .unwrap_or_default();
+    Message::Load(LoadEvent::Assignments {
+        hit_id,
+        assignments,
+    })
+}
+
+/// The loader's progress.
+pub fn progress(hits_done: usize, hits_total: usize) -> Message {
+    Message::Load(LoadEvent::Progress {
+        hits_done,
+        hits_total,
+    })
+}
+
+/// The decision runner's report on one assignment.
+pub fn decision(assignment_id: &str, state: DecisionState) -> Message {
+    Message::Runner(RunnerEvent::Decision {
+        assignment_id: assignment_id.to_string(),
+        state,
+    })
+}
+
+/// A load that failed with this paragraph, as the error box shows it.
+pub fn fail_loading(state: &mut State, reason: &str) {
+    state.fail_loading(reason.to_string());
 }
 
 pub fn key(c: char) -> Message {

@@ -7,9 +7,11 @@ use super::message::{Effect, Message};
 use super::state::{Confirm, Focus, Progress, State, StatusFilter, Tone};
 use crate::money::{approval_cost_cents, parse_cents};
 use crate::mturk::client::Endpoint;
+use crate::mturk::decisions::RunnerEvent;
 use crate::mturk::domain::{
     AssignmentStatus, Decision, DecisionKind, DecisionState, feedback_problem,
 };
+use crate::mturk::loader::LoadEvent;
 
 pub fn update(state: &mut State, msg: Message) -> Vec<Effect> {
     match msg {
@@ -19,15 +21,21 @@ pub fn update(state: &mut State, msg: Message) -> Vec<Effect> {
             Vec::new()
         }
         Message::Resize => Vec::new(),
-        Message::HitsLoaded(hits) => {
-            state.merge_hits(hits);
+        Message::Load(event) => {
+            on_load(state, event);
             Vec::new()
         }
-        Message::AssignmentsLoaded(assignments) => {
-            state.merge_assignments(assignments);
-            Vec::new()
-        }
-        Message::LoadProgress {
+        Message::Runner(event) => on_runner(state, event),
+    }
+}
+
+fn on_load(state: &mut State, event: LoadEvent) {
+    match event {
+        LoadEvent::Hits(hits) => state.merge_hits(hits),
+        // The HIT id is not needed: each assignment names its HIT (and the loop may have
+        // merged pages of several HITs into one event).
+        LoadEvent::Assignments { assignments, .. } => state.merge_assignments(assignments),
+        LoadEvent::Progress {
             hits_done,
             hits_total,
         } => {
@@ -35,41 +43,31 @@ pub fn update(state: &mut State, msg: Message) -> Vec<Effect> {
                 hits_done,
                 hits_total,
             });
-            Vec::new()
         }
-        Message::LoadFinished => {
-            state.finish_loading();
-            Vec::new()
-        }
-        Message::LoadRetrying { attempt, reason } => {
-            state.say(
-                Tone::Info,
-                format!("loading: attempt {attempt} failed ({reason}); trying again"),
-            );
-            Vec::new()
-        }
-        Message::LoadFailed(text) => {
-            state.loading = None;
-            state.load_error = Some(text);
-            state.load_failed = true;
-            Vec::new()
-        }
-        Message::Balance(balance) => {
-            state.balance = Some(balance);
-            Vec::new()
-        }
-        Message::Decision {
+        LoadEvent::Retrying { attempt, reason } => state.say(
+            Tone::Info,
+            format!("loading: attempt {attempt} failed ({reason}); trying again"),
+        ),
+        LoadEvent::Failed(error) => state.fail_loading(error.for_console()),
+        LoadEvent::Finished => state.finish_loading(),
+    }
+}
+
+fn on_runner(state: &mut State, event: RunnerEvent) -> Vec<Effect> {
+    match event {
+        RunnerEvent::Decision {
             assignment_id,
             state: decision,
         } => {
             on_decision(state, assignment_id, decision);
-            finish_quitting(state)
+            return finish_quitting(state);
         }
-        Message::Reconciled { confirmed, pending } => {
+        RunnerEvent::Balance(balance) => state.balance = Some(balance),
+        RunnerEvent::Reconciled { confirmed, pending } => {
             on_reconciled(state, confirmed, pending);
-            Vec::new()
         }
     }
+    Vec::new()
 }
 
 fn on_decision(state: &mut State, assignment_id: String, decision: DecisionState) {

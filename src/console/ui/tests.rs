@@ -4,7 +4,6 @@ use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use ratatui::style::Color;
 
-use crate::console::message::Message;
 use crate::console::state::State;
 use crate::console::test_support::*;
 use crate::console::ui::render;
@@ -83,31 +82,19 @@ fn rejected_assignment_with_feedback_draft_and_override() {
 fn decisions_in_flight_done_and_failed() {
     let mut state = crowd_selected();
     update(&mut state, key('a'));
-    update(
-        &mut state,
-        Message::Decision {
-            assignment_id: CROWD.into(),
-            state: DecisionState::Sending,
-        },
-    );
+    update(&mut state, decision(CROWD, DecisionState::Sending));
     update(&mut state, key('k'));
     update(&mut state, key('a'));
     update(
         &mut state,
-        Message::Decision {
-            assignment_id: SURVEY.into(),
-            state: DecisionState::Failed(
+        decision(
+            SURVEY,
+            DecisionState::Failed(
                 "AWS.MechanicalTurk.ServiceUnavailable: \x1b[31mtry again\x1b[0m".into(),
             ),
-        },
+        ),
     );
-    update(
-        &mut state,
-        Message::LoadProgress {
-            hits_done: 3,
-            hits_total: 12,
-        },
-    );
+    update(&mut state, progress(3, 12));
     let terminal = draw(&state, 120, 36);
     insta::assert_snapshot!(terminal.backend());
 }
@@ -194,11 +181,9 @@ fn filter_being_typed() {
 #[test]
 fn load_failed_error_box() {
     let mut state = State::new(Endpoint::Production, NOW);
-    update(
+    fail_loading(
         &mut state,
-        Message::LoadFailed(
-            "MTurk refused the request: The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method.".into(),
-        ),
+        "MTurk refused the request: The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method.",
     );
     let terminal = draw(&state, 120, 36);
     insta::assert_snapshot!(terminal.backend());
@@ -207,13 +192,7 @@ fn load_failed_error_box() {
 #[test]
 fn empty_while_loading() {
     let mut state = State::new(Endpoint::Custom("http://127.0.0.1:8080".into()), NOW);
-    update(
-        &mut state,
-        Message::LoadProgress {
-            hits_done: 0,
-            hits_total: 4,
-        },
-    );
+    update(&mut state, progress(0, 4));
     let terminal = draw(&state, 120, 36);
     insta::assert_snapshot!(terminal.backend());
 }
@@ -226,7 +205,7 @@ fn tiny_terminals_do_not_panic() {
         draw(&state, w, h);
     }
     update(&mut state, key('r'));
-    update(&mut state, Message::LoadFailed("x ".repeat(400)));
+    fail_loading(&mut state, &"x ".repeat(400));
     for (w, h) in [(1, 1), (20, 5), (60, 16), (80, 24)] {
         draw(&state, w, h);
     }

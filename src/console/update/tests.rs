@@ -5,8 +5,10 @@ use crate::console::message::{Effect, Message};
 use crate::console::state::{Confirm, Focus, State, StatusFilter, Tone};
 use crate::console::test_support::*;
 use crate::console::update::update;
-use crate::mturk::client::Endpoint;
+use crate::mturk::client::{Endpoint, ErrorKind};
+use crate::mturk::decisions::RunnerEvent;
 use crate::mturk::domain::{AssignmentStatus, Decision, DecisionKind, DecisionState};
+use crate::mturk::loader::{LoadError, LoadEvent, LoadStage};
 
 /// Moves the selection to an assignment by pressing j/k like a reviewer.
 fn go_to(state: &mut State, id: &str) {
@@ -152,7 +154,7 @@ fn override_impossible_when_the_hit_is_deleted() {
     let mut state = loaded_state();
     let mut disposed = sample_hits().remove(2);
     disposed.status = "Disposed".to_string();
-    update(&mut state, Message::HitsLoaded(vec![disposed]));
+    update(&mut state, Message::Load(LoadEvent::Hits(vec![disposed])));
     go_to(&mut state, RECENT_REJECTED);
     update(&mut state, key('o'));
     assert!(state.overrides.is_empty());
@@ -408,10 +410,7 @@ fn quit_asks_while_decisions_are_in_flight() {
     assert!(status_text(&state).contains("waiting for 1 decision"));
     let effects = update(
         &mut state,
-        Message::Decision {
-            assignment_id: SURVEY.to_string(),
-            state: DecisionState::Failed("ServiceFault".into()),
-        },
+        decision(SURVEY, DecisionState::Failed("ServiceFault".into())),
     );
     assert_eq!(effects, [Effect::Quit], "quits once nothing is in flight");
     assert!(state.should_quit());
@@ -441,10 +440,10 @@ fn pending_decisions_come_back_with_their_draft_and_p_resends_them() {
     };
     update(
         &mut state,
-        Message::Reconciled {
+        Message::Runner(RunnerEvent::Reconciled {
             confirmed: 2,
             pending: vec![earlier.clone()],
-        },
+        }),
     );
     let said = status_text(&state);
     assert!(
@@ -509,22 +508,13 @@ fn done_decision_updates_the_row_and_counts() {
     go_to(&mut state, CROWD);
     update(&mut state, key('a'));
     assert_eq!(state.counts.to_review, 2, "queued is no longer to review");
-    update(
-        &mut state,
-        Message::Decision {
-            assignment_id: CROWD.to_string(),
-            state: DecisionState::Sending,
-        },
-    );
+    update(&mut state, decision(CROWD, DecisionState::Sending));
     let mut approved = sample_assignments().remove(2);
     approved.status = AssignmentStatus::Approved;
     approved.approval_time = Some(NOW);
     update(
         &mut state,
-        Message::Decision {
-            assignment_id: CROWD.to_string(),
-            state: DecisionState::Done(Box::new(approved)),
-        },
+        decision(CROWD, DecisionState::Done(Box::new(approved))),
     );
     let row = state.selected_row().map(|r| r.assignment.status);
     assert_eq!(row, Some(AssignmentStatus::Approved));
@@ -542,12 +532,12 @@ fn failed_decision_shows_the_error_and_can_be_retried() {
     update(&mut state, key('a'));
     update(
         &mut state,
-        Message::Decision {
-            assignment_id: CROWD.to_string(),
-            state: DecisionState::Failed(
+        decision(
+            CROWD,
+            DecisionState::Failed(
                 "This operation can be called with a status of: Submitted".into(),
             ),
-        },
+        ),
     );
     assert_eq!(state.status.as_ref().map(|s| s.tone), Some(Tone::Error));
     assert!(status_text(&state).contains("can be called with a status of"));
@@ -564,7 +554,7 @@ fn arriving_rows_keep_the_selection_on_its_assignment() {
         "A5EARLY",
         NOW - 60 * DAY,
     );
-    update(&mut state, Message::AssignmentsLoaded(vec![earlier]));
+    update(&mut state, page(vec![earlier]));
     assert_eq!(selected_id(&state), CROWD);
     assert_eq!(state.cursor, 4);
 }
@@ -578,7 +568,7 @@ fn arriving_rows_keep_the_first_row_selected_until_the_reviewer_moves() {
         "A5EARLY",
         NOW - 60 * DAY,
     );
-    update(&mut state, Message::AssignmentsLoaded(vec![earlier]));
+    update(&mut state, page(vec![earlier]));
     assert_eq!(state.cursor, 0);
     assert_eq!(selected_id(&state), "3EARLIER000000000000000000001");
 }
@@ -602,8 +592,8 @@ fn reload_keeps_drafts_and_drops_rows_no_longer_listed() {
     assert!(state.is_animating());
     let mut again = sample_assignments();
     again.retain(|a| a.id != MALFORMED);
-    update(&mut state, Message::AssignmentsLoaded(again));
-    update(&mut state, Message::LoadFinished);
+    update(&mut state, page(again));
+    update(&mut state, Message::Load(LoadEvent::Finished));
     assert_eq!(state.visible.len(), 4);
     assert_eq!(selected_id(&state), SURVEY);
     assert_eq!(state.draft_text(SURVEY), "keep me");
@@ -613,10 +603,12 @@ fn reload_keeps_drafts_and_drops_rows_no_longer_listed() {
 fn load_failure_shows_until_a_key_dismisses_it() {
     let mut state = State::new(Endpoint::Production, NOW);
     assert!(state.is_animating(), "loading at start");
-    update(
-        &mut state,
-        Message::LoadFailed("The security token is invalid.".into()),
-    );
+    let failed = LoadError {
+        stage: LoadStage::ListHits,
+        kind: ErrorKind::Refused,
+        text: "The security token is invalid.".into(),
+    };
+    update(&mut state, Message::Load(LoadEvent::Failed(failed)));
     assert!(!state.is_animating());
     assert!(state.load_error.is_some());
     assert!(
@@ -639,7 +631,7 @@ fn help_opens_and_any_key_closes() {
 #[test]
 fn filtering_100k_rows_narrows_and_restores() {
     let mut state = State::new(Endpoint::Demo(DEMO_URL.into()), NOW);
-    update(&mut state, Message::HitsLoaded(sample_hits()));
+    update(&mut state, Message::Load(LoadEvent::Hits(sample_hits())));
     let answer = survey_answer();
     let many: Vec<_> = (0..100_000)
         .map(|i| {
@@ -653,7 +645,7 @@ fn filtering_100k_rows_narrows_and_restores() {
             a
         })
         .collect();
-    update(&mut state, Message::AssignmentsLoaded(many));
+    update(&mut state, page(many));
     update(&mut state, key('/'));
     // How fast this is belongs to the benchmarks; here: that it is right.
     press(&mut state, "z");
