@@ -181,7 +181,7 @@ fn terminate_signal() -> mpsc::UnboundedReceiver<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::console::test_support::{NOW, assignment};
+    use crate::console::fixtures::{NOW, assignment};
 
     #[test]
     fn queued_pages_merge_into_one_message_and_keep_their_place_in_line() {

@@ -3,10 +3,17 @@
 //! whose results come back as `Message`s; `render` only draws the state.
 mod answer_view;
 mod app;
+mod decisions;
+mod drafts;
+#[cfg(test)]
+mod fixtures;
 mod format;
 mod keymap;
+mod loading;
 mod message;
+mod review;
 mod rows;
+mod selection;
 mod state;
 #[cfg(test)]
 mod test_support;

@@ -35,8 +35,8 @@ pub fn render(state: &State, question: &Confirm, frame: &mut Frame, area: Rect) 
         Confirm::Reject(decision) => {
             let worker = state
                 .table
-                .find(&decision.assignment_id)
-                .map(|i| sanitize_inline(&state.table.row(i).assignment.worker_id).into_owned())
+                .row_by_id(&decision.assignment_id)
+                .map(|row| sanitize_inline(&row.assignment.worker_id).into_owned())
                 .unwrap_or_default();
             let mut lines = vec![
                 Line::from(vec![

@@ -18,7 +18,7 @@ pub fn render(state: &State, frame: &mut Frame, area: Rect) {
         return;
     };
     let id = &row.assignment.id;
-    let text = state.draft_text(id);
+    let text = state.drafts.text(id);
     let chars = text.chars().count();
     let problem = feedback_problem(&text);
     let counter_style = if chars > FEEDBACK_MAX_CHARS {
@@ -38,13 +38,14 @@ pub fn render(state: &State, frame: &mut Frame, area: Rect) {
     frame.render_widget(block, area);
 
     let override_line = (row.assignment.status == AssignmentStatus::Rejected).then(|| match state
+        .review()
         .override_block(row)
     {
         Some(reason) => Line::from(vec![
             Span::styled("override impossible: ", Style::default().fg(Color::Red)),
             Span::styled(reason, dim()),
         ]),
-        None if state.overrides.contains(id) => Line::styled(
+        None if state.decisions.has_override(id) => Line::styled(
             "[x] override the rejection on approve (o)",
             Style::default()
                 .fg(Color::Yellow)
@@ -62,7 +63,7 @@ pub fn render(state: &State, frame: &mut Frame, area: Rect) {
         frame.render_widget(Paragraph::new(line), top);
     }
     if editing {
-        frame.render_widget(state.draft(id), editor);
+        frame.render_widget(state.drafts.get(id), editor);
     } else if text.is_empty() {
         let hint = "No feedback yet. Optional when approving, required when rejecting.";
         frame.render_widget(

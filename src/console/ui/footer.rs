@@ -17,7 +17,10 @@ pub fn render(state: &State, frame: &mut Frame, area: Rect) {
             Span::styled(" / ", Style::default().fg(Color::Black).bg(Color::Yellow)),
             Span::raw(format!(" {}", sanitize_inline(&state.filter))),
             Span::styled("▏", Style::default().fg(Color::Yellow)),
-            Span::styled(format!("  {} match", state.visible.len()), dim()),
+            Span::styled(
+                format!("  {} match", state.selection.visible().len()),
+                dim(),
+            ),
         ])
     } else {
         match &state.status {

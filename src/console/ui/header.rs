@@ -56,7 +56,7 @@ pub fn render(state: &State, frame: &mut Frame, area: Rect) {
             Style::default().fg(Color::Red),
         )),
     }
-    if let Some(progress) = state.loading {
+    if let Some(progress) = state.loading.progress() {
         let text = if progress.hits_total == 0 {
             format!("   {} loading…", spinner(state))
         } else {
@@ -68,14 +68,14 @@ pub fn render(state: &State, frame: &mut Frame, area: Rect) {
             )
         };
         title.push(Span::styled(text, Style::default().fg(Color::Cyan)));
-    } else if !state.load_failed {
+    } else if !state.loading.failed() {
         title.push(Span::styled(
             "   ✓ all loaded",
             Style::default().fg(Color::Green),
         ));
     }
 
-    let counts = state.counts;
+    let counts = state.counts();
     let number = Style::default().add_modifier(Modifier::BOLD);
     let mut line2 = vec![Span::raw(" ")];
     for (i, (name, value)) in [

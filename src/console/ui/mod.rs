@@ -54,7 +54,7 @@ pub fn render(state: &State, frame: &mut Frame) {
     if let Some(question) = &state.confirm {
         confirm::render(state, question, frame, area);
     }
-    if let Some(text) = &state.load_error {
+    if let Some(text) = state.loading.error_box() {
         error::render(text, frame, area);
     }
 }

@@ -13,7 +13,7 @@ use crate::mturk::loader::{LoadError, LoadEvent, LoadStage};
 /// Moves the selection to an assignment by pressing j/k like a reviewer.
 fn go_to(state: &mut State, id: &str) {
     update(state, key('g'));
-    for _ in 0..state.visible.len() {
+    for _ in 0..state.selection.visible().len() {
         if selected_id(state) == id {
             return;
         }
@@ -51,7 +51,8 @@ fn sends(effects: &[Effect]) -> Vec<&Decision> {
 fn list_is_sorted_oldest_first_and_first_row_selected() {
     let state = loaded_state();
     let ids: Vec<&str> = state
-        .visible
+        .selection
+        .visible()
         .iter()
         .map(|&i| state.table.row(i).assignment.id.as_str())
         .collect();
@@ -107,8 +108,8 @@ fn invalid_feedback_is_not_sent_and_the_draft_is_kept() {
     assert!(update(&mut state, key('a')).is_empty());
     assert!(status_text(&state).contains("1025 characters"));
     assert_eq!(state.status.as_ref().map(|s| s.tone), Some(Tone::Error));
-    assert_eq!(state.draft_text(SURVEY), long);
-    assert!(!state.decisions.contains_key(SURVEY));
+    assert_eq!(state.drafts.text(SURVEY), long);
+    assert!(!state.decisions.contains(SURVEY));
 }
 
 #[test]
@@ -119,7 +120,7 @@ fn approving_a_rejected_assignment_needs_override() {
     assert!(status_text(&state).contains("press o to override"));
 
     update(&mut state, key('o'));
-    assert!(state.overrides.contains(RECENT_REJECTED));
+    assert!(state.decisions.has_override(RECENT_REJECTED));
     let effects = update(&mut state, key('a'));
     assert_eq!(
         sends(&effects)[0].kind,
@@ -134,19 +135,19 @@ fn override_only_toggles_on_rejected_and_open_window() {
     let mut state = loaded_state();
     go_to(&mut state, SURVEY);
     update(&mut state, key('o'));
-    assert!(state.overrides.is_empty());
+    assert!(state.decisions.no_overrides());
     assert!(status_text(&state).contains("rejected assignments only"));
 
     go_to(&mut state, OLD_REJECTED);
     update(&mut state, key('o'));
-    assert!(state.overrides.is_empty(), "window closed 10 days ago");
+    assert!(state.decisions.no_overrides(), "window closed 10 days ago");
     assert!(status_text(&state).contains("override window closed"));
     assert!(update(&mut state, key('a')).is_empty());
 
     go_to(&mut state, RECENT_REJECTED);
     update(&mut state, key('o'));
     update(&mut state, key('o'));
-    assert!(state.overrides.is_empty(), "o toggles back off");
+    assert!(state.decisions.no_overrides(), "o toggles back off");
 }
 
 #[test]
@@ -157,7 +158,7 @@ fn override_impossible_when_the_hit_is_deleted() {
     update(&mut state, Message::Load(LoadEvent::Hits(vec![disposed])));
     go_to(&mut state, RECENT_REJECTED);
     update(&mut state, key('o'));
-    assert!(state.overrides.is_empty());
+    assert!(state.decisions.no_overrides());
     assert!(status_text(&state).contains("HIT deleted"));
 }
 
@@ -186,7 +187,7 @@ fn reject_asks_first_and_only_y_sends() {
     );
     assert!(update(&mut state, key('n')).is_empty());
     assert!(state.confirm.is_none());
-    assert!(!state.decisions.contains_key(CROWD));
+    assert!(!state.decisions.contains(CROWD));
 
     update(&mut state, key('r'));
     let effects = update(&mut state, key('y'));
@@ -210,9 +211,9 @@ fn drafts_are_kept_per_assignment() {
     write_feedback(&mut state, "crowd note");
     update(&mut state, key('k'));
     assert_eq!(selected_id(&state), SURVEY);
-    assert_eq!(state.draft_text(SURVEY), "survey note");
-    assert_eq!(state.draft_text(CROWD), "crowd note");
-    assert_eq!(state.draft_text(MALFORMED), "");
+    assert_eq!(state.drafts.text(SURVEY), "survey note");
+    assert_eq!(state.drafts.text(CROWD), "crowd note");
+    assert_eq!(state.drafts.text(MALFORMED), "");
 }
 
 #[test]
@@ -227,10 +228,10 @@ fn typing_in_the_editor_does_not_trigger_list_keys() {
     assert!(state.decisions.is_empty());
     assert!(!state.help_visible);
     assert_eq!(selected_id(&state), SURVEY);
-    assert_eq!(state.draft_text(SURVEY), "aq jr?");
+    assert_eq!(state.drafts.text(SURVEY), "aq jr?");
     update(&mut state, code(KeyCode::Esc));
     assert_eq!(state.focus, Focus::List);
-    assert_eq!(state.draft_text(SURVEY), "aq jr?", "Esc keeps the text");
+    assert_eq!(state.drafts.text(SURVEY), "aq jr?", "Esc keeps the text");
 }
 
 #[test]
@@ -255,7 +256,7 @@ fn filter_narrows_moves_selection_and_esc_clears() {
     go_to(&mut state, MALFORMED);
     update(&mut state, key('/'));
     press(&mut state, "battery");
-    assert_eq!(state.visible.len(), 1, "answer text matches");
+    assert_eq!(state.selection.visible().len(), 1, "answer text matches");
     assert_eq!(
         selected_id(&state),
         CROWD,
@@ -264,7 +265,7 @@ fn filter_narrows_moves_selection_and_esc_clears() {
     update(&mut state, code(KeyCode::Enter));
     assert!(!state.filter_editing);
     assert_eq!(state.filter, "battery");
-    assert_eq!(state.visible.len(), 1, "Enter keeps the filter");
+    assert_eq!(state.selection.visible().len(), 1, "Enter keeps the filter");
     assert!(
         update(&mut state, key('q')).contains(&Effect::Quit),
         "keys work again"
@@ -273,15 +274,15 @@ fn filter_narrows_moves_selection_and_esc_clears() {
     let mut state = loaded_state();
     update(&mut state, key('/'));
     press(&mut state, "receipt");
-    assert_eq!(state.visible.len(), 2, "HIT title matches");
+    assert_eq!(state.selection.visible().len(), 2, "HIT title matches");
     assert_eq!(selected_id(&state), OLD_REJECTED);
     update(&mut state, code(KeyCode::Backspace));
     assert_eq!(state.filter, "receip");
     press(&mut state, "xyz");
-    assert!(state.visible.is_empty());
+    assert!(state.selection.visible().is_empty());
     update(&mut state, code(KeyCode::Esc));
     assert_eq!(state.filter, "");
-    assert_eq!(state.visible.len(), 5);
+    assert_eq!(state.selection.visible().len(), 5);
 
     let mut state = loaded_state();
     update(&mut state, key('/'));
@@ -294,17 +295,17 @@ fn status_cycles_through_the_views() {
     let mut state = loaded_state();
     update(&mut state, key('s'));
     assert_eq!(state.status_filter, StatusFilter::Submitted);
-    assert_eq!(state.visible.len(), 3);
+    assert_eq!(state.selection.visible().len(), 3);
     assert_eq!(selected_id(&state), SURVEY);
     update(&mut state, key('s'));
     assert_eq!(state.status_filter, StatusFilter::Rejected);
-    assert_eq!(state.visible.len(), 2);
+    assert_eq!(state.selection.visible().len(), 2);
     update(&mut state, key('s'));
     assert_eq!(state.status_filter, StatusFilter::Decided);
-    assert!(state.visible.is_empty());
+    assert!(state.selection.visible().is_empty());
     update(&mut state, key('s'));
     assert_eq!(state.status_filter, StatusFilter::All);
-    assert_eq!(state.visible.len(), 5);
+    assert_eq!(state.selection.visible().len(), 5);
 }
 
 #[test]
@@ -313,7 +314,7 @@ fn marked_approval_asks_with_count_and_cost_and_sends_each() {
     go_to(&mut state, SURVEY);
     // Space marks and moves down: survey, crowd, malformed.
     press(&mut state, "   ");
-    assert_eq!(state.marked.len(), 3);
+    assert_eq!(state.decisions.marked_count(), 3);
     go_to(&mut state, CROWD);
     write_feedback(&mut state, "Thanks!");
     assert!(update(&mut state, key('A')).is_empty());
@@ -336,8 +337,8 @@ fn marked_approval_asks_with_count_and_cost_and_sends_each() {
     assert_eq!(sent.len(), 3);
     assert_eq!(sent[0].assignment_id, SURVEY);
     assert_eq!(sent[1].feedback.as_deref(), Some("Thanks!"));
-    assert!(state.marked.is_empty());
-    assert_eq!(state.in_flight(), 3);
+    assert_eq!(state.decisions.marked_count(), 0);
+    assert_eq!(state.decisions.in_flight(), 3);
 }
 
 #[test]
@@ -373,7 +374,7 @@ fn in_production_esc_cancels_the_typed_question() {
     press(&mut state, "1");
     assert!(update(&mut state, code(KeyCode::Esc)).is_empty());
     assert!(state.confirm.is_none());
-    assert_eq!(state.marked.len(), 1, "marks are kept");
+    assert_eq!(state.decisions.marked_count(), 1, "marks are kept");
 }
 
 #[test]
@@ -451,8 +452,8 @@ fn pending_decisions_come_back_with_their_draft_and_p_resends_them() {
         "{said}"
     );
     assert!(said.contains("1 did not and are pending"), "{said}");
-    assert_eq!(state.draft_text(RECENT_REJECTED), "Sorry, our mistake.");
-    assert!(state.overrides.contains(RECENT_REJECTED));
+    assert_eq!(state.drafts.text(RECENT_REJECTED), "Sorry, our mistake.");
+    assert!(state.decisions.has_override(RECENT_REJECTED));
     assert!(matches!(
         state.decisions.get(RECENT_REJECTED),
         Some(DecisionState::Pending(_))
@@ -473,9 +474,12 @@ fn pending_decisions_come_back_with_their_draft_and_p_resends_them() {
 fn star_marks_everything_shown_and_again_unmarks() {
     let mut state = loaded_state();
     update(&mut state, key('*'));
-    assert_eq!(state.marked.len(), state.visible.len());
+    assert_eq!(
+        state.decisions.marked_count(),
+        state.selection.visible().len()
+    );
     update(&mut state, key('*'));
-    assert!(state.marked.is_empty());
+    assert_eq!(state.decisions.marked_count(), 0);
 }
 
 #[test]
@@ -504,10 +508,10 @@ fn q_quits_at_once_when_idle() {
 #[test]
 fn done_decision_updates_the_row_and_counts() {
     let mut state = loaded_state();
-    assert_eq!((state.counts.to_review, state.counts.submitted), (3, 3));
+    assert_eq!((state.counts().to_review, state.counts().submitted), (3, 3));
     go_to(&mut state, CROWD);
     update(&mut state, key('a'));
-    assert_eq!(state.counts.to_review, 2, "queued is no longer to review");
+    assert_eq!(state.counts().to_review, 2, "queued is no longer to review");
     update(&mut state, decision(CROWD, DecisionState::Sending));
     let mut approved = sample_assignments().remove(2);
     approved.status = AssignmentStatus::Approved;
@@ -519,8 +523,8 @@ fn done_decision_updates_the_row_and_counts() {
     let row = state.selected_row().map(|r| r.assignment.status);
     assert_eq!(row, Some(AssignmentStatus::Approved));
     assert_eq!(selected_id(&state), CROWD);
-    assert_eq!(state.counts.submitted, 2);
-    assert_eq!(state.counts.decided, 1);
+    assert_eq!(state.counts().submitted, 2);
+    assert_eq!(state.counts().decided, 1);
     assert!(!state.is_animating());
     assert!(update(&mut state, key('a')).is_empty(), "not sent twice");
 }
@@ -556,7 +560,7 @@ fn arriving_rows_keep_the_selection_on_its_assignment() {
     );
     update(&mut state, page(vec![earlier]));
     assert_eq!(selected_id(&state), CROWD);
-    assert_eq!(state.cursor, 4);
+    assert_eq!(state.selection.cursor(), 4);
 }
 
 #[test]
@@ -569,7 +573,7 @@ fn arriving_rows_keep_the_first_row_selected_until_the_reviewer_moves() {
         NOW - 60 * DAY,
     );
     update(&mut state, page(vec![earlier]));
-    assert_eq!(state.cursor, 0);
+    assert_eq!(state.selection.cursor(), 0);
     assert_eq!(selected_id(&state), "3EARLIER000000000000000000001");
 }
 
@@ -594,9 +598,9 @@ fn reload_keeps_drafts_and_drops_rows_no_longer_listed() {
     again.retain(|a| a.id != MALFORMED);
     update(&mut state, page(again));
     update(&mut state, Message::Load(LoadEvent::Finished));
-    assert_eq!(state.visible.len(), 4);
+    assert_eq!(state.selection.visible().len(), 4);
     assert_eq!(selected_id(&state), SURVEY);
-    assert_eq!(state.draft_text(SURVEY), "keep me");
+    assert_eq!(state.drafts.text(SURVEY), "keep me");
 }
 
 #[test]
@@ -610,12 +614,12 @@ fn load_failure_shows_until_a_key_dismisses_it() {
     };
     update(&mut state, Message::Load(LoadEvent::Failed(failed)));
     assert!(!state.is_animating());
-    assert!(state.load_error.is_some());
+    assert!(state.loading.error_box().is_some());
     assert!(
         update(&mut state, key('q')).is_empty(),
         "the key only dismisses"
     );
-    assert!(state.load_error.is_none());
+    assert!(state.loading.error_box().is_none());
     assert!(!state.should_quit());
 }
 
@@ -649,9 +653,9 @@ fn filtering_100k_rows_narrows_and_restores() {
     update(&mut state, key('/'));
     // How fast this is belongs to the benchmarks; here: that it is right.
     press(&mut state, "z");
-    assert_eq!(state.visible.len(), 0);
+    assert_eq!(state.selection.visible().len(), 0);
     update(&mut state, code(KeyCode::Backspace));
-    assert_eq!(state.visible.len(), 100_000);
+    assert_eq!(state.selection.visible().len(), 100_000);
 }
 
 #[test]
@@ -660,6 +664,6 @@ fn filter_finds_an_assignment_by_its_id() {
     update(&mut state, key('/'));
     press(&mut state, &CROWD[CROWD.len() - 8..]);
     update(&mut state, code(KeyCode::Enter));
-    assert_eq!(state.visible.len(), 1);
+    assert_eq!(state.selection.visible().len(), 1);
     assert_eq!(selected_id(&state), CROWD);
 }
