@@ -11,7 +11,10 @@ use ratatui::DefaultTerminal;
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 
-use super::{Effect, Message, State, render, update};
+use super::message::{Effect, Message};
+use super::state::State;
+use super::ui::render;
+use super::update::update;
 use crate::clock::now_secs;
 use crate::journal::Journal;
 use crate::mturk::client::Endpoint;

@@ -15,6 +15,7 @@ mod review;
 mod rows;
 mod selection;
 mod state;
+mod style;
 #[cfg(test)]
 mod test_support;
 mod ui;

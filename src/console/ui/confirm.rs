@@ -6,9 +6,10 @@ use ratatui::style::{Color, Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, BorderType};
 
-use super::{dim, modal};
+use super::parts::modal;
 use crate::console::format::{expand_tabs, short_id, wrap_words};
 use crate::console::state::{Confirm, State};
+use crate::console::style::dim;
 use crate::money::format_cents;
 use crate::sanitize::{sanitize, sanitize_inline};
 

@@ -5,11 +5,12 @@ use ratatui::style::{Color, Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Wrap};
 
-use super::{dim, label, pane, spinner};
+use super::parts::{pane, spinner};
 use crate::console::format::{age, describe_decision, duration, utc};
 use crate::console::rows::Row;
 use crate::console::selection::Viewport;
 use crate::console::state::{Focus, State};
+use crate::console::style::{dim, label};
 use crate::mturk::domain::{AssignmentStatus, DecisionState, OVERRIDE_WINDOW_SECS};
 use crate::sanitize::sanitize_inline;
 

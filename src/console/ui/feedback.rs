@@ -6,8 +6,9 @@ use ratatui::style::{Color, Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Wrap};
 
-use super::{dim, pane};
+use super::parts::pane;
 use crate::console::state::{Focus, State};
+use crate::console::style::dim;
 use crate::mturk::domain::{AssignmentStatus, FEEDBACK_MAX_CHARS, feedback_problem};
 use crate::sanitize::{sanitize, sanitize_inline};
 

@@ -6,9 +6,9 @@ use ratatui::style::{Color, Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
-use super::dim;
 use crate::console::keymap::hints;
 use crate::console::state::{State, Tone};
+use crate::console::style::dim;
 use crate::sanitize::sanitize_inline;
 
 pub fn render(state: &State, frame: &mut Frame, area: Rect) {

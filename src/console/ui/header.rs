@@ -5,8 +5,9 @@ use ratatui::style::{Color, Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
-use super::{dim, spinner};
+use super::parts::spinner;
 use crate::console::state::State;
+use crate::console::style::dim;
 use crate::mturk::client::Endpoint;
 use crate::sanitize::sanitize_inline;
 

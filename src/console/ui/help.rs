@@ -5,8 +5,9 @@ use ratatui::style::{Color, Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, BorderType, Clear, Paragraph};
 
-use super::{centered, dim};
+use super::parts::centered;
 use crate::console::keymap::{BINDINGS, Section};
+use crate::console::style::dim;
 
 /// One block of lines per section of the key table, in the order the table first mentions
 /// it.

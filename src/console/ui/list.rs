@@ -5,11 +5,12 @@ use ratatui::style::{Color, Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Cell, Paragraph, Row as TableRow, Table};
 
-use super::{dim, pane, spinner};
+use super::parts::{pane, spinner};
 use crate::console::format::{age, duration, short_id};
 use crate::console::rows::Row;
 use crate::console::selection::Viewport;
 use crate::console::state::{Focus, State};
+use crate::console::style::dim;
 use crate::mturk::domain::{AssignmentStatus, DecisionState, OVERRIDE_WINDOW_SECS};
 use crate::sanitize::sanitize_inline;
 
@@ -159,10 +160,7 @@ fn table_row<'a>(state: &State, row: &'a Row, selected: bool) -> TableRow<'a> {
         deadline_cell(state, row, window_closed),
         decision_cell(state, decision),
     ];
-    let mut style = Style::default();
-    if settled {
-        style = style.fg(Color::DarkGray);
-    }
+    let mut style = if settled { dim() } else { Style::default() };
     if selected {
         style = style.bg(Color::Indexed(237)).add_modifier(Modifier::BOLD);
     }
