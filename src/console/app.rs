@@ -1,13 +1,18 @@
-//! The console's event loop and its background tasks: terminal input, the loader and the
-//! decision runner all feed one message channel; the loop drains it, applies `update`, hands
-//! effects to the tasks, and draws once the queue is empty. It never awaits the network.
+//! The console's event loop. It draws, then sleeps until a key, a message from the loader or
+//! the decision runner, or a tick arrives; applies what has queued up through `update`;
+//! hands the effects to the loader and the runner; and draws once the queue is empty. It
+//! never awaits the network. Any ratatui backend and any stream of terminal events will do:
+//! the binary gives it the real terminal, tests a `TestBackend` and scripted keys.
 
+use std::future::Future;
+use std::pin::pin;
 use std::time::Duration;
 
 use aws_sdk_mturk::Client;
-use crossterm::event::{Event, EventStream, KeyEventKind};
-use futures::StreamExt;
-use ratatui::DefaultTerminal;
+use crossterm::event::{Event, KeyEventKind};
+use futures::{Stream, StreamExt};
+use ratatui::Terminal;
+use ratatui::backend::Backend;
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 
@@ -25,16 +30,30 @@ use crate::mturk::loader::{HitSelection, LoadEvent, LoadRequest, load};
 
 const TICK: Duration = Duration::from_millis(100);
 
-/// Runs the console until the reviewer quits (or SIGTERM arrives).
-pub async fn run(
-    terminal: &mut DefaultTerminal,
-    client: Client,
-    endpoint: Endpoint,
-    selection: HitSelection,
-    journal: Journal,
-) -> std::io::Result<()> {
+/// What the console reviews, and how it gets there.
+pub struct Session {
+    pub client: Client,
+    /// Where `client` is connected, for the header.
+    pub endpoint: Endpoint,
+    pub selection: HitSelection,
+    pub journal: Journal,
+}
+
+/// Runs the console on `terminal`, reading `input`, until the reviewer quits or `stop`
+/// resolves (the binary's SIGTERM).
+pub async fn run<B: Backend>(
+    terminal: &mut Terminal<B>,
+    input: impl Stream<Item = std::io::Result<Event>>,
+    stop: impl Future<Output = ()>,
+    session: Session,
+) -> Result<(), B::Error> {
+    let Session {
+        client,
+        endpoint,
+        selection,
+        journal,
+    } = session;
     let (messages_tx, mut messages) = mpsc::unbounded_channel::<Message>();
-    let input = tokio::spawn(read_terminal(messages_tx.clone()));
     let decisions = spawn_runner(
         client.clone(),
         journal,
@@ -42,23 +61,39 @@ pub async fn run(
         messages_tx.clone(),
     );
     let mut loader = start_loader(client.clone(), selection.clone(), messages_tx.clone());
-    let mut terminate = terminate_signal();
+    let mut input = pin!(input);
+    let mut reading = true;
+    let mut stop = pin!(stop);
 
     let mut state = State::new(endpoint, now_secs());
     let mut tick = tokio::time::interval(TICK);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
-    let mut quit = false;
-    while !quit {
+    'running: loop {
         state.set_now(now_secs());
         terminal.draw(|frame| render(&state, frame))?;
-        let first = tokio::select! {
-            biased;
-            message = messages.recv() => message,
-            _ = tick.tick(), if state.is_animating() => Some(Message::Tick),
-            _ = terminate.recv() => None,
+        // Keys first: they are few, and must not wait behind a stream of pages.
+        let first = loop {
+            tokio::select! {
+                biased;
+                event = input.next(), if reading => match event {
+                    Some(Ok(event)) => {
+                        if let Some(message) = from_terminal(event) {
+                            break message;
+                        }
+                    }
+                    Some(Err(err)) => {
+                        tracing::warn!(%err, "terminal input failed");
+                        reading = false;
+                    }
+                    None => reading = false,
+                },
+                Some(message) = messages.recv() => break message,
+                _ = tick.tick(), if state.is_animating() => break Message::Tick,
+                () = &mut stop => break 'running,
+            }
         };
-        let Some(first) = first else { break };
-        // Drain what has queued up, then draw once.
+        // Apply what has queued up, then draw once.
+        let mut quit = false;
         let mut next = Some(first);
         while let Some(message) = next {
             let (message, after) = coalesce_pages(message, &mut messages);
@@ -80,11 +115,22 @@ pub async fn run(
                 after.or_else(|| messages.try_recv().ok())
             };
         }
-        quit |= state.should_quit();
+        if quit || state.should_quit() {
+            break;
+        }
     }
-    input.abort();
     loader.abort();
     Ok(())
+}
+
+/// A terminal event as a message: key presses (and repeats, which some terminals report
+/// for a held key) and resizes; key releases and everything else are not for the console.
+fn from_terminal(event: Event) -> Option<Message> {
+    match event {
+        Event::Key(key) if key.kind != KeyEventKind::Release => Some(Message::Key(key)),
+        Event::Resize(..) => Some(Message::Resize),
+        _ => None,
+    }
 }
 
 /// Pages of assignments that queued up are merged as one: every merge re-sorts and re-filters
@@ -136,26 +182,6 @@ fn send_decision(
     }
 }
 
-/// Terminal keys and resizes as messages. Only key presses count (not releases/repeats
-/// reported by some terminals).
-async fn read_terminal(messages: mpsc::UnboundedSender<Message>) {
-    let mut events = EventStream::new();
-    while let Some(event) = events.next().await {
-        let message = match event {
-            Ok(Event::Key(key)) if key.kind != KeyEventKind::Release => Message::Key(key),
-            Ok(Event::Resize(..)) => Message::Resize,
-            Ok(_) => continue,
-            Err(err) => {
-                tracing::warn!(%err, "terminal input failed");
-                return;
-            }
-        };
-        if messages.send(message).is_err() {
-            return;
-        }
-    }
-}
-
 /// Aborting the task (on reload or quit) drops the loader's per-HIT tasks with it.
 fn start_loader(
     client: Client,
@@ -165,26 +191,11 @@ fn start_loader(
     tokio::spawn(load(client, LoadRequest::review(selection), messages))
 }
 
-/// SIGTERM as a channel; on other platforms a channel that never fires.
-fn terminate_signal() -> mpsc::UnboundedReceiver<()> {
-    let (tx, rx) = mpsc::unbounded_channel();
-    #[cfg(unix)]
-    tokio::spawn(async move {
-        use tokio::signal::unix::{SignalKind, signal};
-        if let Ok(mut term) = signal(SignalKind::terminate()) {
-            term.recv().await;
-            let _ = tx.send(());
-        }
-    });
-    #[cfg(not(unix))]
-    drop(tx);
-    rx
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::console::fixtures::{NOW, assignment};
+    use crossterm::event::{KeyCode, KeyEvent, KeyEventState, KeyModifiers, MouseEvent};
 
     #[test]
     fn queued_pages_merge_into_one_message_and_keep_their_place_in_line() {
@@ -218,5 +229,31 @@ mod tests {
 
         let (other, after) = coalesce_pages(Message::Tick, &mut queue);
         assert_eq!((other, after), (Message::Tick, None));
+    }
+
+    #[test]
+    fn presses_repeats_and_resizes_reach_the_console_and_releases_do_not() {
+        let key = |kind| KeyEvent {
+            code: KeyCode::Char('j'),
+            modifiers: KeyModifiers::NONE,
+            kind,
+            state: KeyEventState::NONE,
+        };
+        for kind in [KeyEventKind::Press, KeyEventKind::Repeat] {
+            assert_eq!(
+                from_terminal(Event::Key(key(kind))),
+                Some(Message::Key(key(kind)))
+            );
+        }
+        assert_eq!(from_terminal(Event::Key(key(KeyEventKind::Release))), None);
+        assert_eq!(from_terminal(Event::Resize(80, 24)), Some(Message::Resize));
+        let mouse = MouseEvent {
+            kind: crossterm::event::MouseEventKind::Moved,
+            column: 0,
+            row: 0,
+            modifiers: KeyModifiers::NONE,
+        };
+        assert_eq!(from_terminal(Event::Mouse(mouse)), None);
+        assert_eq!(from_terminal(Event::FocusGained), None);
     }
 }

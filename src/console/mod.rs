@@ -21,7 +21,7 @@ mod test_support;
 mod ui;
 mod update;
 
-pub use app::run;
+pub use app::{Session, run};
 pub use message::{Effect, Message};
 pub use state::State;
 pub use ui::render;
