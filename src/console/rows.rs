@@ -1,5 +1,6 @@
-//! The loaded HITs and assignments: merging pages by id, the stable sort order
-//! (submit time, then id) and the precomputed lowercase search keys used by the filter.
+//! The loaded HITs and assignments: merging pages by id, finding a row by its assignment id,
+//! the stable sort order (submit time, then id) and the precomputed lowercase search keys
+//! used by the filter.
 use std::collections::HashMap;
 
 use crate::mturk::domain::{Assignment, EpochSecs, Hit};
