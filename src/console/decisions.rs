@@ -1,7 +1,7 @@
 //! This session's decisions, with the marks and overrides that lead to them: one store whose
-//! transitions (queue, report, restore) keep its counts right, and whose queries say what is
-//! in flight and what is blocked, and why. Whether a decision may be sent is decided here,
-//! and only here.
+//! transitions (queue, report, settle, restore) keep its counts right, and whose queries say
+//! what is in flight and what is blocked, and why. Whether a decision may be sent is decided
+//! here, and only here.
 use std::collections::{HashMap, HashSet};
 
 use crate::mturk::domain::{Decision, DecisionKind, DecisionState};
@@ -76,14 +76,18 @@ impl DecisionStore {
         self.set(assignment_id.to_string(), DecisionState::Queued);
     }
 
-    /// The runner's word on a decision. One that is done is settled: its mark and its
-    /// override go with it.
+    /// The runner's word on a decision; a done one is settled.
     pub fn report(&mut self, assignment_id: String, state: DecisionState) {
         if matches!(state, DecisionState::Done(_)) {
-            self.marked.remove(&assignment_id);
-            self.overrides.remove(&assignment_id);
+            self.settle(&assignment_id);
         }
         self.set(assignment_id, state);
+    }
+
+    /// A decision took effect: its mark and its override have done their work.
+    fn settle(&mut self, assignment_id: &str) {
+        self.marked.remove(assignment_id);
+        self.overrides.remove(assignment_id);
     }
 
     /// A decision of an earlier session that did not take effect comes back as pending,
