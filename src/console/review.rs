@@ -40,14 +40,21 @@ pub fn feedback(draft: &str) -> Result<Option<String>, String> {
     }
 }
 
+/// When MTurk stops taking an override of this assignment's rejection: 30 days after
+/// submission. None when the submit time is unknown.
+pub fn override_closes(row: &Row) -> Option<EpochSecs> {
+    row.assignment
+        .submit_time
+        .map(|submit| submit + OVERRIDE_WINDOW_SECS)
+}
+
 impl Review<'_> {
     /// Why this rejection cannot be overridden, if it cannot: MTurk allows it within 30
     /// days of submission, while the HIT still exists.
     pub fn override_block(&self, row: &Row) -> Option<String> {
-        match row.assignment.submit_time {
+        match override_closes(row) {
             None => return Some("submit time unknown".to_string()),
-            Some(submit) => {
-                let closes = submit + OVERRIDE_WINDOW_SECS;
+            Some(closes) => {
                 if closes < self.now {
                     return Some(format!(
                         "override window closed {} ago",
@@ -200,6 +207,10 @@ mod tests {
         let mut table = table();
         let decisions = DecisionStore::default();
         let rules = review(&table, &decisions);
+        assert_eq!(
+            override_closes(row(&table, RECENT_REJECTED)),
+            Some(NOW - 3 * DAY + 30 * DAY)
+        );
         assert_eq!(rules.override_block(row(&table, RECENT_REJECTED)), None);
         assert_eq!(
             rules.override_block(row(&table, OLD_REJECTED)).as_deref(),

@@ -7,11 +7,12 @@ use ratatui::widgets::{Paragraph, Wrap};
 
 use super::parts::{pane, spinner};
 use crate::console::format::{age, describe_decision, duration, utc};
+use crate::console::review::override_closes;
 use crate::console::rows::Row;
 use crate::console::selection::Viewport;
 use crate::console::state::{Focus, State};
 use crate::console::style::{dim, label};
-use crate::mturk::domain::{AssignmentStatus, DecisionState, OVERRIDE_WINDOW_SECS};
+use crate::mturk::domain::{AssignmentStatus, DecisionState};
 use crate::sanitize::sanitize_inline;
 
 pub fn render(state: &State, frame: &mut Frame, area: Rect) {
@@ -161,7 +162,7 @@ fn facts(state: &State, row: &Row) -> Vec<Line<'static>> {
             lines.push(fact("Auto-approve", value));
         }
         AssignmentStatus::Rejected => {
-            let closes = a.submit_time.map(|t| t + OVERRIDE_WINDOW_SECS);
+            let closes = override_closes(row);
             let mut value = vec![Span::raw(when(closes))];
             value.push(match state.review().override_block(row) {
                 Some(reason) => {

@@ -7,11 +7,12 @@ use ratatui::widgets::{Cell, Paragraph, Row as TableRow, Table};
 
 use super::parts::{pane, spinner};
 use crate::console::format::{age, duration, short_id};
+use crate::console::review::override_closes;
 use crate::console::rows::Row;
 use crate::console::selection::Viewport;
 use crate::console::state::{Focus, State};
 use crate::console::style::dim;
-use crate::mturk::domain::{AssignmentStatus, DecisionState, OVERRIDE_WINDOW_SECS};
+use crate::mturk::domain::{AssignmentStatus, DecisionState};
 use crate::sanitize::sanitize_inline;
 
 const DAY: i64 = 86_400;
@@ -122,8 +123,7 @@ fn table_row<'a>(state: &State, row: &'a Row, selected: bool) -> TableRow<'a> {
     let a = &row.assignment;
     let decision = state.decisions.get(&a.id);
     let window_closed = a.status == AssignmentStatus::Rejected
-        && a.submit_time
-            .is_none_or(|t| t + OVERRIDE_WINDOW_SECS < state.now);
+        && override_closes(row).is_none_or(|closes| closes < state.now);
     let settled = a.status == AssignmentStatus::Approved
         || matches!(decision, Some(DecisionState::Done(_)))
         || window_closed;
@@ -188,7 +188,7 @@ fn deadline_cell(state: &State, row: &Row, window_closed: bool) -> Cell<'static>
         AssignmentStatus::Rejected => match state.review().override_block(row) {
             Some(_) => Cell::from("no override"),
             None => {
-                let closes = a.submit_time.unwrap_or(state.now) + OVERRIDE_WINDOW_SECS;
+                let closes = override_closes(row).unwrap_or(state.now);
                 Cell::from(format!("override {}", duration(closes - state.now)))
             }
         },
