@@ -9,8 +9,10 @@ use std::hint::black_box;
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
-use mturk_review::console::{Connection, Message, State, render, update};
+use mturk_review::console::{Message, State, render, update};
+use mturk_review::mturk::client::Endpoint;
 use mturk_review::mturk::domain::{Assignment, AssignmentStatus, Hit};
+use mturk_review::mturk::loader::LoadEvent;
 use mturk_review::server::generate::SampleAnswers;
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
@@ -48,7 +50,7 @@ fn megabyte_answer() -> String {
 /// 100,000 assignments (about 10% rejected) with answers like `serve --generate`'s, plus two
 /// with a 1 MB answer submitted last, so they sort to the end of the list.
 fn loaded_state() -> State {
-    let mut state = State::new(Connection::Demo, NOW);
+    let mut state = State::new(Endpoint::Demo("http://127.0.0.1:9".into()), NOW);
     let hits: Vec<Hit> = (0..HITS)
         .map(|h| Hit {
             id: id("H", h),
@@ -59,7 +61,7 @@ fn loaded_state() -> State {
         })
         .collect();
     for page in hits.chunks(100) {
-        update(&mut state, Message::HitsLoaded(page.to_vec()));
+        update(&mut state, Message::Load(LoadEvent::Hits(page.to_vec())));
     }
     let mut answers = SampleAnswers::new(1);
     for h in 0..HITS {
@@ -87,7 +89,14 @@ fn loaded_state() -> State {
                 }
             })
             .collect();
-        update(&mut state, Message::AssignmentsLoaded(assignments));
+        let hit_id = id("H", h);
+        update(
+            &mut state,
+            Message::Load(LoadEvent::Assignments {
+                hit_id,
+                assignments,
+            }),
+        );
     }
     let big = megabyte_answer();
     let huge: Vec<Assignment> = (0..2)
@@ -105,8 +114,14 @@ fn loaded_state() -> State {
             requester_feedback: None,
         })
         .collect();
-    update(&mut state, Message::AssignmentsLoaded(huge));
-    update(&mut state, Message::LoadFinished);
+    update(
+        &mut state,
+        Message::Load(LoadEvent::Assignments {
+            hit_id: id("H", 0),
+            assignments: huge,
+        }),
+    );
+    update(&mut state, Message::Load(LoadEvent::Finished));
     state
 }
 

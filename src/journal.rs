@@ -48,15 +48,30 @@ pub enum Outcome {
     Failed,
     /// Sent, but whether it took effect could not be confirmed.
     Unknown,
+    /// Sent again later: the newer entry is the one that counts.
+    Superseded,
 }
 
 impl Outcome {
-    fn as_str(self) -> &'static str {
+    /// The word stored in the journal, and printed by `mturk-review journal`.
+    pub fn as_str(self) -> &'static str {
         match self {
             Outcome::Done => "done",
             Outcome::Failed => "failed",
             Outcome::Unknown => "unknown",
+            Outcome::Superseded => "superseded",
         }
+    }
+
+    fn parse(word: &str) -> Option<Outcome> {
+        [
+            Outcome::Done,
+            Outcome::Failed,
+            Outcome::Unknown,
+            Outcome::Superseded,
+        ]
+        .into_iter()
+        .find(|outcome| outcome.as_str() == word)
     }
 }
 
@@ -67,8 +82,8 @@ pub struct Entry {
     pub at_ms: i64,
     pub endpoint: String,
     pub decision: Decision,
-    /// "done", "failed", "unknown", or "" while no outcome has been written.
-    pub outcome: String,
+    /// None while no outcome has been written (the program stopped before it was known).
+    pub outcome: Option<Outcome>,
     pub detail: String,
 }
 
@@ -139,10 +154,6 @@ impl Journal {
         })
     }
 
-    pub fn scope(&self) -> &Scope {
-        &self.scope
-    }
-
     /// Writes decisions about to be sent, in one transaction: on disk when this returns.
     /// Returns each decision's sequence number, in order.
     pub fn record_intents(&mut self, decisions: &[Decision]) -> Result<Vec<i64>, JournalError> {
@@ -151,9 +162,9 @@ impl Journal {
         {
             // A decision sent again replaces the earlier one whose outcome was unknown.
             let mut supersede = tx.prepare_cached(
-                "UPDATE decisions SET outcome = 'superseded', outcome_at_ms = ?4
+                "UPDATE decisions SET outcome = ?5, outcome_at_ms = ?4
                  WHERE endpoint = ?1 AND account = ?2 AND assignment_id = ?3
-                   AND (outcome IS NULL OR outcome = 'unknown')",
+                   AND (outcome IS NULL OR outcome = ?6)",
             )?;
             let mut insert = tx.prepare_cached(
                 "INSERT INTO decisions (at_ms, endpoint, account, assignment_id, worker_id, kind,
@@ -166,7 +177,9 @@ impl Journal {
                     self.scope.endpoint,
                     self.scope.account,
                     d.assignment_id,
-                    at
+                    at,
+                    Outcome::Superseded.as_str(),
+                    Outcome::Unknown.as_str(),
                 ])?;
                 let (kind, override_rejection) = match d.kind {
                     DecisionKind::Approve { override_rejection } => ("approve", override_rejection),
@@ -225,10 +238,17 @@ impl Journal {
                     feedback, outcome, detail
              FROM decisions
              WHERE endpoint = ?1 AND account = ?2
-               AND (outcome IS NULL OR outcome = 'unknown')
+               AND (outcome IS NULL OR outcome = ?3)
              ORDER BY seq",
         )?;
-        let rows = query.query_map(params![self.scope.endpoint, self.scope.account], entry)?;
+        let rows = query.query_map(
+            params![
+                self.scope.endpoint,
+                self.scope.account,
+                Outcome::Unknown.as_str()
+            ],
+            entry,
+        )?;
         Ok(rows.collect::<Result<_, _>>()?)
     }
 
@@ -270,7 +290,10 @@ fn entry(row: &rusqlite::Row) -> rusqlite::Result<Entry> {
             },
             feedback: row.get(7)?,
         },
-        outcome: row.get::<_, Option<String>>(8)?.unwrap_or_default(),
+        outcome: row
+            .get::<_, Option<String>>(8)?
+            .as_deref()
+            .and_then(Outcome::parse),
         detail: row.get(9)?,
     })
 }
@@ -356,11 +379,11 @@ mod tests {
         assert_eq!(a.unresolved().unwrap()[0].seq, again[0]);
         a.record_outcome(again[0], Outcome::Done, "").unwrap();
         assert!(a.unresolved().unwrap().is_empty());
-        let outcomes: Vec<String> = a
+        let outcomes: Vec<&str> = a
             .history()
             .unwrap()
             .into_iter()
-            .map(|e| e.outcome)
+            .map(|e| e.outcome.map_or("", Outcome::as_str))
             .collect();
         assert_eq!(outcomes, ["superseded", "", "done"]);
         let _ = std::fs::remove_file(&path);

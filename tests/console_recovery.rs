@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 use aws_sdk_mturk::types::AssignmentStatus;
 use common::pty::Console;
 use common::{ServeProcess, TempDb, TestServer, config};
-use mturk_review::journal::read_history;
+use mturk_review::journal::{Outcome, read_history};
 use mturk_review::server::ServerConfig;
 
 const HITS: usize = 20;
@@ -105,7 +105,7 @@ async fn a_killed_console_reconciles_to_every_assignment_approved_once() {
             TOTAL,
             "every decision journaled before sending"
         );
-        let open = history.iter().filter(|e| e.outcome.is_empty()).count();
+        let open = history.iter().filter(|e| e.outcome.is_none()).count();
         assert!(open > 0, "killed with decisions in flight");
     })
     .await
@@ -153,7 +153,7 @@ async fn a_killed_console_reconciles_to_every_assignment_approved_once() {
     assert!(
         history
             .iter()
-            .all(|e| e.outcome == "done" || e.outcome == "superseded"),
+            .all(|e| matches!(e.outcome, Some(Outcome::Done | Outcome::Superseded))),
         "every journal entry settled: {history:?}"
     );
 }

@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use aws_sdk_mturk::types::AssignmentStatus;
 use common::{TempDb, TestServer, config};
-use mturk_review::journal::{Journal, Scope};
+use mturk_review::journal::{Journal, Outcome, Scope};
 use mturk_review::mturk::client::local_client;
 use mturk_review::mturk::decisions::{DECISION_CONCURRENCY, RunnerEvent, spawn_runner};
 use mturk_review::mturk::domain::{Decision, DecisionKind, DecisionState};
@@ -143,6 +143,9 @@ async fn five_hundred_approvals_under_faults_land_exactly_once() {
     let journal = Journal::open(&journal_path.0, scope).unwrap();
     let history = journal.history().unwrap();
     assert_eq!(history.len(), decisions.len());
-    assert!(history.iter().all(|e| e.outcome == "done"), "{history:?}");
+    assert!(
+        history.iter().all(|e| e.outcome == Some(Outcome::Done)),
+        "{history:?}"
+    );
     assert!(journal.unresolved().unwrap().is_empty());
 }

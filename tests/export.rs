@@ -18,7 +18,8 @@ use axum::http::{HeaderMap, StatusCode, header};
 use common::pty::Console;
 use common::{DUMMY_AWS_ENV, TestServer, now_secs};
 use mturk_review::export::COLUMNS;
-use mturk_review::mturk::loader::{HitSelection, LoadEvent, LoadFailure, LoadRequest, load};
+use mturk_review::mturk::client::ErrorKind;
+use mturk_review::mturk::loader::{HitSelection, LoadError, LoadEvent, LoadRequest, load};
 use serde_json::{Value, json};
 
 const NS: &str = "http://mechanicalturk.amazonaws.com/AWSMechanicalTurkDataSchemas/2005-10-01/QuestionFormAnswers.xsd";
@@ -407,7 +408,7 @@ async fn repeating_endpoint(repeating: &'static str) -> (String, Arc<AtomicUsize
 }
 
 /// The loader's failures against `url`, once it has finished (or after a minute, as a failure).
-async fn load_failures(url: &str) -> Vec<LoadFailure> {
+async fn load_failures(url: &str) -> Vec<LoadError> {
     let (events_tx, mut events) = tokio::sync::mpsc::unbounded_channel();
     let request = LoadRequest::review(HitSelection::All);
     tokio::spawn(load(common::client(url).await, request, events_tx));
@@ -433,6 +434,7 @@ async fn the_loader_stops_on_a_repeated_next_token_and_names_the_operation() {
         let (url, served) = repeating_endpoint(operation).await;
         let failures = load_failures(&url).await;
         assert_eq!(failures.len(), 1, "{operation}: {failures:?}");
+        assert_eq!(failures[0].kind, ErrorKind::Protocol, "{operation}");
         let text = failures[0].for_command();
         assert!(
             text.contains(operation) && text.contains("NextToken"),

@@ -10,7 +10,6 @@ use aws_sdk_mturk::Client;
 use aws_sdk_mturk::config::ProvideCredentials;
 use clap::Args;
 
-use mturk_review::console::Connection;
 use mturk_review::journal::{Scope, account_fingerprint};
 use mturk_review::mturk::client::{
     ClientOptions, Endpoint, error_chain, load_config, local_client,
@@ -38,10 +37,10 @@ pub struct EndpointArgs {
     pub region: String,
 }
 
-/// A client ready to use, what the header calls it, and the journal scope it belongs to.
+/// A client ready to use, where it is connected, and the journal scope it belongs to.
 pub struct Connected {
     pub client: Client,
-    pub connection: Connection,
+    pub endpoint: Endpoint,
     pub scope: Scope,
     /// The demo's server, to stop when done.
     pub demo_server: Option<RunningServer>,
@@ -72,7 +71,7 @@ pub async fn connect(args: &EndpointArgs) -> Result<Connected> {
         let url = server.endpoint_url();
         return Ok(Connected {
             client: local_client(&url).await,
-            connection: Connection::Demo,
+            endpoint: Endpoint::Demo(url.clone()),
             scope: Scope {
                 endpoint: url,
                 account: "demo".to_string(),
@@ -84,11 +83,6 @@ pub async fn connect(args: &EndpointArgs) -> Result<Connected> {
         (Some(url), _) => Endpoint::Custom(url.clone()),
         (None, true) => Endpoint::Sandbox,
         (None, false) => Endpoint::Production,
-    };
-    let connection = match &endpoint {
-        Endpoint::Production => Connection::Production,
-        Endpoint::Sandbox => Connection::Sandbox,
-        Endpoint::Custom(url) => Connection::Local(url.clone()),
     };
     let mut options = ClientOptions {
         endpoint,
@@ -115,7 +109,7 @@ pub async fn connect(args: &EndpointArgs) -> Result<Connected> {
     };
     Ok(Connected {
         client: Client::new(&config),
-        connection,
+        endpoint: options.endpoint.clone(),
         scope: Scope {
             endpoint: options.endpoint.url().to_string(),
             account: account_fingerprint(&access_key_id),

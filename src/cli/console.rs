@@ -1,9 +1,11 @@
-//! The review console (the default command): connect, open the journal, run the UI.
+//! The review console (the default command): connect, open the journal, run the UI on the
+//! real terminal until the reviewer quits or SIGTERM arrives.
 
 use std::path::PathBuf;
 
 use anyhow::{Context, Result};
 use clap::Args;
+use crossterm::event::EventStream;
 
 use mturk_review::console;
 use mturk_review::journal::{self, Journal};
@@ -43,16 +45,31 @@ pub async fn console(args: ConsoleArgs) -> Result<()> {
         (None, false) => journal::default_path()?,
     };
     let journal = Journal::open(&journal_path, connected.scope.clone())?;
-    let mut terminal = ratatui::try_init().context("cannot take over the terminal")?;
-    let result = console::run(
-        &mut terminal,
-        connected.client.clone(),
-        connected.connection.clone(),
+    let session = console::Session {
+        client: connected.client.clone(),
+        endpoint: connected.endpoint.clone(),
         selection,
         journal,
-    )
-    .await;
+    };
+    let mut terminal = ratatui::try_init().context("cannot take over the terminal")?;
+    let result = console::run(&mut terminal, EventStream::new(), terminated(), session).await;
     ratatui::restore();
     connected.close().await;
     result.context("the terminal failed")
+}
+
+/// Resolves when SIGTERM arrives; where there is no SIGTERM, never.
+async fn terminated() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        match signal(SignalKind::terminate()) {
+            Ok(mut term) => {
+                term.recv().await;
+                return;
+            }
+            Err(err) => tracing::warn!(%err, "cannot listen for SIGTERM"),
+        }
+    }
+    std::future::pending::<()>().await
 }

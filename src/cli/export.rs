@@ -13,7 +13,7 @@ use tokio::sync::mpsc;
 use mturk_review::export::{self, Format};
 use mturk_review::mturk::domain::{Assignment, AssignmentStatus, Hit};
 use mturk_review::mturk::loader::{
-    HitSelection, LOAD_CONCURRENCY, LoadEvent, LoadFailure, LoadRequest, load,
+    HitSelection, LOAD_CONCURRENCY, LoadError, LoadEvent, LoadRequest, load,
 };
 use mturk_review::sanitize::{Output, sanitize_inline};
 
@@ -65,7 +65,7 @@ struct Loaded {
     hits: HashMap<String, Hit>,
     by_hit: HashMap<String, Vec<Assignment>>,
     assignments: usize,
-    failures: Vec<LoadFailure>,
+    failures: Vec<LoadError>,
 }
 
 pub async fn export(args: ExportArgs) -> Result<()> {

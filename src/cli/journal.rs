@@ -8,7 +8,7 @@ use anyhow::{Context, Result};
 use clap::Args;
 
 use mturk_review::clock::utc_seconds;
-use mturk_review::journal::{self, Entry};
+use mturk_review::journal::{self, Entry, Outcome};
 use mturk_review::sanitize::{Output, sanitize_inline};
 
 #[derive(Debug, Args)]
@@ -60,11 +60,9 @@ const HEADER: [&str; 8] = [
 ];
 
 fn fields(entry: &Entry) -> [String; 8] {
-    let outcome = if entry.outcome.is_empty() {
-        "unknown (not yet reconciled)"
-    } else {
-        entry.outcome.as_str()
-    };
+    let outcome = entry
+        .outcome
+        .map_or("unknown (not yet reconciled)", Outcome::as_str);
     [
         utc_seconds(entry.at_ms.div_euclid(1000)),
         entry.endpoint.clone(),

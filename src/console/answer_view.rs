@@ -4,6 +4,7 @@ use ratatui::style::{Color, Modifier, Style};
 use ratatui::text::{Line, Span};
 
 use super::format::{expand_tabs, size};
+use super::style::dim;
 use crate::answer::{ParsedAnswer, Value};
 use crate::sanitize::{sanitize, sanitize_inline};
 
@@ -67,10 +68,6 @@ impl Lines {
         }
         self.lines
     }
-}
-
-fn dim() -> Style {
-    Style::default().add_modifier(Modifier::DIM)
 }
 
 /// The parsed answer, question by question, with the parser's note when there is one.

@@ -1,55 +1,99 @@
-//! The console's event loop and its background tasks: terminal input, the loader and the
-//! decision runner all feed one message channel; the loop drains it, applies `update`, hands
-//! effects to the tasks, and draws once the queue is empty. It never awaits the network.
+//! The console's event loop. It draws, then sleeps until a key, a message from the loader or
+//! the decision runner, or a tick arrives; applies what has queued up through `update`;
+//! hands the effects to the loader and the runner; and draws once the queue is empty. It
+//! never awaits the network. Any ratatui backend and any stream of terminal events will do:
+//! the binary gives it the real terminal, tests a `TestBackend` and scripted keys.
 
+use std::future::Future;
+use std::pin::pin;
 use std::time::Duration;
 
 use aws_sdk_mturk::Client;
-use crossterm::event::{Event, EventStream, KeyEventKind};
-use futures::StreamExt;
-use ratatui::DefaultTerminal;
+use crossterm::event::{Event, KeyEventKind};
+use futures::{Stream, StreamExt};
+use ratatui::Terminal;
+use ratatui::backend::Backend;
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 
-use super::{Connection, Effect, Message, State, render, update};
+use super::message::{Effect, Message};
+use super::state::State;
+use super::ui::render;
+use super::update::update;
 use crate::clock::now_secs;
 use crate::journal::Journal;
+use crate::mturk::client::Endpoint;
 use crate::mturk::decisions::{DECISION_CONCURRENCY, RunnerEvent, spawn_runner};
-use crate::mturk::domain::Decision;
+use crate::mturk::domain::{Decision, DecisionState};
 use crate::mturk::limiter::Limiter;
 use crate::mturk::loader::{HitSelection, LoadEvent, LoadRequest, load};
 
 const TICK: Duration = Duration::from_millis(100);
 
-/// Runs the console until the reviewer quits (or SIGTERM arrives).
-pub async fn run(
-    terminal: &mut DefaultTerminal,
-    client: Client,
-    connection: Connection,
-    selection: HitSelection,
-    journal: Journal,
-) -> std::io::Result<()> {
-    let (messages_tx, mut messages) = mpsc::unbounded_channel::<Message>();
-    let input = tokio::spawn(read_terminal(messages_tx.clone()));
-    let decisions = start_runner(client.clone(), journal, messages_tx.clone());
-    let mut loader = start_loader(client.clone(), selection.clone(), messages_tx.clone());
-    let mut terminate = terminate_signal();
+/// What the console reviews, and how it gets there.
+pub struct Session {
+    pub client: Client,
+    /// Where `client` is connected, for the header.
+    pub endpoint: Endpoint,
+    pub selection: HitSelection,
+    pub journal: Journal,
+}
 
-    let mut state = State::new(connection, now_secs());
+/// Runs the console on `terminal`, reading `input`, until the reviewer quits or `stop`
+/// resolves (the binary's SIGTERM).
+pub async fn run<B: Backend>(
+    terminal: &mut Terminal<B>,
+    input: impl Stream<Item = std::io::Result<Event>>,
+    stop: impl Future<Output = ()>,
+    session: Session,
+) -> Result<(), B::Error> {
+    let Session {
+        client,
+        endpoint,
+        selection,
+        journal,
+    } = session;
+    let (messages_tx, mut messages) = mpsc::unbounded_channel::<Message>();
+    let decisions = spawn_runner(
+        client.clone(),
+        journal,
+        Limiter::new(DECISION_CONCURRENCY),
+        messages_tx.clone(),
+    );
+    let mut loader = start_loader(client.clone(), selection.clone(), messages_tx.clone());
+    let mut input = pin!(input);
+    let mut reading = true;
+    let mut stop = pin!(stop);
+
+    let mut state = State::new(endpoint, now_secs());
     let mut tick = tokio::time::interval(TICK);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
-    let mut quit = false;
-    while !quit {
+    'running: loop {
         state.set_now(now_secs());
         terminal.draw(|frame| render(&state, frame))?;
-        let first = tokio::select! {
-            biased;
-            message = messages.recv() => message,
-            _ = tick.tick(), if state.is_animating() => Some(Message::Tick),
-            _ = terminate.recv() => None,
+        // Keys first: they are few, and must not wait behind a stream of pages.
+        let first = loop {
+            tokio::select! {
+                biased;
+                event = input.next(), if reading => match event {
+                    Some(Ok(event)) => {
+                        if let Some(message) = from_terminal(event) {
+                            break message;
+                        }
+                    }
+                    Some(Err(err)) => {
+                        tracing::warn!(%err, "terminal input failed");
+                        reading = false;
+                    }
+                    None => reading = false,
+                },
+                Some(message) = messages.recv() => break message,
+                _ = tick.tick(), if state.is_animating() => break Message::Tick,
+                () = &mut stop => break 'running,
+            }
         };
-        let Some(first) = first else { break };
-        // Drain what has queued up, then draw once.
+        // Apply what has queued up, then draw once.
+        let mut quit = false;
         let mut next = Some(first);
         while let Some(message) = next {
             let (message, after) = coalesce_pages(message, &mut messages);
@@ -71,30 +115,56 @@ pub async fn run(
                 after.or_else(|| messages.try_recv().ok())
             };
         }
-        quit |= state.should_quit();
+        if quit || state.should_quit() {
+            break;
+        }
     }
-    input.abort();
     loader.abort();
     Ok(())
+}
+
+/// A terminal event as a message: key presses (and repeats, which some terminals report
+/// for a held key) and resizes; key releases and everything else are not for the console.
+fn from_terminal(event: Event) -> Option<Message> {
+    match event {
+        Event::Key(key) if key.kind != KeyEventKind::Release => Some(Message::Key(key)),
+        Event::Resize(..) => Some(Message::Resize),
+        _ => None,
+    }
 }
 
 /// Pages of assignments that queued up are merged as one: every merge re-sorts and re-filters
 /// all loaded rows, so one merge per batch keeps a fast load of 100,000 linear, not
 /// quadratic. Returns the message to apply and the first other one taken off the queue.
+/// The batch keeps the first page's HIT id; the console goes by each assignment's own.
 fn coalesce_pages(
     message: Message,
     queue: &mut mpsc::UnboundedReceiver<Message>,
 ) -> (Message, Option<Message>) {
-    let Message::AssignmentsLoaded(mut batch) = message else {
+    let Message::Load(LoadEvent::Assignments {
+        hit_id,
+        mut assignments,
+    }) = message
+    else {
         return (message, None);
     };
+    let mut after = None;
     while let Ok(more) = queue.try_recv() {
         match more {
-            Message::AssignmentsLoaded(page) => batch.extend(page),
-            other => return (Message::AssignmentsLoaded(batch), Some(other)),
+            Message::Load(LoadEvent::Assignments {
+                assignments: page, ..
+            }) => assignments.extend(page),
+            other => {
+                after = Some(other);
+                break;
+            }
         }
     }
-    (Message::AssignmentsLoaded(batch), None)
+    let batch = LoadEvent::Assignments {
+        hit_id,
+        assignments,
+    };
+    (Message::Load(batch), after)
 }
 
 fn send_decision(
@@ -104,149 +174,53 @@ fn send_decision(
 ) {
     let id = decision.assignment_id.clone();
     if decisions.send(decision).is_err() {
-        let _ = messages.send(Message::Decision {
+        let stopped = RunnerEvent::Decision {
             assignment_id: id,
-            state: crate::mturk::domain::DecisionState::Failed(
-                "the decision runner has stopped".to_string(),
-            ),
-        });
-    }
-}
-
-/// Terminal keys and resizes as messages. Only key presses count (not releases/repeats
-/// reported by some terminals).
-async fn read_terminal(messages: mpsc::UnboundedSender<Message>) {
-    let mut events = EventStream::new();
-    while let Some(event) = events.next().await {
-        let message = match event {
-            Ok(Event::Key(key)) if key.kind != KeyEventKind::Release => Message::Key(key),
-            Ok(Event::Resize(..)) => Message::Resize,
-            Ok(_) => continue,
-            Err(err) => {
-                tracing::warn!(%err, "terminal input failed");
-                return;
-            }
+            state: DecisionState::Failed("the decision runner has stopped".to_string()),
         };
-        if messages.send(message).is_err() {
-            return;
-        }
+        let _ = messages.send(stopped.into());
     }
 }
 
+/// Aborting the task (on reload or quit) drops the loader's per-HIT tasks with it.
 fn start_loader(
     client: Client,
     selection: HitSelection,
     messages: mpsc::UnboundedSender<Message>,
 ) -> JoinHandle<()> {
-    // Loading and forwarding run in one task, so aborting it (on reload or quit) drops both,
-    // and with them the loader's per-HIT tasks.
-    tokio::spawn(async move {
-        let (events_tx, mut events) = mpsc::unbounded_channel();
-        let forward = async move {
-            while let Some(event) = events.recv().await {
-                if messages.send(load_message(event)).is_err() {
-                    break;
-                }
-            }
-        };
-        tokio::join!(
-            load(client, LoadRequest::review(selection), events_tx),
-            forward
-        );
-    })
-}
-
-fn load_message(event: LoadEvent) -> Message {
-    match event {
-        LoadEvent::Hits(hits) => Message::HitsLoaded(hits),
-        LoadEvent::Assignments { assignments, .. } => Message::AssignmentsLoaded(assignments),
-        LoadEvent::Progress {
-            hits_done,
-            hits_total,
-        } => Message::LoadProgress {
-            hits_done,
-            hits_total,
-        },
-        LoadEvent::Retrying { attempt, reason } => Message::LoadRetrying { attempt, reason },
-        LoadEvent::Failed(failure) => Message::LoadFailed(failure.for_console()),
-        LoadEvent::Finished => Message::LoadFinished,
-    }
-}
-
-fn start_runner(
-    client: Client,
-    journal: Journal,
-    messages: mpsc::UnboundedSender<Message>,
-) -> mpsc::UnboundedSender<Decision> {
-    let (events_tx, mut events) = mpsc::unbounded_channel();
-    let decisions = spawn_runner(
-        client,
-        journal,
-        Limiter::new(DECISION_CONCURRENCY),
-        events_tx,
-    );
-    tokio::spawn(async move {
-        while let Some(event) = events.recv().await {
-            let message = match event {
-                RunnerEvent::Decision {
-                    assignment_id,
-                    state,
-                } => Message::Decision {
-                    assignment_id,
-                    state,
-                },
-                RunnerEvent::Balance(balance) => Message::Balance(balance),
-                RunnerEvent::Reconciled { confirmed, pending } => {
-                    Message::Reconciled { confirmed, pending }
-                }
-            };
-            if messages.send(message).is_err() {
-                break;
-            }
-        }
-    });
-    decisions
-}
-
-/// SIGTERM as a channel; on other platforms a channel that never fires.
-fn terminate_signal() -> mpsc::UnboundedReceiver<()> {
-    let (tx, rx) = mpsc::unbounded_channel();
-    #[cfg(unix)]
-    tokio::spawn(async move {
-        use tokio::signal::unix::{SignalKind, signal};
-        if let Ok(mut term) = signal(SignalKind::terminate()) {
-            term.recv().await;
-            let _ = tx.send(());
-        }
-    });
-    #[cfg(not(unix))]
-    drop(tx);
-    rx
+    tokio::spawn(load(client, LoadRequest::review(selection), messages))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::console::test_support::{NOW, assignment};
+    use crate::console::fixtures::{NOW, assignment};
+    use crossterm::event::{KeyCode, KeyEvent, KeyEventState, KeyModifiers, MouseEvent};
 
     #[test]
     fn queued_pages_merge_into_one_message_and_keep_their_place_in_line() {
-        let page = |id: &str| Message::AssignmentsLoaded(vec![assignment(id, "H", "W", NOW)]);
+        let page = |id: &str| {
+            Message::Load(LoadEvent::Assignments {
+                hit_id: "H".into(),
+                assignments: vec![assignment(id, "H", "W", NOW)],
+            })
+        };
+        let finished = Message::Load(LoadEvent::Finished);
         let (tx, mut queue) = mpsc::unbounded_channel();
-        for message in [page("B"), page("C"), Message::LoadFinished, page("D")] {
+        for message in [page("B"), page("C"), finished.clone(), page("D")] {
             tx.send(message).unwrap();
         }
         let (merged, after) = coalesce_pages(page("A"), &mut queue);
-        let Message::AssignmentsLoaded(merged) = merged else {
+        let Message::Load(LoadEvent::Assignments {
+            assignments: merged,
+            ..
+        }) = merged
+        else {
             panic!("not a page: {merged:?}");
         };
         let ids: Vec<&str> = merged.iter().map(|a| a.id.as_str()).collect();
         assert_eq!(ids, ["A", "B", "C"]);
-        assert_eq!(
-            after,
-            Some(Message::LoadFinished),
-            "taken off the queue, not lost"
-        );
+        assert_eq!(after, Some(finished), "taken off the queue, not lost");
         assert_eq!(
             queue.try_recv().ok(),
             Some(page("D")),
@@ -255,5 +229,31 @@ mod tests {
 
         let (other, after) = coalesce_pages(Message::Tick, &mut queue);
         assert_eq!((other, after), (Message::Tick, None));
+    }
+
+    #[test]
+    fn presses_repeats_and_resizes_reach_the_console_and_releases_do_not() {
+        let key = |kind| KeyEvent {
+            code: KeyCode::Char('j'),
+            modifiers: KeyModifiers::NONE,
+            kind,
+            state: KeyEventState::NONE,
+        };
+        for kind in [KeyEventKind::Press, KeyEventKind::Repeat] {
+            assert_eq!(
+                from_terminal(Event::Key(key(kind))),
+                Some(Message::Key(key(kind)))
+            );
+        }
+        assert_eq!(from_terminal(Event::Key(key(KeyEventKind::Release))), None);
+        assert_eq!(from_terminal(Event::Resize(80, 24)), Some(Message::Resize));
+        let mouse = MouseEvent {
+            kind: crossterm::event::MouseEventKind::Moved,
+            column: 0,
+            row: 0,
+            modifiers: KeyModifiers::NONE,
+        };
+        assert_eq!(from_terminal(Event::Mouse(mouse)), None);
+        assert_eq!(from_terminal(Event::FocusGained), None);
     }
 }

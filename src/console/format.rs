@@ -17,7 +17,7 @@ pub fn duration(secs: i64) -> String {
     }
 }
 
-/// How long ago `then` was, e.g. "3h 05m ago"; "in the future" guards against clock skew.
+/// How long ago `then` was, e.g. "3h 05m ago"; a time still to come (clock skew) is "just now".
 pub fn age(now: EpochSecs, then: EpochSecs) -> String {
     if then > now {
         return "just now".to_string();

@@ -5,6 +5,21 @@ use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 /// What a key asks for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Action {
+    Interrupt,
+    /// A key of the list or the answer pane.
+    Browse(Browse),
+    LeaveEditor,
+    KeepFilter,
+    ClearFilter,
+    Yes,
+    No,
+    /// Enter on a typed confirmation.
+    Submit,
+}
+
+/// What a key asks for in the list or the answer pane.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Browse {
     Next,
     Previous,
     First,
@@ -15,7 +30,6 @@ pub enum Action {
     ScrollUp,
     CycleFocus,
     Edit,
-    LeaveEditor,
     ToggleOverride,
     Approve,
     Reject,
@@ -24,18 +38,11 @@ pub enum Action {
     ApproveMarked,
     ResendPending,
     StartFilter,
-    KeepFilter,
-    ClearFilter,
     CycleStatus,
     ToggleRaw,
     Reload,
     Help,
     Quit,
-    Interrupt,
-    Yes,
-    No,
-    /// Enter on a typed confirmation.
-    Submit,
 }
 
 /// Where the keyboard input goes right now.
@@ -50,9 +57,10 @@ pub enum Context {
     TypedConfirm,
 }
 
-/// Which contexts a binding applies in.
+/// A part of the key table: which contexts its bindings apply in (the help overlay shows
+/// one section each).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Scope {
+pub enum Section {
     /// Every context, the editor included.
     Anywhere,
     /// The list and the answer pane.
@@ -65,30 +73,30 @@ pub enum Scope {
     TypedConfirm,
 }
 
-impl Scope {
+impl Section {
     pub fn covers(self, context: Context) -> bool {
         match self {
-            Scope::Anywhere => true,
-            Scope::Browse => matches!(context, Context::List | Context::Answer),
-            Scope::List => context == Context::List,
-            Scope::Answer => context == Context::Answer,
-            Scope::Editor => context == Context::Editor,
-            Scope::Filter => context == Context::Filter,
-            Scope::Confirm => context == Context::Confirm,
-            Scope::TypedConfirm => context == Context::TypedConfirm,
+            Section::Anywhere => true,
+            Section::Browse => matches!(context, Context::List | Context::Answer),
+            Section::List => context == Context::List,
+            Section::Answer => context == Context::Answer,
+            Section::Editor => context == Context::Editor,
+            Section::Filter => context == Context::Filter,
+            Section::Confirm => context == Context::Confirm,
+            Section::TypedConfirm => context == Context::TypedConfirm,
         }
     }
 
     pub fn title(self) -> &'static str {
         match self {
-            Scope::Anywhere => "Anywhere",
-            Scope::Browse => "List and answer",
-            Scope::List => "List",
-            Scope::Answer => "Answer pane",
-            Scope::Editor => "Feedback editor",
-            Scope::Filter => "Filter",
-            Scope::Confirm => "Questions",
-            Scope::TypedConfirm => "Questions in PRODUCTION",
+            Section::Anywhere => "Anywhere",
+            Section::Browse => "List and answer",
+            Section::List => "List",
+            Section::Answer => "Answer pane",
+            Section::Editor => "Feedback editor",
+            Section::Filter => "Filter",
+            Section::Confirm => "Questions",
+            Section::TypedConfirm => "Questions in PRODUCTION",
         }
     }
 }
@@ -155,9 +163,9 @@ impl Key {
 pub struct Binding {
     pub keys: &'static [Key],
     pub description: &'static str,
-    pub scope: Scope,
+    pub section: Section,
     pub action: Action,
-    /// Short text for the footer hints of its scope; None keeps it to the help overlay.
+    /// Short text for the footer hints of its section; None keeps it to the help overlay.
     pub hint: Option<&'static str>,
 }
 
@@ -172,52 +180,53 @@ impl Binding {
 const fn bind(
     keys: &'static [Key],
     description: &'static str,
-    scope: Scope,
+    section: Section,
     action: Action,
     hint: Option<&'static str>,
 ) -> Binding {
     Binding {
         keys,
         description,
-        scope,
+        section,
         action,
         hint,
     }
 }
 
 use Action as A;
-use Scope as S;
+use Browse as B;
+use Section as S;
 
 #[rustfmt::skip]
 pub static BINDINGS: &[Binding] = &[
     bind(&[ctrl('c')], "quit (asks while sending; twice forces)", S::Anywhere, A::Interrupt, None),
-    bind(&[key('j'), code(KeyCode::Down)], "next assignment", S::List, A::Next, Some("move")),
-    bind(&[key('k'), code(KeyCode::Up)], "previous assignment", S::List, A::Previous, None),
-    bind(&[key('g'), code(KeyCode::Home)], "first assignment", S::List, A::First, None),
-    bind(&[key('G'), code(KeyCode::End)], "last assignment", S::List, A::Last, None),
-    bind(&[code(KeyCode::PageDown)], "page down", S::List, A::PageDown, None),
-    bind(&[code(KeyCode::PageUp)], "page up", S::List, A::PageUp, None),
-    bind(&[key(' ')], "mark / unmark", S::List, A::ToggleMark, Some("mark")),
-    bind(&[key('*')], "mark all shown / unmark all", S::List, A::MarkAll, None),
-    bind(&[key('j'), code(KeyCode::Down)], "scroll answer down", S::Answer, A::ScrollDown, Some("scroll")),
-    bind(&[key('k'), code(KeyCode::Up)], "scroll answer up", S::Answer, A::ScrollUp, None),
-    bind(&[code(KeyCode::PageDown)], "scroll a page down", S::Answer, A::PageDown, None),
-    bind(&[code(KeyCode::PageUp)], "scroll a page up", S::Answer, A::PageUp, None),
-    bind(&[key('g'), code(KeyCode::Home)], "top of answer", S::Answer, A::First, None),
-    bind(&[key('G'), code(KeyCode::End)], "end of answer", S::Answer, A::Last, None),
-    bind(&[key('a')], "approve with feedback", S::Browse, A::Approve, Some("approve")),
-    bind(&[key('r')], "reject (feedback required)", S::Browse, A::Reject, Some("reject")),
-    bind(&[key('e')], "edit feedback", S::Browse, A::Edit, Some("feedback")),
-    bind(&[key('o')], "toggle override of a rejection", S::Browse, A::ToggleOverride, None),
-    bind(&[key('A')], "approve all marked", S::Browse, A::ApproveMarked, Some("approve marked")),
-    bind(&[key('P')], "re-send pending decisions", S::Browse, A::ResendPending, None),
-    bind(&[code(KeyCode::Tab)], "focus list → answer → feedback", S::Browse, A::CycleFocus, Some("focus")),
-    bind(&[key('/')], "filter by id, worker, title or answer", S::Browse, A::StartFilter, Some("filter")),
-    bind(&[key('s')], "cycle status shown", S::Browse, A::CycleStatus, None),
-    bind(&[key('v')], "raw answer XML", S::Browse, A::ToggleRaw, None),
-    bind(&[key('R')], "reload everything", S::Browse, A::Reload, None),
-    bind(&[key('?')], "help", S::Browse, A::Help, Some("help")),
-    bind(&[key('q')], "quit", S::Browse, A::Quit, Some("quit")),
+    bind(&[key('j'), code(KeyCode::Down)], "next assignment", S::List, A::Browse(B::Next), Some("move")),
+    bind(&[key('k'), code(KeyCode::Up)], "previous assignment", S::List, A::Browse(B::Previous), None),
+    bind(&[key('g'), code(KeyCode::Home)], "first assignment", S::List, A::Browse(B::First), None),
+    bind(&[key('G'), code(KeyCode::End)], "last assignment", S::List, A::Browse(B::Last), None),
+    bind(&[code(KeyCode::PageDown)], "page down", S::List, A::Browse(B::PageDown), None),
+    bind(&[code(KeyCode::PageUp)], "page up", S::List, A::Browse(B::PageUp), None),
+    bind(&[key(' ')], "mark / unmark", S::List, A::Browse(B::ToggleMark), Some("mark")),
+    bind(&[key('*')], "mark all shown / unmark all", S::List, A::Browse(B::MarkAll), None),
+    bind(&[key('j'), code(KeyCode::Down)], "scroll answer down", S::Answer, A::Browse(B::ScrollDown), Some("scroll")),
+    bind(&[key('k'), code(KeyCode::Up)], "scroll answer up", S::Answer, A::Browse(B::ScrollUp), None),
+    bind(&[code(KeyCode::PageDown)], "scroll a page down", S::Answer, A::Browse(B::PageDown), None),
+    bind(&[code(KeyCode::PageUp)], "scroll a page up", S::Answer, A::Browse(B::PageUp), None),
+    bind(&[key('g'), code(KeyCode::Home)], "top of answer", S::Answer, A::Browse(B::First), None),
+    bind(&[key('G'), code(KeyCode::End)], "end of answer", S::Answer, A::Browse(B::Last), None),
+    bind(&[key('a')], "approve with feedback", S::Browse, A::Browse(B::Approve), Some("approve")),
+    bind(&[key('r')], "reject (feedback required)", S::Browse, A::Browse(B::Reject), Some("reject")),
+    bind(&[key('e')], "edit feedback", S::Browse, A::Browse(B::Edit), Some("feedback")),
+    bind(&[key('o')], "toggle override of a rejection", S::Browse, A::Browse(B::ToggleOverride), None),
+    bind(&[key('A')], "approve all marked", S::Browse, A::Browse(B::ApproveMarked), Some("approve marked")),
+    bind(&[key('P')], "re-send pending decisions", S::Browse, A::Browse(B::ResendPending), None),
+    bind(&[code(KeyCode::Tab)], "focus list → answer → feedback", S::Browse, A::Browse(B::CycleFocus), Some("focus")),
+    bind(&[key('/')], "filter by id, worker, title or answer", S::Browse, A::Browse(B::StartFilter), Some("filter")),
+    bind(&[key('s')], "cycle status shown", S::Browse, A::Browse(B::CycleStatus), None),
+    bind(&[key('v')], "raw answer XML", S::Browse, A::Browse(B::ToggleRaw), None),
+    bind(&[key('R')], "reload everything", S::Browse, A::Browse(B::Reload), None),
+    bind(&[key('?')], "help", S::Browse, A::Browse(B::Help), Some("help")),
+    bind(&[key('q')], "quit", S::Browse, A::Browse(B::Quit), Some("quit")),
     bind(&[code(KeyCode::Esc)], "leave the editor (text is kept)", S::Editor, A::LeaveEditor, Some("leave editor (text kept)")),
     bind(&[code(KeyCode::Enter)], "keep the filter", S::Filter, A::KeepFilter, Some("keep filter")),
     bind(&[code(KeyCode::Esc)], "clear the filter", S::Filter, A::ClearFilter, Some("clear filter")),
@@ -231,7 +240,7 @@ pub static BINDINGS: &[Binding] = &[
 pub fn lookup(context: Context, event: &KeyEvent) -> Option<Action> {
     BINDINGS
         .iter()
-        .filter(|b| b.scope.covers(context))
+        .filter(|b| b.section.covers(context))
         .find(|b| b.keys.iter().any(|k| k.matches(event)))
         .map(|b| b.action)
 }
@@ -240,7 +249,7 @@ pub fn lookup(context: Context, event: &KeyEvent) -> Option<Action> {
 pub fn hints(context: Context) -> impl Iterator<Item = &'static Binding> {
     BINDINGS
         .iter()
-        .filter(move |b| b.hint.is_some() && b.scope.covers(context))
+        .filter(move |b| b.hint.is_some() && b.section.covers(context))
 }
 
 #[cfg(test)]
@@ -254,11 +263,20 @@ mod tests {
     #[test]
     fn keys_resolve_by_context() {
         let j = press(KeyCode::Char('j'), KeyModifiers::NONE);
-        assert_eq!(lookup(Context::List, &j), Some(Action::Next));
-        assert_eq!(lookup(Context::Answer, &j), Some(Action::ScrollDown));
+        assert_eq!(
+            lookup(Context::List, &j),
+            Some(Action::Browse(Browse::Next))
+        );
+        assert_eq!(
+            lookup(Context::Answer, &j),
+            Some(Action::Browse(Browse::ScrollDown))
+        );
         assert_eq!(lookup(Context::Editor, &j), None);
         let shifted = press(KeyCode::Char('G'), KeyModifiers::SHIFT);
-        assert_eq!(lookup(Context::List, &shifted), Some(Action::Last));
+        assert_eq!(
+            lookup(Context::List, &shifted),
+            Some(Action::Browse(Browse::Last))
+        );
         let ctrl_c = press(KeyCode::Char('c'), KeyModifiers::CONTROL);
         assert_eq!(lookup(Context::Editor, &ctrl_c), Some(Action::Interrupt));
         let esc = press(KeyCode::Esc, KeyModifiers::NONE);
@@ -269,6 +287,6 @@ mod tests {
     fn hints_come_from_the_table() {
         let labels: Vec<String> = hints(Context::Editor).map(Binding::keys_label).collect();
         assert_eq!(labels, ["Esc"]);
-        assert!(hints(Context::List).any(|b| b.action == Action::Approve));
+        assert!(hints(Context::List).any(|b| b.action == Action::Browse(Browse::Approve)));
     }
 }

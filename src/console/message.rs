@@ -1,43 +1,36 @@
 //! What flows into `update` (messages) and out of it (effects for the background tasks).
-use crate::mturk::domain::{Assignment, Decision, DecisionState, Hit};
+//! The loader's and the decision runner's events arrive nested, as those tasks send them.
+use crossterm::event::KeyEvent;
+
+use crate::mturk::decisions::RunnerEvent;
+use crate::mturk::domain::Decision;
+use crate::mturk::loader::LoadEvent;
 
 /// Everything that can change the console's state.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Message {
-    Key(crossterm::event::KeyEvent),
+    Key(KeyEvent),
     /// Advance the spinner.
     Tick,
     Resize,
-    /// A page of HITs (more may follow).
-    HitsLoaded(Vec<Hit>),
-    /// Assignments as they arrive (one page, or several pages that queued up); merged by
-    /// assignment id (replacing existing ones).
-    AssignmentsLoaded(Vec<Assignment>),
-    LoadProgress {
-        hits_done: usize,
-        hits_total: usize,
-    },
-    LoadFinished,
-    /// A page is being tried again after a passing failure.
-    LoadRetrying {
-        attempt: u32,
-        reason: String,
-    },
-    /// One paragraph for the reviewer, shown in an error box until a key dismisses it.
-    LoadFailed(String),
-    /// Available balance such as "10000.00", or an error text.
-    Balance(Result<String, String>),
-    /// What start-up reconciliation of the journal found: how many decisions of an earlier
-    /// session took effect, and those still pending.
-    Reconciled {
-        confirmed: usize,
-        pending: Vec<Decision>,
-    },
-    /// Progress of one decision, from the decision runner.
-    Decision {
-        assignment_id: String,
-        state: DecisionState,
-    },
+    /// From the loader: HITs and assignments as they arrive (assignments are merged by id,
+    /// replacing those already loaded), progress, retries, failures, the end.
+    Load(LoadEvent),
+    /// From the decision runner: each decision's progress, the balance, and what the
+    /// start-up reconciliation of the journal found.
+    Runner(RunnerEvent),
+}
+
+impl From<LoadEvent> for Message {
+    fn from(event: LoadEvent) -> Message {
+        Message::Load(event)
+    }
+}
+
+impl From<RunnerEvent> for Message {
+    fn from(event: RunnerEvent) -> Message {
+        Message::Runner(event)
+    }
 }
 
 /// Work for the background tasks.

@@ -1,5 +1,6 @@
-//! The loaded HITs and assignments: merging pages by id, the stable sort order
-//! (submit time, then id) and the precomputed lowercase search keys used by the filter.
+//! The loaded HITs and assignments: merging pages by id, finding a row by its assignment id,
+//! the stable sort order (submit time, then id) and the precomputed lowercase search keys
+//! used by the filter.
 use std::collections::HashMap;
 
 use crate::mturk::domain::{Assignment, EpochSecs, Hit};
@@ -13,7 +14,8 @@ pub struct Row {
     pub assignment: Assignment,
     /// Index of its HIT in `Table::hits` (the HIT may not be loaded yet).
     pub hit_slot: usize,
-    /// Lowercase worker id and answer text.
+    /// What the filter searches, lowercase: the assignment id, the worker id and the
+    /// answer's text.
     search_key: String,
     /// Seen since the last reload started.
     seen: bool,
@@ -57,8 +59,8 @@ impl Table {
         &self.rows[index]
     }
 
-    pub fn find(&self, assignment_id: &str) -> Option<usize> {
-        self.by_id.get(assignment_id).copied()
+    pub fn row_by_id(&self, assignment_id: &str) -> Option<&Row> {
+        self.by_id.get(assignment_id).map(|&i| &self.rows[i])
     }
 
     pub fn hit(&self, row: &Row) -> Option<&Hit> {
@@ -170,8 +172,8 @@ impl Table {
     }
 }
 
-/// The lowercase text a row is searched by: assignment and worker ids plus the answer's text content
-/// (tags dropped, common entities decoded), capped at `SEARCH_ANSWER_BYTES`.
+/// The lowercase text a row is searched by: assignment and worker ids plus the answer's text
+/// content (tags dropped, common entities decoded), capped at `SEARCH_ANSWER_BYTES`.
 fn search_key(assignment: &Assignment) -> String {
     let mut key = assignment.id.to_lowercase();
     key.push('\n');
@@ -215,7 +217,7 @@ fn search_key(assignment: &Assignment) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::console::test_support::{assignment, hit};
+    use crate::console::fixtures::{assignment, hit};
 
     #[test]
     fn merges_by_id_and_sorts_by_submit_time_then_id() {
@@ -235,8 +237,10 @@ mod tests {
         assert_eq!(ids, ["A", "B", "C"]);
         assert_eq!(table.len(), 3);
         assert_eq!(
-            table.row(table.find("C").unwrap_or(9)).assignment.worker_id,
-            "W9"
+            table
+                .row_by_id("C")
+                .map(|r| r.assignment.worker_id.as_str()),
+            Some("W9")
         );
     }
 

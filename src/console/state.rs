@@ -1,28 +1,21 @@
-//! The console's state: loaded rows, what is shown and selected, drafts, marks, overrides,
-//! decisions made this session, and the modal bits (help, questions, error box).
-use std::cell::Cell;
-use std::collections::{HashMap, HashSet};
-
+//! The console's state, put together from parts that own their fields and rules: the loaded
+//! rows (`rows`), what is shown and selected (`selection`), loading (`loading`), this
+//! session's decisions with marks and overrides (`decisions`) and the drafts (`drafts`).
+//! Here: keeping those in step as data arrives, the counts, the selected answer laid out
+//! once, and the modal bits (focus, filter, help, questions, status line).
 use ratatui::text::Line;
-use ratatui_textarea::{TextArea, WrapMode};
 
 use super::answer_view::{layout_answer, layout_raw};
-use super::format::duration;
+use super::decisions::DecisionStore;
+use super::drafts::Drafts;
 use super::keymap::Context;
-use super::rows::{Row, SortKey, Table};
+use super::loading::Loading;
+use super::review::Review;
+use super::rows::{Row, Table};
+use super::selection::Selection;
 use crate::answer::{ParsedAnswer, parse};
+use crate::mturk::client::Endpoint;
 use crate::mturk::domain::{Assignment, AssignmentStatus, Decision, DecisionState, EpochSecs, Hit};
-use crate::rules::OVERRIDE_WINDOW_SECS;
-
-/// Where the console is connected.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Connection {
-    Demo,
-    /// A local MTurk-compatible server, by endpoint url.
-    Local(String),
-    Sandbox,
-    Production,
-}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Focus {
@@ -96,12 +89,7 @@ pub struct StatusLine {
     pub tone: Tone,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Progress {
-    pub hits_done: usize,
-    pub hits_total: usize,
-}
-
+/// The header's counts.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Counts {
     /// Submitted and not yet decided this session.
@@ -122,103 +110,62 @@ pub struct Detail {
     pub raw_lines: Vec<Line<'static>>,
 }
 
-/// Sizes the last frame had, remembered by `render` so paging and scrolling fit the screen.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct Viewport {
-    pub list_rows: usize,
-    pub list_offset: usize,
-    pub detail_rows: usize,
-}
-
 pub struct State {
-    pub(crate) connection: Connection,
+    pub(crate) endpoint: Endpoint,
     pub(crate) now: EpochSecs,
     quit: bool,
     /// The reviewer chose to quit once the decisions in flight are done.
     pub(crate) waiting_to_quit: bool,
     pub(crate) table: Table,
-    /// Rows shown, in list order (indices into `table`).
-    pub(crate) visible: Vec<usize>,
-    /// Position of the selection in `visible`.
-    pub(crate) cursor: usize,
-    /// The selected assignment by sort key, so arriving rows never move it.
-    selected: Option<(EpochSecs, String)>,
-    /// Whether the reviewer has chosen a row; until then the selection stays on the first row
-    /// while pages arrive.
-    pinned: bool,
-    pub(crate) viewport: Cell<Viewport>,
+    pub(crate) selection: Selection,
+    pub(crate) loading: Loading,
+    pub(crate) decisions: DecisionStore,
+    pub(crate) drafts: Drafts,
     pub(crate) focus: Focus,
     pub(crate) status_filter: StatusFilter,
     pub(crate) filter: String,
     pub(crate) filter_editing: bool,
     pub(crate) help_visible: bool,
     pub(crate) confirm: Option<Confirm>,
-    pub(crate) load_error: Option<String>,
-    /// The last load ended in failure (stays after its error box is dismissed).
-    pub(crate) load_failed: bool,
-    /// Some while pages are still arriving.
-    pub(crate) loading: Option<Progress>,
-    reloading: bool,
     pub(crate) balance: Option<Result<String, String>>,
     pub(crate) status: Option<StatusLine>,
-    drafts: HashMap<String, TextArea<'static>>,
-    blank_draft: TextArea<'static>,
-    pub(crate) overrides: HashSet<String>,
-    pub(crate) marked: HashSet<String>,
-    pub(crate) decisions: HashMap<String, DecisionState>,
     pub(crate) detail: Option<Detail>,
     pub(crate) raw_view: bool,
     pub(crate) detail_scroll: usize,
     pub(crate) tick: usize,
-    pub(crate) counts: Counts,
-}
-
-fn new_draft() -> TextArea<'static> {
-    let mut draft = TextArea::default();
-    draft.set_wrap_mode(WrapMode::WordOrGlyph);
-    draft.set_cursor_line_style(ratatui::style::Style::default());
-    draft.set_placeholder_text("Feedback to the worker (required to reject)");
-    draft
+    /// Submitted rows, and those of them blocked by a decision (to review: the difference).
+    submitted: usize,
+    blocked_submitted: usize,
+    rejected: usize,
 }
 
 impl State {
-    pub fn new(connection: Connection, now: EpochSecs) -> State {
+    pub fn new(endpoint: Endpoint, now: EpochSecs) -> State {
         State {
-            connection,
+            endpoint,
             now,
             quit: false,
             waiting_to_quit: false,
             table: Table::default(),
-            visible: Vec::new(),
-            cursor: 0,
-            selected: None,
-            pinned: false,
-            viewport: Cell::new(Viewport::default()),
+            selection: Selection::default(),
+            loading: Loading::default(),
+            decisions: DecisionStore::default(),
+            drafts: Drafts::default(),
             focus: Focus::List,
             status_filter: StatusFilter::All,
             filter: String::new(),
             filter_editing: false,
             help_visible: false,
             confirm: None,
-            load_error: None,
-            load_failed: false,
-            loading: Some(Progress {
-                hits_done: 0,
-                hits_total: 0,
-            }),
-            reloading: false,
             balance: None,
             status: None,
-            drafts: HashMap::new(),
-            blank_draft: new_draft(),
-            overrides: HashSet::new(),
-            marked: HashSet::new(),
-            decisions: HashMap::new(),
             detail: None,
             raw_view: false,
             detail_scroll: 0,
             tick: 0,
-            counts: Counts::default(),
+            submitted: 0,
+            blocked_submitted: 0,
+            rejected: 0,
         }
     }
 
@@ -231,7 +178,7 @@ impl State {
     }
 
     pub fn is_animating(&self) -> bool {
-        self.loading.is_some() || self.in_flight() > 0
+        self.loading.progress().is_some() || self.decisions.in_flight() > 0
     }
 
     pub(crate) fn set_quit(&mut self) {
@@ -255,8 +202,6 @@ impl State {
         }
     }
 
-    // ----- status line -----
-
     pub(crate) fn say(&mut self, tone: Tone, text: impl Into<String>) {
         self.status = Some(StatusLine {
             text: text.into(),
@@ -264,10 +209,29 @@ impl State {
         });
     }
 
+    /// The review rules over what is loaded and decided now.
+    pub(crate) fn review(&self) -> Review<'_> {
+        Review {
+            table: &self.table,
+            decisions: &self.decisions,
+            now: self.now,
+        }
+    }
+
+    pub(crate) fn counts(&self) -> Counts {
+        Counts {
+            to_review: self.submitted - self.blocked_submitted,
+            submitted: self.submitted,
+            rejected: self.rejected,
+            decided: self.decisions.decided(),
+            pending: self.decisions.pending(),
+        }
+    }
+
     // ----- rows and selection -----
 
     pub(crate) fn selected_row(&self) -> Option<&Row> {
-        self.visible.get(self.cursor).map(|&i| self.table.row(i))
+        self.selection.row(&self.table)
     }
 
     pub(crate) fn hit_of(&self, row: &Row) -> Option<&Hit> {
@@ -279,6 +243,8 @@ impl State {
         self.refresh(false);
     }
 
+    /// Adds or replaces assignments, e.g. a page from the loader or the assignment MTurk
+    /// returned after a decision.
     pub(crate) fn merge_assignments(&mut self, assignments: Vec<Assignment>) {
         if let Some(detail) = &self.detail
             && assignments.iter().any(|a| a.id == detail.assignment_id)
@@ -291,21 +257,14 @@ impl State {
 
     pub(crate) fn start_reload(&mut self) {
         self.table.mark_all_unseen();
-        self.reloading = true;
-        self.load_failed = false;
-        self.loading = Some(Progress {
-            hits_done: 0,
-            hits_total: 0,
-        });
+        self.loading.reload();
     }
 
     pub(crate) fn finish_loading(&mut self) {
-        self.loading = None;
-        if self.reloading {
-            self.reloading = false;
+        if self.loading.finish() {
             let decisions = &self.decisions;
             self.table
-                .drop_unseen(|row| decisions.contains_key(&row.assignment.id));
+                .drop_unseen(|row| decisions.contains(&row.assignment.id));
             self.refresh(false);
         }
     }
@@ -317,40 +276,20 @@ impl State {
         let query = self.filter.to_lowercase();
         let status = self.status_filter;
         let decisions = &self.decisions;
-        self.visible = self.table.filtered(&query, |row| match status {
+        let visible = self.table.filtered(&query, |row| match status {
             StatusFilter::All => true,
             StatusFilter::Submitted => row.assignment.status == AssignmentStatus::Submitted,
             StatusFilter::Rejected => row.assignment.status == AssignmentStatus::Rejected,
-            StatusFilter::Decided => decisions.contains_key(&row.assignment.id),
+            StatusFilter::Decided => decisions.contains(&row.assignment.id),
         });
-        self.cursor = match (&self.selected, to_first) {
-            (Some((submit, id)), false) if self.pinned => {
-                let key: SortKey = (*submit, id.as_str());
-                let table = &self.table;
-                let at = self
-                    .visible
-                    .partition_point(|&i| table.row(i).sort_key() < key);
-                at.min(self.visible.len().saturating_sub(1))
-            }
-            _ => 0,
-        };
+        self.selection.show(&self.table, visible, to_first);
         self.recount();
-        self.select(self.cursor);
+        self.sync_detail();
     }
 
     /// Moves the selection where the reviewer asked, and keeps it there as rows arrive.
     pub(crate) fn move_to(&mut self, position: usize) {
-        self.pinned = true;
-        self.select(position);
-    }
-
-    /// Moves the selection to a position in the visible rows (clamped).
-    pub(crate) fn select(&mut self, position: usize) {
-        self.cursor = position.min(self.visible.len().saturating_sub(1));
-        self.selected = self.selected_row().map(|row| {
-            let (submit, id) = row.sort_key();
-            (submit, id.to_string())
-        });
+        self.selection.move_to(&self.table, position);
         self.sync_detail();
     }
 
@@ -379,11 +318,6 @@ impl State {
         self.detail_scroll = 0;
     }
 
-    /// Puts the assignment MTurk returned after a decision in place of the old one.
-    pub(crate) fn replace_assignment(&mut self, assignment: Assignment) {
-        self.merge_assignments(vec![assignment]);
-    }
-
     /// Counts after the rows changed: a pass over every row.
     fn recount(&mut self) {
         let (mut submitted, mut rejected) = (0, 0);
@@ -394,109 +328,60 @@ impl State {
                 AssignmentStatus::Approved => {}
             }
         }
-        self.counts.submitted = submitted;
-        self.counts.rejected = rejected;
-        self.recount_decisions();
+        self.submitted = submitted;
+        self.rejected = rejected;
+        self.recount_blocked();
     }
 
     /// Counts after a decision changed: a pass over the decisions only, so that each of a
     /// bulk approval's progress reports costs O(decisions), not O(rows).
-    fn recount_decisions(&mut self) {
-        let (mut blocked_submitted, mut decided, mut pending) = (0, 0, 0);
-        for (id, decision) in &self.decisions {
-            match decision {
-                DecisionState::Done(_) => decided += 1,
-                DecisionState::Pending(_) => pending += 1,
-                _ => {}
-            }
-            let submitted = self.table.find(id).is_some_and(|i| {
-                self.table.row(i).assignment.status == AssignmentStatus::Submitted
-            });
-            if submitted && self.is_blocked(id) {
-                blocked_submitted += 1;
-            }
-        }
-        self.counts.to_review = self.counts.submitted - blocked_submitted;
-        self.counts.decided = decided;
-        self.counts.pending = pending;
+    fn recount_blocked(&mut self) {
+        let table = &self.table;
+        self.blocked_submitted = self.decisions.count_blocked(|id| {
+            table
+                .row_by_id(id)
+                .is_some_and(|row| row.assignment.status == AssignmentStatus::Submitted)
+        });
     }
 
     // ----- decisions -----
 
-    /// Decisions queued or being sent.
-    pub(crate) fn in_flight(&self) -> usize {
-        self.decisions
-            .values()
-            .filter(|d| {
-                matches!(
-                    d,
-                    DecisionState::Queued | DecisionState::Sending | DecisionState::Retrying { .. }
-                )
-            })
-            .count()
+    /// The reviewer sent a decision.
+    pub(crate) fn queue(&mut self, assignment_id: &str) {
+        self.decisions.queue(assignment_id);
+        self.recount_blocked();
     }
 
-    /// True when a decision for this assignment must not be sent again.
-    pub(crate) fn is_blocked(&self, assignment_id: &str) -> bool {
-        matches!(
-            self.decisions.get(assignment_id),
-            Some(
-                DecisionState::Queued
-                    | DecisionState::Sending
-                    | DecisionState::Retrying { .. }
-                    | DecisionState::Done(_)
-            )
-        )
+    /// The decision runner's word on one decision; a done one brings the assignment as
+    /// MTurk now reports it.
+    pub(crate) fn report(&mut self, assignment_id: String, state: DecisionState) {
+        let done = match &state {
+            DecisionState::Done(assignment) => Some(assignment.as_ref().clone()),
+            _ => None,
+        };
+        self.decisions.report(assignment_id, state);
+        match done {
+            // Merging refreshes, and so recounts.
+            Some(assignment) => self.merge_assignments(vec![assignment]),
+            None => self.recount_blocked(),
+        }
     }
 
-    pub(crate) fn set_decision(&mut self, assignment_id: String, state: DecisionState) {
-        self.decisions.insert(assignment_id, state);
-        self.recount_decisions();
-    }
-
-    /// Why a rejection cannot be overridden, if it cannot.
-    pub(crate) fn override_block(&self, row: &Row) -> Option<String> {
-        match row.assignment.submit_time {
-            None => return Some("submit time unknown".to_string()),
-            Some(submit) => {
-                let closes = submit + OVERRIDE_WINDOW_SECS;
-                if closes < self.now {
-                    return Some(format!(
-                        "override window closed {} ago",
-                        duration(self.now - closes)
-                    ));
+    /// Decisions of an earlier session that did not take effect: each comes back on its
+    /// row as pending, with its draft and override, unless a decision was made for it
+    /// since. How many came back.
+    pub(crate) fn restore_pending(&mut self, pending: Vec<Decision>) -> usize {
+        let mut restored = 0;
+        for decision in pending {
+            let (id, feedback) = (decision.assignment_id.clone(), decision.feedback.clone());
+            if self.decisions.restore(decision) {
+                if let Some(feedback) = feedback {
+                    self.drafts.set_text(&id, &feedback);
                 }
+                restored += 1;
             }
         }
-        match self.hit_of(row) {
-            None => Some("HIT deleted or not loaded".to_string()),
-            Some(hit) if hit.status == "Disposed" => Some("HIT deleted".to_string()),
-            Some(_) => None,
-        }
-    }
-
-    // ----- drafts -----
-
-    /// The draft for an assignment (an empty one when nothing was typed yet).
-    pub(crate) fn draft(&self, assignment_id: &str) -> &TextArea<'static> {
-        self.drafts.get(assignment_id).unwrap_or(&self.blank_draft)
-    }
-
-    pub(crate) fn draft_mut(&mut self, assignment_id: &str) -> &mut TextArea<'static> {
-        self.drafts
-            .entry(assignment_id.to_string())
-            .or_insert_with(new_draft)
-    }
-
-    /// Replaces a draft, e.g. with the feedback of a decision restored from the journal.
-    pub(crate) fn set_draft_text(&mut self, assignment_id: &str, text: &str) {
-        let mut draft = new_draft();
-        draft.insert_str(text);
-        self.drafts.insert(assignment_id.to_string(), draft);
-    }
-
-    /// The draft's text as it would be sent.
-    pub(crate) fn draft_text(&self, assignment_id: &str) -> String {
-        self.draft(assignment_id).lines().join("\n")
+        self.refresh(false);
+        restored
     }
 }

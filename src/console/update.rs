@@ -1,13 +1,18 @@
 //! `update`: applies one message to the state and says what the background tasks must do.
+//! It routes keys by context and runs the quit and confirm flow; what may be decided, and
+//! how, is `review`'s to say.
 use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 
 use super::format::short_id;
-use super::keymap::{self, Action, Context};
+use super::keymap::{self, Action, Browse, Context};
+use super::loading::Progress;
 use super::message::{Effect, Message};
-use super::state::{Confirm, Connection, Focus, Progress, State, StatusFilter, Tone};
-use crate::money::{approval_cost_cents, parse_cents};
+use super::review::BulkApproval;
+use super::state::{Confirm, Focus, State, StatusFilter, Tone};
+use crate::mturk::client::Endpoint;
+use crate::mturk::decisions::RunnerEvent;
 use crate::mturk::domain::{AssignmentStatus, Decision, DecisionKind, DecisionState};
-use crate::rules::feedback_problem;
+use crate::mturk::loader::LoadEvent;
 
 pub fn update(state: &mut State, msg: Message) -> Vec<Effect> {
     match msg {
@@ -17,71 +22,60 @@ pub fn update(state: &mut State, msg: Message) -> Vec<Effect> {
             Vec::new()
         }
         Message::Resize => Vec::new(),
-        Message::HitsLoaded(hits) => {
-            state.merge_hits(hits);
+        Message::Load(event) => {
+            on_load(state, event);
             Vec::new()
         }
-        Message::AssignmentsLoaded(assignments) => {
-            state.merge_assignments(assignments);
-            Vec::new()
-        }
-        Message::LoadProgress {
+        Message::Runner(event) => on_runner(state, event),
+    }
+}
+
+fn on_load(state: &mut State, event: LoadEvent) {
+    match event {
+        LoadEvent::Hits(hits) => state.merge_hits(hits),
+        // The HIT id is not needed: each assignment names its HIT (and the loop may have
+        // merged pages of several HITs into one event).
+        LoadEvent::Assignments { assignments, .. } => state.merge_assignments(assignments),
+        LoadEvent::Progress {
             hits_done,
             hits_total,
-        } => {
-            state.loading = Some(Progress {
-                hits_done,
-                hits_total,
-            });
-            Vec::new()
-        }
-        Message::LoadFinished => {
-            state.finish_loading();
-            Vec::new()
-        }
-        Message::LoadRetrying { attempt, reason } => {
-            state.say(
-                Tone::Info,
-                format!("loading: attempt {attempt} failed ({reason}); trying again"),
-            );
-            Vec::new()
-        }
-        Message::LoadFailed(text) => {
-            state.loading = None;
-            state.load_error = Some(text);
-            state.load_failed = true;
-            Vec::new()
-        }
-        Message::Balance(balance) => {
-            state.balance = Some(balance);
-            Vec::new()
-        }
-        Message::Decision {
+        } => state.loading.advance(Progress {
+            hits_done,
+            hits_total,
+        }),
+        LoadEvent::Retrying { attempt, reason } => state.say(
+            Tone::Info,
+            format!("loading: attempt {attempt} failed ({reason}); trying again"),
+        ),
+        LoadEvent::Failed(error) => state.loading.fail(error.for_console()),
+        LoadEvent::Finished => state.finish_loading(),
+    }
+}
+
+fn on_runner(state: &mut State, event: RunnerEvent) -> Vec<Effect> {
+    match event {
+        RunnerEvent::Decision {
             assignment_id,
             state: decision,
         } => {
             on_decision(state, assignment_id, decision);
-            finish_quitting(state)
+            return finish_quitting(state);
         }
-        Message::Reconciled { confirmed, pending } => {
+        RunnerEvent::Balance(balance) => state.balance = Some(balance),
+        RunnerEvent::Reconciled { confirmed, pending } => {
             on_reconciled(state, confirmed, pending);
-            Vec::new()
         }
     }
+    Vec::new()
 }
 
 fn on_decision(state: &mut State, assignment_id: String, decision: DecisionState) {
     let short = short_id(&assignment_id);
     match &decision {
-        DecisionState::Done(assignment) => {
-            state.say(
-                Tone::Success,
-                format!("{short}: {}", assignment.status.as_str().to_lowercase()),
-            );
-            state.marked.remove(&assignment_id);
-            state.overrides.remove(&assignment_id);
-            state.replace_assignment(assignment.as_ref().clone());
-        }
+        DecisionState::Done(assignment) => state.say(
+            Tone::Success,
+            format!("{short}: {}", assignment.status.as_str().to_lowercase()),
+        ),
         DecisionState::Failed(error) => state.say(Tone::Error, format!("{short}: {error}")),
         DecisionState::Retrying { attempt, reason } => state.say(
             Tone::Info,
@@ -89,7 +83,7 @@ fn on_decision(state: &mut State, assignment_id: String, decision: DecisionState
         ),
         DecisionState::Queued | DecisionState::Sending | DecisionState::Pending(_) => {}
     }
-    state.set_decision(assignment_id, decision);
+    state.report(assignment_id, decision);
     // Only the "decided this session" view changes which rows it shows with a decision's
     // progress (a done one has already been merged, and refreshed, above).
     if state.status_filter == StatusFilter::Decided {
@@ -99,26 +93,7 @@ fn on_decision(state: &mut State, assignment_id: String, decision: DecisionState
 
 /// Decisions of an earlier session: the pending ones get their row, draft and override back.
 fn on_reconciled(state: &mut State, confirmed: usize, pending: Vec<Decision>) {
-    // A decision made since the start supersedes the earlier one.
-    let pending: Vec<Decision> = pending
-        .into_iter()
-        .filter(|d| !state.decisions.contains_key(&d.assignment_id))
-        .collect();
-    let count = pending.len();
-    for decision in pending {
-        let id = decision.assignment_id.clone();
-        if let Some(feedback) = &decision.feedback {
-            state.set_draft_text(&id, feedback);
-        }
-        if decision.kind
-            == (DecisionKind::Approve {
-                override_rejection: true,
-            })
-        {
-            state.overrides.insert(id.clone());
-        }
-        state.set_decision(id, DecisionState::Pending(Box::new(decision)));
-    }
+    let count = state.restore_pending(pending);
     let mut said = Vec::new();
     if confirmed > 0 {
         said.push(format!(
@@ -134,7 +109,6 @@ fn on_reconciled(state: &mut State, confirmed: usize, pending: Vec<Decision>) {
         if count > 0 { Tone::Error } else { Tone::Info },
         said.join("; "),
     );
-    state.refresh(false);
 }
 
 /// After "quit once sent": quits when the last decision in flight has finished.
@@ -142,7 +116,7 @@ fn finish_quitting(state: &mut State) -> Vec<Effect> {
     if !state.waiting_to_quit {
         return Vec::new();
     }
-    let in_flight = state.in_flight();
+    let in_flight = state.decisions.in_flight();
     if in_flight == 0 {
         state.set_quit();
         return vec![Effect::Quit];
@@ -165,8 +139,7 @@ fn on_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
     if action == Some(Action::Interrupt) {
         return interrupt(state);
     }
-    if state.load_error.is_some() {
-        state.load_error = None;
+    if state.loading.dismiss() {
         return Vec::new();
     }
     if state.help_visible {
@@ -201,13 +174,13 @@ fn on_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
                 state.focus = Focus::List;
             } else if let Some(row) = state.selected_row() {
                 let id = row.assignment.id.clone();
-                state.draft_mut(&id).input(key);
+                state.drafts.get_mut(&id).input(key);
             }
             Vec::new()
         }
         Context::List | Context::Answer => match action {
-            Some(action) => browse(state, action),
-            None => Vec::new(),
+            Some(Action::Browse(action)) => browse(state, action),
+            _ => Vec::new(),
         },
     }
 }
@@ -229,44 +202,45 @@ fn filter_input(state: &mut State, key: KeyEvent) {
     state.refresh(true);
 }
 
-fn browse(state: &mut State, action: Action) -> Vec<Effect> {
+fn browse(state: &mut State, action: Browse) -> Vec<Effect> {
     let in_answer = state.focus == Focus::Answer;
-    let viewport = state.viewport.get();
+    let viewport = state.selection.viewport();
+    let cursor = state.selection.cursor();
     match action {
-        Action::Next => state.move_to(state.cursor + 1),
-        Action::Previous => state.move_to(state.cursor.saturating_sub(1)),
-        Action::First if in_answer => state.detail_scroll = 0,
-        Action::First => state.move_to(0),
-        Action::Last if in_answer => state.detail_scroll = usize::MAX,
-        Action::Last => state.move_to(usize::MAX),
-        Action::PageDown if in_answer => scroll(state, viewport.detail_rows.max(1) as isize),
-        Action::PageUp if in_answer => scroll(state, -(viewport.detail_rows.max(1) as isize)),
-        Action::PageDown => state.move_to(state.cursor + viewport.list_rows.max(1)),
-        Action::PageUp => state.move_to(state.cursor.saturating_sub(viewport.list_rows.max(1))),
-        Action::ScrollDown => scroll(state, 1),
-        Action::ScrollUp => scroll(state, -1),
-        Action::CycleFocus => {
+        Browse::Next => state.move_to(cursor + 1),
+        Browse::Previous => state.move_to(cursor.saturating_sub(1)),
+        Browse::First if in_answer => state.detail_scroll = 0,
+        Browse::First => state.move_to(0),
+        Browse::Last if in_answer => state.detail_scroll = usize::MAX,
+        Browse::Last => state.move_to(usize::MAX),
+        Browse::PageDown if in_answer => scroll(state, viewport.detail_rows.max(1) as isize),
+        Browse::PageUp if in_answer => scroll(state, -(viewport.detail_rows.max(1) as isize)),
+        Browse::PageDown => state.move_to(cursor + viewport.list_rows.max(1)),
+        Browse::PageUp => state.move_to(cursor.saturating_sub(viewport.list_rows.max(1))),
+        Browse::ScrollDown => scroll(state, 1),
+        Browse::ScrollUp => scroll(state, -1),
+        Browse::CycleFocus => {
             state.focus = match state.focus {
                 Focus::List => Focus::Answer,
                 Focus::Answer | Focus::Feedback => Focus::Feedback,
             };
         }
-        Action::Edit => {
+        Browse::Edit => {
             if state.selected_row().is_some() {
                 state.focus = Focus::Feedback;
             } else {
                 state.say(Tone::Info, "no assignment selected");
             }
         }
-        Action::ToggleOverride => toggle_override(state),
-        Action::Approve => return approve(state),
-        Action::Reject => reject(state),
-        Action::ToggleMark => toggle_mark(state),
-        Action::MarkAll => mark_all(state),
-        Action::ApproveMarked => approve_marked(state),
-        Action::ResendPending => return resend_pending(state),
-        Action::StartFilter => state.filter_editing = true,
-        Action::CycleStatus => {
+        Browse::ToggleOverride => toggle_override(state),
+        Browse::Approve => return approve(state),
+        Browse::Reject => reject(state),
+        Browse::ToggleMark => toggle_mark(state),
+        Browse::MarkAll => mark_all(state),
+        Browse::ApproveMarked => approve_marked(state),
+        Browse::ResendPending => return resend_pending(state),
+        Browse::StartFilter => state.filter_editing = true,
+        Browse::CycleStatus => {
             state.status_filter = state.status_filter.next();
             state.refresh(false);
             state.say(
@@ -274,24 +248,17 @@ fn browse(state: &mut State, action: Action) -> Vec<Effect> {
                 format!("showing {}", state.status_filter.label()),
             );
         }
-        Action::ToggleRaw => {
+        Browse::ToggleRaw => {
             state.raw_view = !state.raw_view;
             state.detail_scroll = 0;
         }
-        Action::Reload => {
+        Browse::Reload => {
             state.start_reload();
             state.say(Tone::Info, "reloading…");
             return vec![Effect::Reload];
         }
-        Action::Help => state.help_visible = true,
-        Action::Quit => return quit(state),
-        Action::Interrupt
-        | Action::LeaveEditor
-        | Action::KeepFilter
-        | Action::ClearFilter
-        | Action::Yes
-        | Action::No
-        | Action::Submit => {}
+        Browse::Help => state.help_visible = true,
+        Browse::Quit => return quit(state),
     }
     Vec::new()
 }
@@ -326,17 +293,18 @@ fn toggle_override(state: &mut State) {
         state.say(Tone::Info, "override applies to rejected assignments only");
         return;
     }
-    if state.overrides.remove(&id) {
+    if state.decisions.has_override(&id) {
+        state.decisions.set_override(&id, false);
         state.say(Tone::Info, "override off");
         return;
     }
     let block = state
         .selected_row()
-        .and_then(|row| state.override_block(row));
+        .and_then(|row| state.review().override_block(row));
     match block {
         Some(reason) => state.say(Tone::Error, format!("cannot override: {reason}")),
         None => {
-            state.overrides.insert(id);
+            state.decisions.set_override(&id, true);
             state.say(
                 Tone::Info,
                 "override on: a approves this rejected assignment",
@@ -345,74 +313,11 @@ fn toggle_override(state: &mut State) {
     }
 }
 
-/// The feedback to send: None when the draft is blank; Err when MTurk would refuse it.
-fn feedback_for(state: &State, id: &str) -> Result<Option<String>, String> {
-    let text = state.draft_text(id);
-    if text.trim().is_empty() {
-        return Ok(None);
-    }
-    match feedback_problem(&text) {
-        Some(problem) => Err(problem),
-        None => Ok(Some(text)),
-    }
-}
-
-/// Why an assignment cannot be approved now, or the decision that approves it.
-fn approval(state: &State, id: &str) -> Result<Decision, String> {
-    let Some(row) = state.table.find(id).map(|i| state.table.row(i)) else {
-        return Err("no longer loaded".to_string());
-    };
-    if let Some(reason) = blocked_reason(state, id) {
-        return Err(reason);
-    }
-    let override_rejection = match row.assignment.status {
-        AssignmentStatus::Submitted => false,
-        AssignmentStatus::Approved => return Err("already approved".to_string()),
-        AssignmentStatus::Rejected if !state.overrides.contains(id) => {
-            return Err(match state.override_block(row) {
-                Some(reason) => format!("rejected, and it cannot be overridden: {reason}"),
-                None => "rejected: press o to override".to_string(),
-            });
-        }
-        AssignmentStatus::Rejected => {
-            if let Some(reason) = state.override_block(row) {
-                return Err(format!("cannot override: {reason}"));
-            }
-            true
-        }
-    };
-    Ok(Decision {
-        assignment_id: id.to_string(),
-        worker_id: row.assignment.worker_id.clone(),
-        kind: DecisionKind::Approve { override_rejection },
-        feedback: feedback_for(state, id)?,
-    })
-}
-
-fn worker_of(state: &State, id: &str) -> String {
-    state
-        .table
-        .find(id)
-        .map(|i| state.table.row(i).assignment.worker_id.clone())
-        .unwrap_or_default()
-}
-
-fn blocked_reason(state: &State, id: &str) -> Option<String> {
-    match state.decisions.get(id) {
-        Some(DecisionState::Queued) => Some("a decision is already queued".to_string()),
-        Some(DecisionState::Sending | DecisionState::Retrying { .. }) => {
-            Some("a decision is being sent".to_string())
-        }
-        Some(DecisionState::Done(_)) => Some("already decided this session".to_string()),
-        Some(DecisionState::Failed(_) | DecisionState::Pending(_)) | None => None,
-    }
-}
-
 fn approve(state: &mut State) -> Vec<Effect> {
     let Some((id, _)) = selected(state) else {
         return Vec::new();
     };
-    match approval(state, &id) {
+    match state.review().approval(&id, &state.drafts.text(&id)) {
         Ok(decision) => vec![send(state, decision)],
         Err(reason) => {
             state.say(Tone::Error, reason);
@@ -422,35 +327,12 @@ fn approve(state: &mut State) -> Vec<Effect> {
 }
 
 fn reject(state: &mut State) {
-    let Some((id, status)) = selected(state) else {
+    let Some((id, _)) = selected(state) else {
         return;
     };
-    let problem = if let Some(reason) = blocked_reason(state, &id) {
-        Some(reason)
-    } else if status != AssignmentStatus::Submitted {
-        Some(format!(
-            "only submitted assignments can be rejected (this one is {})",
-            status.as_str().to_lowercase()
-        ))
-    } else {
-        match feedback_for(state, &id) {
-            Ok(None) => {
-                Some("rejecting needs feedback: press e and tell the worker why".to_string())
-            }
-            Ok(Some(feedback)) => {
-                state.confirm = Some(Confirm::Reject(Decision {
-                    worker_id: worker_of(state, &id),
-                    assignment_id: id,
-                    kind: DecisionKind::Reject,
-                    feedback: Some(feedback),
-                }));
-                None
-            }
-            Err(problem) => Some(problem),
-        }
-    };
-    if let Some(problem) = problem {
-        state.say(Tone::Error, problem);
+    match state.review().rejection(&id, &state.drafts.text(&id)) {
+        Ok(decision) => state.confirm = Some(Confirm::Reject(decision)),
+        Err(problem) => state.say(Tone::Error, problem),
     }
 }
 
@@ -458,25 +340,24 @@ fn toggle_mark(state: &mut State) {
     let Some((id, _)) = selected(state) else {
         return;
     };
-    if !state.marked.remove(&id) {
-        state.marked.insert(id);
-    }
-    state.move_to(state.cursor + 1);
+    state.decisions.toggle_mark(&id);
+    state.move_to(state.selection.cursor() + 1);
 }
 
 /// Marks every row shown, or unmarks everything when all shown are marked already.
 fn mark_all(state: &mut State) {
     let shown: Vec<String> = state
-        .visible
+        .selection
+        .visible()
         .iter()
         .map(|&i| state.table.row(i).assignment.id.clone())
         .collect();
-    if !shown.is_empty() && shown.iter().all(|id| state.marked.contains(id)) {
-        state.marked.clear();
+    if !shown.is_empty() && shown.iter().all(|id| state.decisions.is_marked(id)) {
+        state.decisions.unmark_all();
         state.say(Tone::Info, "unmarked everything");
     } else {
         let count = shown.len();
-        state.marked.extend(shown);
+        state.decisions.mark(shown);
         state.say(
             Tone::Info,
             format!("marked {count} shown; A approves all marked"),
@@ -486,14 +367,7 @@ fn mark_all(state: &mut State) {
 
 /// Sends every pending decision of an earlier session again, as it was made.
 fn resend_pending(state: &mut State) -> Vec<Effect> {
-    let pending: Vec<Decision> = state
-        .decisions
-        .values()
-        .filter_map(|d| match d {
-            DecisionState::Pending(decision) => Some(decision.as_ref().clone()),
-            _ => None,
-        })
-        .collect();
+    let pending = state.decisions.pending_decisions();
     if pending.is_empty() {
         state.say(Tone::Info, "no pending decisions");
         return Vec::new();
@@ -502,39 +376,25 @@ fn resend_pending(state: &mut State) -> Vec<Effect> {
 }
 
 fn approve_marked(state: &mut State) {
-    let marked: Vec<String> = state
+    let marked: Vec<&str> = state
         .table
         .ordered()
-        .filter(|(_, row)| state.marked.contains(&row.assignment.id))
-        .map(|(_, row)| row.assignment.id.clone())
+        .filter(|(_, row)| state.decisions.is_marked(&row.assignment.id))
+        .map(|(_, row)| row.assignment.id.as_str())
         .collect();
     if marked.is_empty() {
         state.say(Tone::Info, "nothing marked: Space marks assignments");
         return;
     }
-    let mut decisions = Vec::new();
-    let mut skipped = Vec::new();
-    let (mut total_cents, mut unpriced) = (0, 0);
-    for id in &marked {
-        match approval(state, id) {
-            Ok(decision) => {
-                let price = state
-                    .table
-                    .find(id)
-                    .and_then(|i| state.hit_of(state.table.row(i)))
-                    .and_then(|hit| {
-                        let reward = parse_cents(&hit.reward)?;
-                        approval_cost_cents(reward, i64::from(hit.max_assignments))
-                    });
-                match price {
-                    Some(cents) => total_cents += cents,
-                    None => unpriced += 1,
-                }
-                decisions.push(decision);
-            }
-            Err(reason) => skipped.push(format!("{}: {reason}", short_id(id))),
-        }
-    }
+    let bulk = state
+        .review()
+        .bulk_approval(marked, |id| state.drafts.text(id));
+    let BulkApproval {
+        decisions,
+        total_cents,
+        unpriced,
+        skipped,
+    } = bulk;
     if decisions.is_empty() {
         let first = skipped.first().cloned().unwrap_or_default();
         state.say(
@@ -544,7 +404,7 @@ fn approve_marked(state: &mut State) {
         return;
     }
     // Real money: in PRODUCTION a bulk approval is confirmed by typing how many.
-    let typed = (state.connection == Connection::Production).then(String::new);
+    let typed = (state.endpoint == Endpoint::Production).then(String::new);
     state.confirm = Some(Confirm::ApproveMarked {
         decisions,
         total_cents,
@@ -590,7 +450,7 @@ fn typed_confirm(state: &mut State, action: Option<Action>, key: KeyEvent) -> Ve
 }
 
 fn quit(state: &mut State) -> Vec<Effect> {
-    let in_flight = state.in_flight();
+    let in_flight = state.decisions.in_flight();
     if in_flight == 0 {
         state.set_quit();
         return vec![Effect::Quit];
@@ -615,7 +475,7 @@ fn confirmed(state: &mut State) -> Vec<Effect> {
         Some(Confirm::Reject(decision)) => send_checked(state, vec![decision]),
         Some(Confirm::ApproveMarked { decisions, .. }) => {
             for decision in &decisions {
-                state.marked.remove(&decision.assignment_id);
+                state.decisions.unmark(&decision.assignment_id);
             }
             send_checked(state, decisions)
         }
@@ -631,7 +491,7 @@ fn confirmed(state: &mut State) -> Vec<Effect> {
 fn send_checked(state: &mut State, decisions: Vec<Decision>) -> Vec<Effect> {
     let allowed: Vec<Decision> = decisions
         .into_iter()
-        .filter(|d| !state.is_blocked(&d.assignment_id))
+        .filter(|d| state.decisions.blocked(&d.assignment_id).is_none())
         .collect();
     let effects: Vec<Effect> = allowed.into_iter().map(|d| send(state, d)).collect();
     if effects.len() > 1 {
@@ -653,8 +513,9 @@ fn send(state: &mut State, decision: Decision) -> Effect {
         Tone::Info,
         format!("{verb} {}…", short_id(&decision.assignment_id)),
     );
-    state.set_decision(decision.assignment_id.clone(), DecisionState::Queued);
+    state.queue(&decision.assignment_id);
     Effect::Send(decision)
 }
+
 #[cfg(test)]
 mod tests;

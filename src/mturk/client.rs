@@ -18,13 +18,15 @@ use super::domain::{Assignment, AssignmentStatus, EpochSecs, Hit};
 pub const PRODUCTION_URL: &str = "https://mturk-requester.us-east-1.amazonaws.com";
 pub const SANDBOX_URL: &str = "https://mturk-requester-sandbox.us-east-1.amazonaws.com";
 
-/// Where the client talks to.
+/// Where the client talks to (and the console's header says it is connected).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Endpoint {
     Production,
     Sandbox,
     /// Any MTurk-compatible endpoint, e.g. `mturk-review serve`.
     Custom(String),
+    /// The demo's private in-process server, at this url.
+    Demo(String),
 }
 
 impl Endpoint {
@@ -32,7 +34,7 @@ impl Endpoint {
         match self {
             Endpoint::Production => PRODUCTION_URL,
             Endpoint::Sandbox => SANDBOX_URL,
-            Endpoint::Custom(url) => url,
+            Endpoint::Custom(url) | Endpoint::Demo(url) => url,
         }
     }
 }
@@ -47,7 +49,9 @@ pub struct ClientOptions {
     /// Use fixed dummy credentials instead of the standard chain: right for a local server,
     /// and saves the chain's probing of profiles and instance metadata.
     pub local_credentials: bool,
-    /// Attempts per call, counting the first; throttling and 5xx are retried with backoff.
+    /// Attempts per call, counting the first, by the SDK's own retries (throttling and 5xx,
+    /// with backoff). Only calls made on the client as built get them: the loader and the
+    /// decision runner send on a copy with them off, and retry on their own (`retry`).
     pub max_attempts: u32,
 }
 
@@ -145,19 +149,23 @@ pub fn assignment_from_sdk(a: &sdk::Assignment) -> Assignment {
 
 /// How a failed call should be treated.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum FailureKind {
+pub enum ErrorKind {
     /// MTurk said no (RequestError, validation): retrying the same call will not help.
     Refused,
     /// Throttling, service faults, timeouts, dropped connections: worth trying again later.
     Transient,
     /// No credentials or the endpoint cannot be reached at all: the setup needs fixing.
     Setup,
+    /// The endpoint broke MTurk's protocol (a listing whose NextTokens never end): neither a
+    /// retry nor other credentials will help; the endpoint needs fixing.
+    Protocol,
 }
 
 /// An SDK error in the reviewer's words, and what kind of failure it is.
-pub fn describe_error<E>(err: &SdkError<E>) -> (FailureKind, String)
+pub fn describe_error<E, R>(err: &SdkError<E, R>) -> (ErrorKind, String)
 where
     E: ProvideErrorMetadata + std::error::Error + 'static,
+    R: std::fmt::Debug + 'static,
 {
     match err {
         SdkError::ServiceError(service) => {
@@ -165,33 +173,33 @@ where
             let code = e.code().unwrap_or("Error");
             let message = e.message().unwrap_or("no message");
             let kind = if code == "RequestError" {
-                FailureKind::Refused
+                ErrorKind::Refused
             } else {
-                FailureKind::Transient
+                ErrorKind::Transient
             };
             (kind, format!("{code}: {message}"))
         }
-        SdkError::TimeoutError(_) => (FailureKind::Transient, "the request timed out".to_string()),
+        SdkError::TimeoutError(_) => (ErrorKind::Transient, "the request timed out".to_string()),
         SdkError::DispatchFailure(failure) => {
             let chain = error_chain(err);
             if chain.contains("credentials") || chain.contains("Credentials") {
                 (
-                    FailureKind::Setup,
+                    ErrorKind::Setup,
                     format!("no usable AWS credentials: {chain}"),
                 )
             } else if failure.is_io() || failure.is_timeout() {
                 (
-                    FailureKind::Transient,
+                    ErrorKind::Transient,
                     format!("cannot reach the endpoint: {chain}"),
                 )
             } else {
                 (
-                    FailureKind::Setup,
+                    ErrorKind::Setup,
                     format!("the request could not be sent: {chain}"),
                 )
             }
         }
-        _ => (FailureKind::Transient, error_chain(err)),
+        _ => (ErrorKind::Transient, error_chain(err)),
     }
 }
 
@@ -207,4 +215,95 @@ pub fn error_chain(err: &(dyn std::error::Error + 'static)) -> String {
         current = e.source();
     }
     parts.join(": ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use aws_sdk_mturk::error::{ConnectorError, ErrorMetadata};
+    use aws_sdk_mturk::operation::approve_assignment::ApproveAssignmentError;
+
+    /// An error MTurk answered with; `()` stands for the raw response, which is not read.
+    fn service(code: &str, message: &str) -> SdkError<ApproveAssignmentError, ()> {
+        let meta = ErrorMetadata::builder().code(code).message(message).build();
+        SdkError::service_error(ApproveAssignmentError::generic(meta), ())
+    }
+
+    fn dispatch(failure: ConnectorError) -> SdkError<ApproveAssignmentError, ()> {
+        SdkError::dispatch_failure(failure)
+    }
+
+    #[test]
+    fn a_request_error_is_a_refusal_in_mturks_words() {
+        let (kind, text) = describe_error(&service(
+            "RequestError",
+            "This operation can be called with a status of: Submitted",
+        ));
+        assert_eq!(kind, ErrorKind::Refused);
+        assert_eq!(
+            text,
+            "RequestError: This operation can be called with a status of: Submitted"
+        );
+    }
+
+    #[test]
+    fn other_service_errors_and_timeouts_are_worth_another_try() {
+        assert_eq!(
+            describe_error(&service("ServiceFault", "try again")),
+            (ErrorKind::Transient, "ServiceFault: try again".to_string())
+        );
+        assert_eq!(
+            describe_error(&service("ThrottlingException", "Rate exceeded")).0,
+            ErrorKind::Transient
+        );
+        let timeout: SdkError<ApproveAssignmentError, ()> =
+            SdkError::timeout_error("operation timed out");
+        assert_eq!(
+            describe_error(&timeout),
+            (ErrorKind::Transient, "the request timed out".to_string())
+        );
+    }
+
+    #[test]
+    fn an_unreachable_endpoint_is_transient_and_missing_credentials_are_setup() {
+        let (kind, text) = describe_error(&dispatch(ConnectorError::io(
+            "client error (Connect): connection refused".into(),
+        )));
+        assert_eq!(kind, ErrorKind::Transient);
+        assert!(text.starts_with("cannot reach the endpoint: "), "{text}");
+        assert!(text.contains("connection refused"), "{text}");
+
+        let (kind, text) = describe_error(&dispatch(ConnectorError::other(
+            "failed to load credentials from the environment".into(),
+            None,
+        )));
+        assert_eq!(kind, ErrorKind::Setup);
+        assert!(text.starts_with("no usable AWS credentials: "), "{text}");
+
+        let (kind, text) =
+            describe_error(&dispatch(ConnectorError::other("invalid URI".into(), None)));
+        assert_eq!(kind, ErrorKind::Setup);
+        assert!(
+            text.starts_with("the request could not be sent: "),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn an_error_chain_says_each_thing_once() {
+        #[derive(Debug)]
+        struct Outer(std::io::Error);
+        impl std::fmt::Display for Outer {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                write!(f, "io error: {}", self.0)
+            }
+        }
+        impl std::error::Error for Outer {
+            fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+                Some(&self.0)
+            }
+        }
+        let inner = std::io::Error::other("connection reset");
+        assert_eq!(error_chain(&Outer(inner)), "io error: connection reset");
+    }
 }

@@ -6,14 +6,15 @@
 use std::sync::{Arc, Mutex, PoisonError};
 
 use aws_sdk_mturk::Client;
-use futures::{StreamExt, TryFutureExt};
+use futures::StreamExt;
 use tokio::sync::{Notify, mpsc};
 use tokio::task::JoinSet;
 
-use super::client::{FailureKind, assignment_from_sdk, describe_error};
+use super::client::{ErrorKind, assignment_from_sdk, describe_error};
 use super::domain::{Assignment, AssignmentStatus, Decision, DecisionKind, DecisionState};
 use super::limiter::Limiter;
-use super::retry::{Failure, once, with_retries};
+use super::outbox::Outbox;
+use super::retry::{CallError, call, with_retries, without_sdk_retries};
 use crate::journal::{Entry, Journal, JournalError, Outcome};
 
 /// The most decisions in flight at once; throttling lowers it for a while.
@@ -36,6 +37,9 @@ pub enum RunnerEvent {
 
 type SharedJournal = Arc<Mutex<Journal>>;
 
+/// Where the runner's events go.
+type Events<M> = Outbox<RunnerEvent, M>;
+
 /// Runs a journal operation off the async threads (it waits for the disk).
 async fn with_journal<T: Send + 'static>(
     journal: &SharedJournal,
@@ -53,13 +57,21 @@ async fn with_journal<T: Send + 'static>(
 /// Starts the runner and the balance refresher; returns where to send decisions. Both stop
 /// when the sender is dropped and their work is done. `limiter` says how many decisions may
 /// be in flight (`Limiter::new(DECISION_CONCURRENCY)`, or 1 for one at a time); a caller
-/// that keeps a clone can watch it adapt.
-pub fn spawn_runner(
+/// that keeps a clone can watch it adapt. Events go into a channel of `RunnerEvent`s or of
+/// messages made from them.
+pub fn spawn_runner<M>(
     client: Client,
     journal: Journal,
     limiter: Limiter,
-    events: mpsc::UnboundedSender<RunnerEvent>,
-) -> mpsc::UnboundedSender<Decision> {
+    events: mpsc::UnboundedSender<M>,
+) -> mpsc::UnboundedSender<Decision>
+where
+    M: From<RunnerEvent> + Send + 'static,
+{
+    let events = Events::new(events);
+    // Decisions and the reads that confirm them retry on their own; the balance is left to
+    // the SDK's retries.
+    let calls = without_sdk_retries(&client);
     let (decisions_tx, mut decisions) = mpsc::unbounded_channel::<Decision>();
     let journal: SharedJournal = Arc::new(Mutex::new(journal));
     let refresh = Arc::new(Notify::new());
@@ -71,8 +83,8 @@ pub fn spawn_runner(
     refresh.notify_one();
     // Reconciliation runs beside the decisions: the reviewer need not wait for it.
     tokio::spawn({
-        let (client, journal, events) = (client.clone(), journal.clone(), events.clone());
-        async move { reconcile(&client, &journal, &events).await }
+        let (calls, journal, events) = (calls.clone(), journal.clone(), events.clone());
+        async move { reconcile(&calls, &journal, &events).await }
     });
     tokio::spawn(async move {
         let mut running = JoinSet::new();
@@ -99,7 +111,7 @@ pub fn spawn_runner(
                 Ok(seqs) => {
                     for (decision, seq) in batch.into_iter().zip(seqs) {
                         running.spawn(run_one(
-                            client.clone(),
+                            calls.clone(),
                             limiter.clone(),
                             journal.clone(),
                             events.clone(),
@@ -117,18 +129,18 @@ pub fn spawn_runner(
     decisions_tx
 }
 
-fn report(events: &mpsc::UnboundedSender<RunnerEvent>, decision: &Decision, state: DecisionState) {
+fn report<M: From<RunnerEvent>>(events: &Events<M>, decision: &Decision, state: DecisionState) {
     let _ = events.send(RunnerEvent::Decision {
         assignment_id: decision.assignment_id.clone(),
         state,
     });
 }
 
-async fn run_one(
+async fn run_one<M: From<RunnerEvent>>(
     client: Client,
     limiter: Limiter,
     journal: SharedJournal,
-    events: mpsc::UnboundedSender<RunnerEvent>,
+    events: Events<M>,
     refresh: Arc<Notify>,
     decision: Decision,
     seq: i64,
@@ -158,35 +170,29 @@ async fn run_one(
     report(&events, &decision, state);
 }
 
-/// The call itself, once.
-async fn call(client: &Client, decision: &Decision) -> Result<(), Failure> {
+/// The decision's call itself, once.
+async fn decide(client: &Client, decision: &Decision) -> Result<(), CallError> {
     let id = decision.assignment_id.as_str();
     match decision.kind {
         DecisionKind::Approve { override_rejection } => {
-            let mut call = client.approve_assignment().assignment_id(id);
+            let mut approve = client.approve_assignment().assignment_id(id);
             if override_rejection {
-                call = call.override_rejection(true);
+                approve = approve.override_rejection(true);
             }
             if let Some(feedback) = &decision.feedback {
-                call = call.requester_feedback(feedback);
+                approve = approve.requester_feedback(feedback);
             }
-            call.customize()
-                .config_override(once())
-                .send()
-                .await
-                .map(|_| ())
-                .map_err(|e| Failure::from_sdk(&e))
+            call(approve.send()).await.map(|_| ())
         }
-        DecisionKind::Reject => client
-            .reject_assignment()
-            .assignment_id(id)
-            .requester_feedback(decision.feedback.clone().unwrap_or_default())
-            .customize()
-            .config_override(once())
-            .send()
-            .await
-            .map(|_| ())
-            .map_err(|e| Failure::from_sdk(&e)),
+        DecisionKind::Reject => call(
+            client
+                .reject_assignment()
+                .assignment_id(id)
+                .requester_feedback(decision.feedback.clone().unwrap_or_default())
+                .send(),
+        )
+        .await
+        .map(|_| ()),
     }
 }
 
@@ -194,15 +200,9 @@ async fn call(client: &Client, decision: &Decision) -> Result<(), Failure> {
 /// limiter (holding a slot for the read would halve how many decisions are in flight).
 /// None when it cannot be read.
 async fn current_assignment(client: &Client, id: &str) -> Option<Assignment> {
-    with_retries(None, &|_, _: &str| {}, || {
-        client
-            .get_assignment()
-            .assignment_id(id)
-            .customize()
-            .config_override(once())
-            .send()
-            .map_ok(|out| out.assignment().map(assignment_from_sdk))
-            .map_err(|e| Failure::from_sdk(&e))
+    with_retries(None, &|_, _: &str| {}, || async {
+        let out = call(client.get_assignment().assignment_id(id).send()).await?;
+        Ok(out.assignment().map(assignment_from_sdk))
     })
     .await
     .ok()
@@ -213,7 +213,7 @@ async fn current_assignment(client: &Client, id: &str) -> Option<Assignment> {
 /// with GetAssignment (retried the same way). When MTurk refuses because the assignment
 /// already has the status we asked for with our feedback (an earlier attempt went through
 /// but its answer was lost), that is success. `progress` hears Sending and Retrying.
-pub async fn send(
+async fn send(
     client: &Client,
     limiter: &Limiter,
     decision: &Decision,
@@ -226,14 +226,16 @@ pub async fn send(
             reason: why.to_string(),
         });
     };
-    let result = with_retries(Some(limiter), &retrying, || call(client, decision)).await;
+    let result = with_retries(Some(limiter), &retrying, || decide(client, decision)).await;
     let current = current_assignment(client, &decision.assignment_id).await;
     settle(decision, result, current)
 }
 
+/// What a sent decision came to, from the call's result and the assignment as read back
+/// afterwards: its state for the screen and its outcome for the journal.
 fn settle(
     decision: &Decision,
-    result: Result<(), Failure>,
+    result: Result<(), CallError>,
     current: Option<Assignment>,
 ) -> (DecisionState, Outcome) {
     match (result, current) {
@@ -249,7 +251,7 @@ fn settle(
             (DecisionState::Done(Box::new(assignment)), Outcome::Done)
         }
         (Err(failure), Some(_)) => (DecisionState::Failed(failure.text), Outcome::Failed),
-        (Err(failure), None) if failure.kind == FailureKind::Transient => (
+        (Err(failure), None) if failure.kind == ErrorKind::Transient => (
             DecisionState::Failed(format!(
                 "{} (whether it took effect is unknown; it is checked again at the next start)",
                 failure.text
@@ -274,10 +276,10 @@ fn took_effect(decision: &Decision, assignment: &Assignment) -> bool {
 /// Settles the journal's open entries: each one that took effect is marked done, one that
 /// can no longer apply is marked failed, and the rest go to the reviewer as pending. Nothing
 /// is sent here.
-async fn reconcile(
+async fn reconcile<M: From<RunnerEvent>>(
     client: &Client,
     journal: &SharedJournal,
-    events: &mpsc::UnboundedSender<RunnerEvent>,
+    events: &Events<M>,
 ) {
     let open = match with_journal(journal, |j| j.unresolved()).await {
         Ok(open) => open,
@@ -301,7 +303,7 @@ async fn reconcile(
     let mut pending = Vec::new();
     let mut settled = Vec::new();
     for (entry, current) in checked {
-        let verdict = verdict(&entry, current.as_ref());
+        let verdict = verdict(&entry.decision, current.as_ref());
         let Entry { seq, decision, .. } = entry;
         match verdict {
             Verdict::TookEffect => {
@@ -319,6 +321,8 @@ async fn reconcile(
     let _ = events.send(RunnerEvent::Reconciled { confirmed, pending });
 }
 
+/// What reconciliation makes of a decision an earlier session left unknown.
+#[derive(Debug, PartialEq, Eq)]
 enum Verdict {
     TookEffect,
     NoLongerApplies(String),
@@ -326,11 +330,10 @@ enum Verdict {
     Pending,
 }
 
-fn verdict(entry: &Entry, current: Option<&Assignment>) -> Verdict {
+fn verdict(decision: &Decision, current: Option<&Assignment>) -> Verdict {
     let Some(assignment) = current else {
         return Verdict::Pending;
     };
-    let decision = &entry.decision;
     if took_effect(decision, assignment) {
         return Verdict::TookEffect;
     }
@@ -351,9 +354,9 @@ fn verdict(entry: &Entry, current: Option<&Assignment>) -> Verdict {
     }
 }
 
-async fn refresh_balance(
+async fn refresh_balance<M: From<RunnerEvent>>(
     client: Client,
-    events: mpsc::UnboundedSender<RunnerEvent>,
+    events: Events<M>,
     wake: Arc<Notify>,
 ) {
     loop {
@@ -367,5 +370,169 @@ async fn refresh_balance(
         if events.send(RunnerEvent::Balance(balance)).is_err() {
             return;
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn approve(feedback: Option<&str>) -> Decision {
+        Decision {
+            assignment_id: "3ASSIGNMENT".into(),
+            worker_id: "AWORKER".into(),
+            kind: DecisionKind::Approve {
+                override_rejection: false,
+            },
+            feedback: feedback.map(str::to_string),
+        }
+    }
+
+    fn reject(feedback: &str) -> Decision {
+        Decision {
+            kind: DecisionKind::Reject,
+            ..approve(Some(feedback))
+        }
+    }
+
+    fn override_rejection() -> Decision {
+        Decision {
+            kind: DecisionKind::Approve {
+                override_rejection: true,
+            },
+            ..approve(None)
+        }
+    }
+
+    /// The assignment as MTurk would report it now.
+    fn now(status: AssignmentStatus, feedback: Option<&str>) -> Assignment {
+        Assignment {
+            id: "3ASSIGNMENT".into(),
+            hit_id: "3HIT".into(),
+            worker_id: "AWORKER".into(),
+            status,
+            accept_time: Some(1),
+            submit_time: Some(2),
+            auto_approval_time: None,
+            approval_time: None,
+            rejection_time: None,
+            answer: String::new(),
+            requester_feedback: feedback.map(str::to_string),
+        }
+    }
+
+    fn failure(kind: ErrorKind, text: &str) -> CallError {
+        CallError {
+            kind,
+            text: text.into(),
+            throttled: false,
+            unreachable: false,
+        }
+    }
+
+    #[test]
+    fn a_decision_took_effect_when_status_and_our_feedback_are_there() {
+        let approved = now(AssignmentStatus::Approved, Some("thanks"));
+        assert!(took_effect(&approve(Some("thanks")), &approved));
+        assert!(took_effect(&approve(None), &approved), "no feedback sent");
+        assert!(!took_effect(&approve(Some("other words")), &approved));
+        assert!(!took_effect(&reject("thanks"), &approved), "wrong status");
+        assert!(took_effect(
+            &reject("no"),
+            &now(AssignmentStatus::Rejected, Some("no"))
+        ));
+        assert!(!took_effect(
+            &approve(None),
+            &now(AssignmentStatus::Submitted, None)
+        ));
+    }
+
+    #[test]
+    fn settling_a_sent_decision() {
+        let decision = approve(Some("thanks"));
+        let approved = now(AssignmentStatus::Approved, Some("thanks"));
+
+        let (state, outcome) = settle(&decision, Ok(()), Some(approved.clone()));
+        assert_eq!(state, DecisionState::Done(Box::new(approved.clone())));
+        assert_eq!(outcome, Outcome::Done);
+
+        let (state, outcome) = settle(&decision, Ok(()), None);
+        assert!(
+            matches!(&state, DecisionState::Failed(text) if text.contains("could not be read back")),
+            "{state:?}"
+        );
+        assert_eq!(outcome, Outcome::Done, "MTurk accepted it");
+
+        // The reply was lost, but the read-back shows it went through.
+        let lost = failure(ErrorKind::Transient, "ServiceFault: lost");
+        let (state, outcome) = settle(&decision, Err(lost.clone()), Some(approved));
+        assert_eq!(
+            (matches!(state, DecisionState::Done(_)), outcome),
+            (true, Outcome::Done)
+        );
+
+        let refused = failure(ErrorKind::Refused, "RequestError: not Submitted");
+        let (state, outcome) = settle(
+            &decision,
+            Err(refused.clone()),
+            Some(now(AssignmentStatus::Rejected, None)),
+        );
+        assert_eq!(
+            (state, outcome),
+            (
+                DecisionState::Failed("RequestError: not Submitted".into()),
+                Outcome::Failed
+            )
+        );
+
+        // Nothing could be read back: a passing failure leaves it unknown, a refusal not.
+        let (state, outcome) = settle(&decision, Err(lost), None);
+        assert_eq!(outcome, Outcome::Unknown);
+        assert!(
+            matches!(&state, DecisionState::Failed(text) if text.starts_with("ServiceFault: lost (whether it took effect is unknown")),
+            "{state:?}"
+        );
+        let (state, outcome) = settle(&decision, Err(refused), None);
+        assert_eq!(
+            (state, outcome),
+            (
+                DecisionState::Failed("RequestError: not Submitted".into()),
+                Outcome::Failed
+            )
+        );
+    }
+
+    #[test]
+    fn reconciliation_verdicts() {
+        assert_eq!(
+            verdict(&approve(None), None),
+            Verdict::Pending,
+            "unreadable"
+        );
+        assert_eq!(
+            verdict(&approve(None), Some(&now(AssignmentStatus::Approved, None))),
+            Verdict::TookEffect
+        );
+        assert_eq!(
+            verdict(&reject("no"), Some(&now(AssignmentStatus::Submitted, None))),
+            Verdict::Pending,
+            "still Submitted: it can be sent again"
+        );
+        assert_eq!(
+            verdict(
+                &override_rejection(),
+                Some(&now(AssignmentStatus::Rejected, None))
+            ),
+            Verdict::Pending,
+            "an override still applies to a rejection"
+        );
+        assert_eq!(
+            verdict(&approve(None), Some(&now(AssignmentStatus::Rejected, None))),
+            Verdict::NoLongerApplies("not re-sent: the assignment is now Rejected".into())
+        );
+        assert_eq!(
+            verdict(&reject("no"), Some(&now(AssignmentStatus::Approved, None))),
+            Verdict::NoLongerApplies("not re-sent: the assignment is now Approved".into())
+        );
     }
 }

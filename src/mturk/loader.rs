@@ -9,13 +9,12 @@ use aws_sdk_mturk::types::AssignmentStatus as SdkStatus;
 use tokio::sync::{Semaphore, mpsc};
 use tokio::task::JoinSet;
 
-use futures::TryFutureExt;
-
-use super::client::{FailureKind, assignment_from_sdk, hit_from_sdk};
+use super::client::{ErrorKind, assignment_from_sdk, hit_from_sdk};
 use super::domain::{Assignment, AssignmentStatus, Hit};
 use super::limiter::Limiter;
+use super::outbox::Outbox;
 use super::pagination::Tokens;
-use super::retry::{Failure, once, with_retries};
+use super::retry::{call, with_retries, without_sdk_retries};
 
 /// How many HITs' assignments are fetched at once, by default.
 pub const LOAD_CONCURRENCY: usize = 16;
@@ -43,9 +42,9 @@ impl LoadRequest {
 
 /// What could not be loaded.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct LoadFailure {
+pub struct LoadError {
     pub stage: LoadStage,
-    pub kind: FailureKind,
+    pub kind: ErrorKind,
     /// The API's or the transport's words.
     pub text: String,
 }
@@ -58,29 +57,30 @@ pub enum LoadStage {
     Assignments(String),
 }
 
-impl LoadFailure {
+impl LoadError {
     /// One paragraph for the console's error box: what went wrong and what to do about it.
     pub fn for_console(&self) -> String {
         match &self.stage {
-            LoadStage::GetHit(id) if self.kind == FailureKind::Refused => {
+            LoadStage::GetHit(id) if self.kind == ErrorKind::Refused => {
                 format!("HIT {id}: {}", self.text)
             }
             LoadStage::Assignments(hit_id) => format!(
                 "Could not load the assignments of HIT {hit_id}: {}",
                 self.text
             ),
-            _ => explain_load_failure(&(self.kind, self.text.clone())),
+            _ => explain(self.kind, &self.text),
         }
     }
 
     /// One line for a headless command.
     pub fn for_command(&self) -> String {
         let advice = match self.kind {
-            FailureKind::Setup => {
+            ErrorKind::Setup => {
                 " (check the AWS credentials, --profile, and --endpoint-url or --sandbox)"
             }
-            FailureKind::Transient => " (is the endpoint up and reachable? try again later)",
-            FailureKind::Refused => "",
+            ErrorKind::Transient => " (is the endpoint up and reachable? try again later)",
+            ErrorKind::Refused => "",
+            ErrorKind::Protocol => " (the endpoint does not page as MTurk does)",
         };
         let what = match &self.stage {
             LoadStage::ListHits => "cannot list the HITs".to_string(),
@@ -108,7 +108,7 @@ pub enum LoadEvent {
         reason: String,
     },
     /// Something could not be loaded, even after retries; loading goes on with the rest.
-    Failed(LoadFailure),
+    Failed(LoadError),
     Finished,
 }
 
@@ -119,8 +119,17 @@ pub enum HitSelection {
     Only(Vec<String>),
 }
 
-/// Loads everything, sending events until `Finished` (always sent last, even after failures).
-pub async fn load(client: Client, request: LoadRequest, events: mpsc::UnboundedSender<LoadEvent>) {
+/// Where the events of a load go.
+type Events<M> = Outbox<LoadEvent, M>;
+
+/// Loads everything, sending events until `Finished` (always sent last, even after failures)
+/// into a channel of `LoadEvent`s or of messages made from them.
+pub async fn load<M>(client: Client, request: LoadRequest, events: mpsc::UnboundedSender<M>)
+where
+    M: From<LoadEvent> + Send + 'static,
+{
+    let client = without_sdk_retries(&client);
+    let events = Events::new(events);
     let concurrency = request.concurrency.max(1);
     let limiter = Limiter::new(concurrency);
     let permits = Arc::new(Semaphore::new(concurrency));
@@ -150,14 +159,13 @@ pub async fn load(client: Client, request: LoadRequest, events: mpsc::UnboundedS
             let mut tokens = Tokens::new("ListHITs");
             loop {
                 let page = with_retries(Some(&limiter), &retrying, || {
-                    client
-                        .list_hits()
-                        .max_results(PAGE_SIZE)
-                        .set_next_token(next_token.clone())
-                        .customize()
-                        .config_override(once())
-                        .send()
-                        .map_err(|e| Failure::from_sdk(&e))
+                    call(
+                        client
+                            .list_hits()
+                            .max_results(PAGE_SIZE)
+                            .set_next_token(next_token.clone())
+                            .send(),
+                    )
                 })
                 .await;
                 match page {
@@ -176,9 +184,9 @@ pub async fn load(client: Client, request: LoadRequest, events: mpsc::UnboundedS
                             Ok(Some(token)) => next_token = Some(token),
                             Ok(None) => break,
                             Err(endless) => {
-                                let _ = events.send(LoadEvent::Failed(LoadFailure {
+                                let _ = events.send(LoadEvent::Failed(LoadError {
                                     stage: LoadStage::ListHits,
-                                    kind: FailureKind::Refused,
+                                    kind: ErrorKind::Protocol,
                                     text: endless.to_string(),
                                 }));
                                 break;
@@ -186,7 +194,7 @@ pub async fn load(client: Client, request: LoadRequest, events: mpsc::UnboundedS
                         }
                     }
                     Err(failure) => {
-                        let _ = events.send(LoadEvent::Failed(LoadFailure {
+                        let _ = events.send(LoadEvent::Failed(LoadError {
                             stage: LoadStage::ListHits,
                             kind: failure.kind,
                             text: failure.text,
@@ -199,13 +207,7 @@ pub async fn load(client: Client, request: LoadRequest, events: mpsc::UnboundedS
         HitSelection::Only(ids) => {
             for id in ids {
                 let got = with_retries(Some(&limiter), &retrying, || {
-                    client
-                        .get_hit()
-                        .hit_id(&id)
-                        .customize()
-                        .config_override(once())
-                        .send()
-                        .map_err(|e| Failure::from_sdk(&e))
+                    call(client.get_hit().hit_id(&id).send())
                 })
                 .await;
                 match got {
@@ -217,7 +219,7 @@ pub async fn load(client: Client, request: LoadRequest, events: mpsc::UnboundedS
                         }
                     }
                     Err(failure) => {
-                        let _ = events.send(LoadEvent::Failed(LoadFailure {
+                        let _ = events.send(LoadEvent::Failed(LoadError {
                             stage: LoadStage::GetHit(id),
                             kind: failure.kind,
                             text: failure.text,
@@ -245,28 +247,27 @@ fn sdk_status(status: AssignmentStatus) -> SdkStatus {
     }
 }
 
-async fn load_assignments(
+async fn load_assignments<M: From<LoadEvent>>(
     client: &Client,
     limiter: &Limiter,
     hit_id: &str,
     statuses: &[SdkStatus],
-    events: &mpsc::UnboundedSender<LoadEvent>,
+    events: &Events<M>,
 ) {
     let retrying = report_retries(events);
     let mut next_token: Option<String> = None;
     let mut tokens = Tokens::new("ListAssignmentsForHIT");
     loop {
         let page = with_retries(Some(limiter), &retrying, || {
-            client
-                .list_assignments_for_hit()
-                .hit_id(hit_id)
-                .set_assignment_statuses(Some(statuses.to_vec()))
-                .max_results(PAGE_SIZE)
-                .set_next_token(next_token.clone())
-                .customize()
-                .config_override(once())
-                .send()
-                .map_err(|e| Failure::from_sdk(&e))
+            call(
+                client
+                    .list_assignments_for_hit()
+                    .hit_id(hit_id)
+                    .set_assignment_statuses(Some(statuses.to_vec()))
+                    .max_results(PAGE_SIZE)
+                    .set_next_token(next_token.clone())
+                    .send(),
+            )
         })
         .await;
         match page {
@@ -280,9 +281,9 @@ async fn load_assignments(
                     Ok(Some(token)) => next_token = Some(token),
                     Ok(None) => return,
                     Err(endless) => {
-                        let _ = events.send(LoadEvent::Failed(LoadFailure {
+                        let _ = events.send(LoadEvent::Failed(LoadError {
                             stage: LoadStage::Assignments(hit_id.to_string()),
-                            kind: FailureKind::Refused,
+                            kind: ErrorKind::Protocol,
                             text: endless.to_string(),
                         }));
                         return;
@@ -290,7 +291,7 @@ async fn load_assignments(
                 }
             }
             Err(failure) => {
-                let _ = events.send(LoadEvent::Failed(LoadFailure {
+                let _ = events.send(LoadEvent::Failed(LoadError {
                     stage: LoadStage::Assignments(hit_id.to_string()),
                     kind: failure.kind,
                     text: failure.text,
@@ -302,7 +303,7 @@ async fn load_assignments(
 }
 
 /// Tells the console that a page is being tried again, and why.
-fn report_retries(events: &mpsc::UnboundedSender<LoadEvent>) -> impl Fn(u32, &str) + '_ {
+fn report_retries<M: From<LoadEvent>>(events: &Events<M>) -> impl Fn(u32, &str) + '_ {
     move |attempt, why| {
         let _ = events.send(LoadEvent::Retrying {
             attempt,
@@ -311,21 +312,91 @@ fn report_retries(events: &mpsc::UnboundedSender<LoadEvent>) -> impl Fn(u32, &st
     }
 }
 
-fn explain_load_failure((kind, text): &(FailureKind, String)) -> String {
+/// A failure to list the HITs (or to reach MTurk at all), and what to do about it.
+fn explain(kind: ErrorKind, text: &str) -> String {
     match kind {
-        FailureKind::Setup => format!(
+        ErrorKind::Setup => format!(
             "Cannot talk to MTurk: {text}. Check your AWS credentials (`aws configure`, the \
              AWS_PROFILE variable or --profile NAME) and the endpoint (--endpoint-url, --sandbox). \
              To explore the console without an account, run `mturk-review --demo`."
         ),
-        FailureKind::Transient => format!(
+        ErrorKind::Transient => format!(
             "MTurk did not answer: {text}. The endpoint may be down or unreachable from here; \
              press R to try again, check --endpoint-url, or run `mturk-review --demo` to explore \
              with built-in data."
         ),
-        FailureKind::Refused => format!(
+        ErrorKind::Refused => format!(
             "MTurk refused to list the HITs: {text}. Check that these credentials belong to a \
              requester account (or try `mturk-review --demo`)."
         ),
+        ErrorKind::Protocol => format!(
+            "The endpoint does not page as MTurk does: {text}. Retrying will not help; the \
+             MTurk-compatible server behind --endpoint-url needs fixing."
+        ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn error(stage: LoadStage, kind: ErrorKind) -> LoadError {
+        LoadError {
+            stage,
+            kind,
+            text: "the words".into(),
+        }
+    }
+
+    #[test]
+    fn the_console_hears_what_failed_and_what_to_do() {
+        let setup = error(LoadStage::ListHits, ErrorKind::Setup).for_console();
+        assert!(setup.starts_with("Cannot talk to MTurk: the words. Check your AWS credentials"));
+        assert!(setup.contains("mturk-review --demo"));
+        let down = error(LoadStage::ListHits, ErrorKind::Transient).for_console();
+        assert!(
+            down.starts_with("MTurk did not answer: the words."),
+            "{down}"
+        );
+        assert!(down.contains("press R to try again"), "{down}");
+        let refused = error(LoadStage::ListHits, ErrorKind::Refused).for_console();
+        assert!(refused.starts_with("MTurk refused to list the HITs: the words."));
+        let endless = error(LoadStage::ListHits, ErrorKind::Protocol).for_console();
+        assert!(
+            endless.starts_with("The endpoint does not page as MTurk does: the words.")
+                && !endless.contains("credentials"),
+            "a listing that never ends is the endpoint's fault, not the account's: {endless}"
+        );
+
+        assert_eq!(
+            error(LoadStage::GetHit("3H".into()), ErrorKind::Refused).for_console(),
+            "HIT 3H: the words"
+        );
+        assert!(
+            error(LoadStage::GetHit("3H".into()), ErrorKind::Transient)
+                .for_console()
+                .starts_with("MTurk did not answer"),
+            "a HIT that cannot be read for a passing reason is about the endpoint"
+        );
+        assert_eq!(
+            error(LoadStage::Assignments("3H".into()), ErrorKind::Transient).for_console(),
+            "Could not load the assignments of HIT 3H: the words"
+        );
+    }
+
+    #[test]
+    fn a_command_gets_one_line_with_advice() {
+        assert_eq!(
+            error(LoadStage::ListHits, ErrorKind::Setup).for_command(),
+            "cannot list the HITs: the words (check the AWS credentials, --profile, and --endpoint-url or --sandbox)"
+        );
+        assert_eq!(
+            error(LoadStage::GetHit("3H".into()), ErrorKind::Transient).for_command(),
+            "cannot read HIT 3H: the words (is the endpoint up and reachable? try again later)"
+        );
+        assert_eq!(
+            error(LoadStage::Assignments("3H".into()), ErrorKind::Refused).for_command(),
+            "cannot list the assignments of HIT 3H: the words"
+        );
     }
 }

@@ -1,15 +1,19 @@
 //! Our own retries for MTurk calls: transient failures (throttling, service faults, the
 //! network) are tried again with jittered exponential backoff, up to a bound, each attempt
 //! paced by an adaptive limiter, and every retry is reported so the screen can say so. The
-//! SDK's own retries are switched off for these calls (`once`), so nothing retries twice.
+//! calls go out on a copy of the client with the SDK's own retries off
+//! (`without_sdk_retries`), so nothing retries twice, and `call` puts each one's error in
+//! the reviewer's words.
 
+use std::future::Future;
 use std::time::Duration;
 
 use aws_config::retry::RetryConfig;
+use aws_sdk_mturk::Client;
 use aws_sdk_mturk::error::{ProvideErrorMetadata, SdkError};
 use rand::Rng;
 
-use super::client::{FailureKind, describe_error};
+use super::client::{ErrorKind, describe_error};
 use super::limiter::Limiter;
 
 /// Attempts per call, counting the first, before it is given up.
@@ -21,25 +25,26 @@ pub const MAX_CONNECT_ATTEMPTS: u32 = 4;
 
 /// One failed call: what kind of failure, in whose words, and whether it was throttling.
 #[derive(Debug, Clone)]
-pub struct Failure {
-    pub kind: FailureKind,
+pub struct CallError {
+    pub kind: ErrorKind,
     pub text: String,
     pub throttled: bool,
     /// No connection could be made (refused, no route): retried fewer times.
     pub unreachable: bool,
 }
 
-impl Failure {
-    pub fn from_sdk<E>(err: &SdkError<E>) -> Failure
+impl CallError {
+    pub fn from_sdk<E, R>(err: &SdkError<E, R>) -> CallError
     where
         E: ProvideErrorMetadata + std::error::Error + 'static,
+        R: std::fmt::Debug + 'static,
     {
         let (kind, text) = describe_error(err);
         let throttled = matches!(err, SdkError::ServiceError(e)
             if e.err().code().is_some_and(|c| c.contains("Throttl")));
         // hyper reports a failed connect as "client error (Connect)".
         let unreachable = matches!(err, SdkError::DispatchFailure(_)) && text.contains("(Connect)");
-        Failure {
+        CallError {
             kind,
             text,
             throttled,
@@ -48,9 +53,27 @@ impl Failure {
     }
 }
 
-/// Per-call configuration that switches the SDK's retries off.
-pub fn once() -> aws_sdk_mturk::config::Builder {
-    aws_sdk_mturk::config::Builder::default().retry_config(RetryConfig::disabled())
+/// The same client (connections, credentials, timeouts) with the SDK's own retries off,
+/// for calls that go through `with_retries`.
+pub fn without_sdk_retries(client: &Client) -> Client {
+    let config = client
+        .config()
+        .to_builder()
+        .retry_config(RetryConfig::disabled())
+        .build();
+    Client::from_conf(config)
+}
+
+/// Sends one request built on a client `without_sdk_retries`: the SDK call chain the
+/// loader and the decision runner share, its error as a `CallError`.
+pub async fn call<T, E, R>(
+    request: impl Future<Output = Result<T, SdkError<E, R>>>,
+) -> Result<T, CallError>
+where
+    E: ProvideErrorMetadata + std::error::Error + 'static,
+    R: std::fmt::Debug + 'static,
+{
+    request.await.map_err(|e| CallError::from_sdk(&e))
 }
 
 /// Exponential backoff with jitter: a random wait between a quarter of and 100 ms × 2^attempt,
@@ -60,7 +83,7 @@ fn backoff(attempt: u32) -> Duration {
     Duration::from_millis(rand::rng().random_range(ceiling_ms / 4..=ceiling_ms))
 }
 
-fn bound(failure: &Failure) -> u32 {
+fn bound(failure: &CallError) -> u32 {
     if failure.unreachable {
         MAX_CONNECT_ATTEMPTS
     } else {
@@ -75,9 +98,9 @@ pub async fn with_retries<T, Fut>(
     limiter: Option<&Limiter>,
     retrying: &impl Fn(u32, &str),
     attempt: impl Fn() -> Fut,
-) -> Result<T, Failure>
+) -> Result<T, CallError>
 where
-    Fut: std::future::Future<Output = Result<T, Failure>>,
+    Fut: std::future::Future<Output = Result<T, CallError>>,
 {
     let mut tries = 1;
     loop {
@@ -92,7 +115,7 @@ where
                 }
                 return Ok(value);
             }
-            Err(failure) if failure.kind == FailureKind::Transient && tries < bound(&failure) => {
+            Err(failure) if failure.kind == ErrorKind::Transient && tries < bound(&failure) => {
                 match slot {
                     Some(slot) if failure.throttled => slot.throttled(),
                     _ => drop(slot),
@@ -111,13 +134,49 @@ mod tests {
     use super::*;
     use std::sync::atomic::{AtomicU32, Ordering};
 
-    fn transient() -> Failure {
-        Failure {
-            kind: FailureKind::Transient,
+    fn transient() -> CallError {
+        CallError {
+            kind: ErrorKind::Transient,
             text: "ServiceFault".into(),
             throttled: false,
             unreachable: false,
         }
+    }
+
+    #[test]
+    fn the_copy_of_the_client_does_not_retry_and_the_original_still_does() {
+        let config = aws_sdk_mturk::Config::builder()
+            .behavior_version(aws_config::BehaviorVersion::latest())
+            .region(aws_config::Region::new("us-east-1"))
+            .retry_config(RetryConfig::standard().with_max_attempts(5))
+            .build();
+        let client = Client::from_conf(config);
+        let attempts = |c: &Client| c.config().retry_config().map(RetryConfig::max_attempts);
+        assert_eq!(attempts(&without_sdk_retries(&client)), Some(1));
+        assert_eq!(attempts(&client), Some(5));
+    }
+
+    #[test]
+    fn throttling_and_unreachable_endpoints_are_told_apart() {
+        use aws_sdk_mturk::error::{ConnectorError, ErrorMetadata};
+        use aws_sdk_mturk::operation::get_hit::GetHITError;
+        let service = |code: &str| {
+            let meta = ErrorMetadata::builder().code(code).message("m").build();
+            SdkError::service_error(GetHITError::generic(meta), ())
+        };
+        let throttled = CallError::from_sdk(&service("ThrottlingException"));
+        assert!(throttled.throttled && !throttled.unreachable);
+        assert_eq!(throttled.kind, ErrorKind::Transient);
+        assert!(!CallError::from_sdk(&service("ServiceFault")).throttled);
+
+        let refused: SdkError<GetHITError, ()> = SdkError::dispatch_failure(ConnectorError::io(
+            "client error (Connect): connection refused".into(),
+        ));
+        let refused = CallError::from_sdk(&refused);
+        assert!(refused.unreachable && !refused.throttled);
+        let reset: SdkError<GetHITError, ()> =
+            SdkError::dispatch_failure(ConnectorError::io("connection reset by peer".into()));
+        assert!(!CallError::from_sdk(&reset).unreachable, "it was reached");
     }
 
     #[tokio::test(start_paused = true)]
@@ -162,8 +221,8 @@ mod tests {
         let result: Result<(), _> =
             with_retries(Some(&Limiter::new(4)), &|_, _: &str| {}, || async {
                 calls.fetch_add(1, Ordering::SeqCst);
-                Err(Failure {
-                    kind: FailureKind::Refused,
+                Err(CallError {
+                    kind: ErrorKind::Refused,
                     text: "RequestError".into(),
                     throttled: false,
                     unreachable: false,
@@ -177,7 +236,7 @@ mod tests {
         let result: Result<(), _> =
             with_retries(Some(&Limiter::new(4)), &|_, _: &str| {}, || async {
                 calls.fetch_add(1, Ordering::SeqCst);
-                Err(Failure {
+                Err(CallError {
                     unreachable: true,
                     ..transient()
                 })

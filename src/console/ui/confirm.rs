@@ -6,9 +6,10 @@ use ratatui::style::{Color, Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, BorderType};
 
-use super::{dim, modal};
+use super::parts::modal;
 use crate::console::format::{expand_tabs, short_id, wrap_words};
 use crate::console::state::{Confirm, State};
+use crate::console::style::dim;
 use crate::money::format_cents;
 use crate::sanitize::{sanitize, sanitize_inline};
 
@@ -35,8 +36,8 @@ pub fn render(state: &State, question: &Confirm, frame: &mut Frame, area: Rect) 
         Confirm::Reject(decision) => {
             let worker = state
                 .table
-                .find(&decision.assignment_id)
-                .map(|i| sanitize_inline(&state.table.row(i).assignment.worker_id).into_owned())
+                .row_by_id(&decision.assignment_id)
+                .map(|row| sanitize_inline(&row.assignment.worker_id).into_owned())
                 .unwrap_or_default();
             let mut lines = vec![
                 Line::from(vec![

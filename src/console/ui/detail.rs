@@ -5,12 +5,14 @@ use ratatui::style::{Color, Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Wrap};
 
-use super::{dim, label, pane, spinner};
+use super::parts::{pane, spinner};
 use crate::console::format::{age, describe_decision, duration, utc};
+use crate::console::review::override_closes;
 use crate::console::rows::Row;
-use crate::console::state::{Focus, State, Viewport};
+use crate::console::selection::Viewport;
+use crate::console::state::{Focus, State};
+use crate::console::style::{dim, label};
 use crate::mturk::domain::{AssignmentStatus, DecisionState};
-use crate::rules::OVERRIDE_WINDOW_SECS;
 use crate::sanitize::sanitize_inline;
 
 pub fn render(state: &State, frame: &mut Frame, area: Rect) {
@@ -60,9 +62,9 @@ pub fn render(state: &State, frame: &mut Frame, area: Rect) {
 
     // Scroll by whole lines and hand over only what can be on screen.
     let height = usize::from(inner.height);
-    state.viewport.set(Viewport {
+    state.selection.set_viewport(Viewport {
         detail_rows: height.saturating_sub(1),
-        ..state.viewport.get()
+        ..state.selection.viewport()
     });
     let total = lines.len() + body.len();
     let scroll = state.detail_scroll.min(total.saturating_sub(1));
@@ -160,9 +162,9 @@ fn facts(state: &State, row: &Row) -> Vec<Line<'static>> {
             lines.push(fact("Auto-approve", value));
         }
         AssignmentStatus::Rejected => {
-            let closes = a.submit_time.map(|t| t + OVERRIDE_WINDOW_SECS);
+            let closes = override_closes(row);
             let mut value = vec![Span::raw(when(closes))];
-            value.push(match state.override_block(row) {
+            value.push(match state.review().override_block(row) {
                 Some(reason) => {
                     Span::styled(format!("  ({reason})"), Style::default().fg(Color::Red))
                 }

@@ -5,8 +5,9 @@ use ratatui::style::{Color, Modifier, Style};
 use ratatui::text::Line;
 use ratatui::widgets::{Block, BorderType};
 
-use super::{dim, modal};
+use super::parts::modal;
 use crate::console::format::{expand_tabs, wrap_words};
+use crate::console::style::dim;
 use crate::sanitize::sanitize;
 
 /// Width of the box; the text wraps inside it.

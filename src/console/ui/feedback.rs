@@ -6,8 +6,9 @@ use ratatui::style::{Color, Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Wrap};
 
-use super::{dim, pane};
+use super::parts::pane;
 use crate::console::state::{Focus, State};
+use crate::console::style::dim;
 use crate::mturk::domain::AssignmentStatus;
 use crate::rules::{FEEDBACK_MAX_CHARS, feedback_problem};
 use crate::sanitize::{sanitize, sanitize_inline};
@@ -19,7 +20,7 @@ pub fn render(state: &State, frame: &mut Frame, area: Rect) {
         return;
     };
     let id = &row.assignment.id;
-    let text = state.draft_text(id);
+    let text = state.drafts.text(id);
     let chars = text.chars().count();
     let problem = feedback_problem(&text);
     let counter_style = if chars > FEEDBACK_MAX_CHARS {
@@ -39,13 +40,14 @@ pub fn render(state: &State, frame: &mut Frame, area: Rect) {
     frame.render_widget(block, area);
 
     let override_line = (row.assignment.status == AssignmentStatus::Rejected).then(|| match state
+        .review()
         .override_block(row)
     {
         Some(reason) => Line::from(vec![
             Span::styled("override impossible: ", Style::default().fg(Color::Red)),
             Span::styled(reason, dim()),
         ]),
-        None if state.overrides.contains(id) => Line::styled(
+        None if state.decisions.has_override(id) => Line::styled(
             "[x] override the rejection on approve (o)",
             Style::default()
                 .fg(Color::Yellow)
@@ -63,7 +65,7 @@ pub fn render(state: &State, frame: &mut Frame, area: Rect) {
         frame.render_widget(Paragraph::new(line), top);
     }
     if editing {
-        frame.render_widget(state.draft(id), editor);
+        frame.render_widget(state.drafts.get(id), editor);
     } else if text.is_empty() {
         let hint = "No feedback yet. Optional when approving, required when rejecting.";
         frame.render_widget(

@@ -6,9 +6,9 @@ use ratatui::style::{Color, Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
-use super::dim;
 use crate::console::keymap::hints;
 use crate::console::state::{State, Tone};
+use crate::console::style::dim;
 use crate::sanitize::sanitize_inline;
 
 pub fn render(state: &State, frame: &mut Frame, area: Rect) {
@@ -17,7 +17,10 @@ pub fn render(state: &State, frame: &mut Frame, area: Rect) {
             Span::styled(" / ", Style::default().fg(Color::Black).bg(Color::Yellow)),
             Span::raw(format!(" {}", sanitize_inline(&state.filter))),
             Span::styled("▏", Style::default().fg(Color::Yellow)),
-            Span::styled(format!("  {} match", state.visible.len()), dim()),
+            Span::styled(
+                format!("  {} match", state.selection.visible().len()),
+                dim(),
+            ),
         ])
     } else {
         match &state.status {

@@ -5,25 +5,27 @@ use ratatui::style::{Color, Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
-use super::{dim, spinner};
-use crate::console::state::{Connection, State};
+use super::parts::spinner;
+use crate::console::state::State;
+use crate::console::style::dim;
+use crate::mturk::client::Endpoint;
 use crate::sanitize::sanitize_inline;
 
-fn badge(connection: &Connection) -> Span<'static> {
-    let (text, style) = match connection {
-        Connection::Demo => (
+fn badge(endpoint: &Endpoint) -> Span<'static> {
+    let (text, style) = match endpoint {
+        Endpoint::Demo(_) => (
             " DEMO ".to_string(),
             Style::default().fg(Color::Black).bg(Color::Cyan),
         ),
-        Connection::Local(url) => (
+        Endpoint::Custom(url) => (
             format!(" LOCAL {} ", sanitize_inline(url)),
             Style::default().fg(Color::Black).bg(Color::Blue),
         ),
-        Connection::Sandbox => (
+        Endpoint::Sandbox => (
             " SANDBOX ".to_string(),
             Style::default().fg(Color::Black).bg(Color::Yellow),
         ),
-        Connection::Production => (
+        Endpoint::Production => (
             " PRODUCTION ".to_string(),
             Style::default().fg(Color::White).bg(Color::Red),
         ),
@@ -38,7 +40,7 @@ pub fn render(state: &State, frame: &mut Frame, area: Rect) {
             " mturk-review ",
             Style::default().add_modifier(Modifier::BOLD),
         ),
-        badge(&state.connection),
+        badge(&state.endpoint),
         Span::raw("  "),
     ];
     match &state.balance {
@@ -55,7 +57,7 @@ pub fn render(state: &State, frame: &mut Frame, area: Rect) {
             Style::default().fg(Color::Red),
         )),
     }
-    if let Some(progress) = state.loading {
+    if let Some(progress) = state.loading.progress() {
         let text = if progress.hits_total == 0 {
             format!("   {} loading…", spinner(state))
         } else {
@@ -67,14 +69,14 @@ pub fn render(state: &State, frame: &mut Frame, area: Rect) {
             )
         };
         title.push(Span::styled(text, Style::default().fg(Color::Cyan)));
-    } else if !state.load_failed {
+    } else if !state.loading.failed() {
         title.push(Span::styled(
             "   ✓ all loaded",
             Style::default().fg(Color::Green),
         ));
     }
 
-    let counts = state.counts;
+    let counts = state.counts();
     let number = Style::default().add_modifier(Modifier::BOLD);
     let mut line2 = vec![Span::raw(" ")];
     for (i, (name, value)) in [

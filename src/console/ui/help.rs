@@ -1,31 +1,33 @@
-//! The help overlay: every binding of the keymap, grouped by where it applies.
+//! The help overlay: every binding of the keymap, by section (where it applies).
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::{Color, Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, BorderType, Clear, Paragraph};
 
-use super::{centered, dim};
-use crate::console::keymap::{BINDINGS, Scope};
+use super::parts::centered;
+use crate::console::keymap::{BINDINGS, Section};
+use crate::console::style::dim;
 
-/// One section per scope, in the order the table first mentions it.
+/// One block of lines per section of the key table, in the order the table first mentions
+/// it.
 fn sections() -> Vec<Vec<Line<'static>>> {
-    let mut scopes: Vec<Scope> = Vec::new();
+    let mut sections: Vec<Section> = Vec::new();
     for binding in BINDINGS {
-        if !scopes.contains(&binding.scope) {
-            scopes.push(binding.scope);
+        if !sections.contains(&binding.section) {
+            sections.push(binding.section);
         }
     }
-    scopes
+    sections
         .into_iter()
-        .map(|scope| {
+        .map(|section| {
             let mut lines = vec![Line::styled(
-                scope.title(),
+                section.title(),
                 Style::default()
                     .fg(Color::Cyan)
                     .add_modifier(Modifier::BOLD),
             )];
-            for binding in BINDINGS.iter().filter(|b| b.scope == scope) {
+            for binding in BINDINGS.iter().filter(|b| b.section == section) {
                 lines.push(Line::from(vec![
                     Span::styled(
                         format!("  {:<12}", binding.keys_label()),

@@ -5,12 +5,14 @@ use ratatui::style::{Color, Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Cell, Paragraph, Row as TableRow, Table};
 
-use super::{dim, pane, spinner};
+use super::parts::{pane, spinner};
 use crate::console::format::{age, duration, short_id};
+use crate::console::review::override_closes;
 use crate::console::rows::Row;
-use crate::console::state::{Focus, State, Viewport};
+use crate::console::selection::Viewport;
+use crate::console::state::{Focus, State};
+use crate::console::style::dim;
 use crate::mturk::domain::{AssignmentStatus, DecisionState};
-use crate::rules::OVERRIDE_WINDOW_SECS;
 use crate::sanitize::sanitize_inline;
 
 const DAY: i64 = 86_400;
@@ -31,7 +33,11 @@ pub fn render(state: &State, frame: &mut Frame, area: Rect) {
     let mut title = vec![
         Span::raw(" Assignments "),
         Span::styled(
-            format!("{} of {} ", state.visible.len(), state.table.len()),
+            format!(
+                "{} of {} ",
+                state.selection.visible().len(),
+                state.table.len()
+            ),
             dim(),
         ),
         Span::styled(format!("· {} ", state.status_filter.label()), dim()),
@@ -42,9 +48,10 @@ pub fn render(state: &State, frame: &mut Frame, area: Rect) {
             Style::default().fg(Color::Yellow),
         ));
     }
-    if !state.marked.is_empty() {
+    let marked = state.decisions.marked_count();
+    if marked > 0 {
         title.push(Span::styled(
-            format!("· {} marked ", state.marked.len()),
+            format!("· {marked} marked "),
             Style::default().fg(Color::Magenta),
         ));
     }
@@ -52,10 +59,11 @@ pub fn render(state: &State, frame: &mut Frame, area: Rect) {
     let inner = block.inner(area);
     frame.render_widget(block, area);
 
-    if state.visible.is_empty() {
-        let note = if state.loading.is_some() {
+    let visible = state.selection.visible();
+    if visible.is_empty() {
+        let note = if state.loading.progress().is_some() {
             "Loading assignments…"
-        } else if state.table.len() == 0 && state.load_failed {
+        } else if state.table.len() == 0 && state.loading.failed() {
             "Loading failed, so nothing is listed (R tries again)."
         } else if state.table.len() == 0 {
             "Nothing loaded: no submitted or rejected assignments (R reloads)."
@@ -68,11 +76,12 @@ pub fn render(state: &State, frame: &mut Frame, area: Rect) {
 
     let rows_on_screen = usize::from(inner.height.saturating_sub(1)).max(1);
     let offset = scroll_offset(state, rows_on_screen);
-    let end = (offset + rows_on_screen).min(state.visible.len());
-    let rows = state.visible[offset..end]
+    let end = (offset + rows_on_screen).min(visible.len());
+    let cursor = state.selection.cursor();
+    let rows = visible[offset..end]
         .iter()
         .enumerate()
-        .map(|(i, &index)| table_row(state, state.table.row(index), offset + i == state.cursor));
+        .map(|(i, &index)| table_row(state, state.table.row(index), offset + i == cursor));
     let header = TableRow::new([
         "",
         "Status",
@@ -93,15 +102,16 @@ pub fn render(state: &State, frame: &mut Frame, area: Rect) {
 
 /// Keeps the selection on screen, scrolling as little as possible; remembered for the next frame.
 fn scroll_offset(state: &State, rows_on_screen: usize) -> usize {
-    let viewport = state.viewport.get();
+    let selection = &state.selection;
+    let (viewport, cursor) = (selection.viewport(), selection.cursor());
     let mut offset = viewport.list_offset;
-    if state.cursor < offset {
-        offset = state.cursor;
-    } else if state.cursor >= offset + rows_on_screen {
-        offset = state.cursor + 1 - rows_on_screen;
+    if cursor < offset {
+        offset = cursor;
+    } else if cursor >= offset + rows_on_screen {
+        offset = cursor + 1 - rows_on_screen;
     }
-    offset = offset.min(state.visible.len().saturating_sub(rows_on_screen));
-    state.viewport.set(Viewport {
+    offset = offset.min(selection.visible().len().saturating_sub(rows_on_screen));
+    selection.set_viewport(Viewport {
         list_rows: rows_on_screen,
         list_offset: offset,
         ..viewport
@@ -113,14 +123,13 @@ fn table_row<'a>(state: &State, row: &'a Row, selected: bool) -> TableRow<'a> {
     let a = &row.assignment;
     let decision = state.decisions.get(&a.id);
     let window_closed = a.status == AssignmentStatus::Rejected
-        && a.submit_time
-            .is_none_or(|t| t + OVERRIDE_WINDOW_SECS < state.now);
+        && override_closes(row).is_none_or(|closes| closes < state.now);
     let settled = a.status == AssignmentStatus::Approved
         || matches!(decision, Some(DecisionState::Done(_)))
         || window_closed;
 
     let pointer = if selected { "▶" } else { " " };
-    let mark = if state.marked.contains(&a.id) {
+    let mark = if state.decisions.is_marked(&a.id) {
         "●"
     } else {
         " "
@@ -151,10 +160,7 @@ fn table_row<'a>(state: &State, row: &'a Row, selected: bool) -> TableRow<'a> {
         deadline_cell(state, row, window_closed),
         decision_cell(state, decision),
     ];
-    let mut style = Style::default();
-    if settled {
-        style = style.fg(Color::DarkGray);
-    }
+    let mut style = if settled { dim() } else { Style::default() };
     if selected {
         style = style.bg(Color::Indexed(237)).add_modifier(Modifier::BOLD);
     }
@@ -179,10 +185,10 @@ fn deadline_cell(state: &State, row: &Row, window_closed: bool) -> Cell<'static>
             None => Cell::from(""),
         },
         AssignmentStatus::Rejected if window_closed => Cell::from("override closed"),
-        AssignmentStatus::Rejected => match state.override_block(row) {
+        AssignmentStatus::Rejected => match state.review().override_block(row) {
             Some(_) => Cell::from("no override"),
             None => {
-                let closes = a.submit_time.unwrap_or(state.now) + OVERRIDE_WINDOW_SECS;
+                let closes = override_closes(row).unwrap_or(state.now);
                 Cell::from(format!("override {}", duration(closes - state.now)))
             }
         },

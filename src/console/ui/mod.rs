@@ -8,20 +8,17 @@ mod footer;
 mod header;
 mod help;
 mod list;
+mod parts;
 
 use ratatui::Frame;
-use ratatui::layout::{Constraint, Layout, Rect};
-use ratatui::style::{Color, Modifier, Style};
-use ratatui::text::Line;
-use ratatui::widgets::{Block, BorderType, Clear, Paragraph, Wrap};
+use ratatui::layout::{Constraint, Layout};
+use ratatui::widgets::{Paragraph, Wrap};
 
 use super::state::State;
 
 /// Below this size only a short note is drawn.
 const MIN_WIDTH: u16 = 60;
 const MIN_HEIGHT: u16 = 16;
-
-const SPINNER: [&str; 10] = ["⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧", "⠇", "⠏"];
 
 pub fn render(state: &State, frame: &mut Frame) {
     let area = frame.area();
@@ -54,55 +51,9 @@ pub fn render(state: &State, frame: &mut Frame) {
     if let Some(question) = &state.confirm {
         confirm::render(state, question, frame, area);
     }
-    if let Some(text) = &state.load_error {
+    if let Some(text) = state.loading.error_box() {
         error::render(text, frame, area);
     }
-}
-
-pub(crate) fn spinner(state: &State) -> &'static str {
-    SPINNER[state.tick % SPINNER.len()]
-}
-
-pub(crate) fn dim() -> Style {
-    Style::default().fg(Color::DarkGray)
-}
-
-pub(crate) fn label() -> Style {
-    Style::default()
-        .fg(Color::Gray)
-        .add_modifier(Modifier::BOLD)
-}
-
-/// A pane's frame; the focused pane gets a bright, thick border.
-pub(crate) fn pane<'a>(title: impl Into<Line<'a>>, focused: bool) -> Block<'a> {
-    let block = Block::bordered().title(title);
-    if focused {
-        block
-            .border_type(BorderType::Thick)
-            .border_style(Style::default().fg(Color::Cyan))
-    } else {
-        block.border_style(dim())
-    }
-}
-
-/// A centered rectangle of at most `width` x `height` inside `area`.
-pub(crate) fn centered(area: Rect, width: u16, height: u16) -> Rect {
-    let width = width.min(area.width);
-    let height = height.min(area.height);
-    Rect {
-        x: area.x + (area.width - width) / 2,
-        y: area.y + (area.height - height) / 2,
-        width,
-        height,
-    }
-}
-
-/// Clears a centered box and draws a bordered paragraph in it (lines are already wrapped).
-pub(crate) fn modal(frame: &mut Frame, area: Rect, block: Block, lines: Vec<Line>, width: u16) {
-    let height = u16::try_from(lines.len() + 2).unwrap_or(u16::MAX);
-    let rect = centered(area, width, height);
-    frame.render_widget(Clear, rect);
-    frame.render_widget(Paragraph::new(lines).block(block), rect);
 }
 
 #[cfg(test)]

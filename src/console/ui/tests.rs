@@ -4,11 +4,11 @@ use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use ratatui::style::Color;
 
-use crate::console::message::Message;
-use crate::console::state::{Connection, State};
+use crate::console::state::State;
 use crate::console::test_support::*;
 use crate::console::ui::render;
 use crate::console::update::update;
+use crate::mturk::client::Endpoint;
 use crate::mturk::domain::DecisionState;
 
 fn draw(state: &State, width: u16, height: u16) -> Terminal<TestBackend> {
@@ -37,7 +37,7 @@ fn main_screen() {
 #[test]
 fn production_is_red_and_short_deadlines_yellow() {
     let mut state = loaded_state();
-    state.connection = Connection::Production;
+    state.endpoint = Endpoint::Production;
     let terminal = draw(&state, 120, 36);
     let buffer = terminal.backend().buffer();
     let line: String = (0..120)
@@ -82,31 +82,19 @@ fn rejected_assignment_with_feedback_draft_and_override() {
 fn decisions_in_flight_done_and_failed() {
     let mut state = crowd_selected();
     update(&mut state, key('a'));
-    update(
-        &mut state,
-        Message::Decision {
-            assignment_id: CROWD.into(),
-            state: DecisionState::Sending,
-        },
-    );
+    update(&mut state, decision(CROWD, DecisionState::Sending));
     update(&mut state, key('k'));
     update(&mut state, key('a'));
     update(
         &mut state,
-        Message::Decision {
-            assignment_id: SURVEY.into(),
-            state: DecisionState::Failed(
+        decision(
+            SURVEY,
+            DecisionState::Failed(
                 "AWS.MechanicalTurk.ServiceUnavailable: \x1b[31mtry again\x1b[0m".into(),
             ),
-        },
+        ),
     );
-    update(
-        &mut state,
-        Message::LoadProgress {
-            hits_done: 3,
-            hits_total: 12,
-        },
-    );
+    update(&mut state, progress(3, 12));
     let terminal = draw(&state, 120, 36);
     insta::assert_snapshot!(terminal.backend());
 }
@@ -173,7 +161,7 @@ fn bulk_approve_confirm_prompt() {
 #[test]
 fn production_bulk_approve_asks_for_the_count() {
     let mut state = loaded_state();
-    state.connection = Connection::Production;
+    state.endpoint = Endpoint::Production;
     press(&mut state, "jj   ");
     update(&mut state, key('A'));
     press(&mut state, "2");
@@ -192,12 +180,10 @@ fn filter_being_typed() {
 
 #[test]
 fn load_failed_error_box() {
-    let mut state = State::new(Connection::Production, NOW);
-    update(
+    let mut state = State::new(Endpoint::Production, NOW);
+    fail_loading(
         &mut state,
-        Message::LoadFailed(
-            "MTurk refused the request: The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method.".into(),
-        ),
+        "MTurk refused the request: The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method.",
     );
     let terminal = draw(&state, 120, 36);
     insta::assert_snapshot!(terminal.backend());
@@ -205,14 +191,8 @@ fn load_failed_error_box() {
 
 #[test]
 fn empty_while_loading() {
-    let mut state = State::new(Connection::Local("http://127.0.0.1:8080".into()), NOW);
-    update(
-        &mut state,
-        Message::LoadProgress {
-            hits_done: 0,
-            hits_total: 4,
-        },
-    );
+    let mut state = State::new(Endpoint::Custom("http://127.0.0.1:8080".into()), NOW);
+    update(&mut state, progress(0, 4));
     let terminal = draw(&state, 120, 36);
     insta::assert_snapshot!(terminal.backend());
 }
@@ -225,7 +205,7 @@ fn tiny_terminals_do_not_panic() {
         draw(&state, w, h);
     }
     update(&mut state, key('r'));
-    update(&mut state, Message::LoadFailed("x ".repeat(400)));
+    fail_loading(&mut state, &"x ".repeat(400));
     for (w, h) in [(1, 1), (20, 5), (60, 16), (80, 24)] {
         draw(&state, w, h);
     }
@@ -262,7 +242,7 @@ fn every_size_from_1x1_and_resizing_between_frames_never_panics() {
             press(&mut s, "   A");
             s
         }),
-        ("empty", State::new(Connection::Demo, NOW)),
+        ("empty", State::new(Endpoint::Demo(DEMO_URL.into()), NOW)),
     ];
     for (name, state) in &screens {
         let mut terminal = Terminal::new(TestBackend::new(120, 36)).expect("test terminal");

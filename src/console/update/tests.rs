@@ -2,15 +2,18 @@
 use crossterm::event::KeyCode;
 
 use crate::console::message::{Effect, Message};
-use crate::console::state::{Confirm, Connection, Focus, State, StatusFilter, Tone};
+use crate::console::state::{Confirm, Focus, State, StatusFilter, Tone};
 use crate::console::test_support::*;
 use crate::console::update::update;
+use crate::mturk::client::{Endpoint, ErrorKind};
+use crate::mturk::decisions::RunnerEvent;
 use crate::mturk::domain::{AssignmentStatus, Decision, DecisionKind, DecisionState};
+use crate::mturk::loader::{LoadError, LoadEvent, LoadStage};
 
 /// Moves the selection to an assignment by pressing j/k like a reviewer.
 fn go_to(state: &mut State, id: &str) {
     update(state, key('g'));
-    for _ in 0..state.visible.len() {
+    for _ in 0..state.selection.visible().len() {
         if selected_id(state) == id {
             return;
         }
@@ -48,7 +51,8 @@ fn sends(effects: &[Effect]) -> Vec<&Decision> {
 fn list_is_sorted_oldest_first_and_first_row_selected() {
     let state = loaded_state();
     let ids: Vec<&str> = state
-        .visible
+        .selection
+        .visible()
         .iter()
         .map(|&i| state.table.row(i).assignment.id.as_str())
         .collect();
@@ -104,8 +108,8 @@ fn invalid_feedback_is_not_sent_and_the_draft_is_kept() {
     assert!(update(&mut state, key('a')).is_empty());
     assert!(status_text(&state).contains("1025 characters"));
     assert_eq!(state.status.as_ref().map(|s| s.tone), Some(Tone::Error));
-    assert_eq!(state.draft_text(SURVEY), long);
-    assert!(!state.decisions.contains_key(SURVEY));
+    assert_eq!(state.drafts.text(SURVEY), long);
+    assert!(!state.decisions.contains(SURVEY));
 }
 
 #[test]
@@ -116,7 +120,7 @@ fn approving_a_rejected_assignment_needs_override() {
     assert!(status_text(&state).contains("press o to override"));
 
     update(&mut state, key('o'));
-    assert!(state.overrides.contains(RECENT_REJECTED));
+    assert!(state.decisions.has_override(RECENT_REJECTED));
     let effects = update(&mut state, key('a'));
     assert_eq!(
         sends(&effects)[0].kind,
@@ -131,19 +135,19 @@ fn override_only_toggles_on_rejected_and_open_window() {
     let mut state = loaded_state();
     go_to(&mut state, SURVEY);
     update(&mut state, key('o'));
-    assert!(state.overrides.is_empty());
+    assert!(state.decisions.no_overrides());
     assert!(status_text(&state).contains("rejected assignments only"));
 
     go_to(&mut state, OLD_REJECTED);
     update(&mut state, key('o'));
-    assert!(state.overrides.is_empty(), "window closed 10 days ago");
+    assert!(state.decisions.no_overrides(), "window closed 10 days ago");
     assert!(status_text(&state).contains("override window closed"));
     assert!(update(&mut state, key('a')).is_empty());
 
     go_to(&mut state, RECENT_REJECTED);
     update(&mut state, key('o'));
     update(&mut state, key('o'));
-    assert!(state.overrides.is_empty(), "o toggles back off");
+    assert!(state.decisions.no_overrides(), "o toggles back off");
 }
 
 #[test]
@@ -151,10 +155,10 @@ fn override_impossible_when_the_hit_is_deleted() {
     let mut state = loaded_state();
     let mut disposed = sample_hits().remove(2);
     disposed.status = "Disposed".to_string();
-    update(&mut state, Message::HitsLoaded(vec![disposed]));
+    update(&mut state, Message::Load(LoadEvent::Hits(vec![disposed])));
     go_to(&mut state, RECENT_REJECTED);
     update(&mut state, key('o'));
-    assert!(state.overrides.is_empty());
+    assert!(state.decisions.no_overrides());
     assert!(status_text(&state).contains("HIT deleted"));
 }
 
@@ -183,7 +187,7 @@ fn reject_asks_first_and_only_y_sends() {
     );
     assert!(update(&mut state, key('n')).is_empty());
     assert!(state.confirm.is_none());
-    assert!(!state.decisions.contains_key(CROWD));
+    assert!(!state.decisions.contains(CROWD));
 
     update(&mut state, key('r'));
     let effects = update(&mut state, key('y'));
@@ -207,9 +211,9 @@ fn drafts_are_kept_per_assignment() {
     write_feedback(&mut state, "crowd note");
     update(&mut state, key('k'));
     assert_eq!(selected_id(&state), SURVEY);
-    assert_eq!(state.draft_text(SURVEY), "survey note");
-    assert_eq!(state.draft_text(CROWD), "crowd note");
-    assert_eq!(state.draft_text(MALFORMED), "");
+    assert_eq!(state.drafts.text(SURVEY), "survey note");
+    assert_eq!(state.drafts.text(CROWD), "crowd note");
+    assert_eq!(state.drafts.text(MALFORMED), "");
 }
 
 #[test]
@@ -224,10 +228,10 @@ fn typing_in_the_editor_does_not_trigger_list_keys() {
     assert!(state.decisions.is_empty());
     assert!(!state.help_visible);
     assert_eq!(selected_id(&state), SURVEY);
-    assert_eq!(state.draft_text(SURVEY), "aq jr?");
+    assert_eq!(state.drafts.text(SURVEY), "aq jr?");
     update(&mut state, code(KeyCode::Esc));
     assert_eq!(state.focus, Focus::List);
-    assert_eq!(state.draft_text(SURVEY), "aq jr?", "Esc keeps the text");
+    assert_eq!(state.drafts.text(SURVEY), "aq jr?", "Esc keeps the text");
 }
 
 #[test]
@@ -252,7 +256,7 @@ fn filter_narrows_moves_selection_and_esc_clears() {
     go_to(&mut state, MALFORMED);
     update(&mut state, key('/'));
     press(&mut state, "battery");
-    assert_eq!(state.visible.len(), 1, "answer text matches");
+    assert_eq!(state.selection.visible().len(), 1, "answer text matches");
     assert_eq!(
         selected_id(&state),
         CROWD,
@@ -261,7 +265,7 @@ fn filter_narrows_moves_selection_and_esc_clears() {
     update(&mut state, code(KeyCode::Enter));
     assert!(!state.filter_editing);
     assert_eq!(state.filter, "battery");
-    assert_eq!(state.visible.len(), 1, "Enter keeps the filter");
+    assert_eq!(state.selection.visible().len(), 1, "Enter keeps the filter");
     assert!(
         update(&mut state, key('q')).contains(&Effect::Quit),
         "keys work again"
@@ -270,15 +274,15 @@ fn filter_narrows_moves_selection_and_esc_clears() {
     let mut state = loaded_state();
     update(&mut state, key('/'));
     press(&mut state, "receipt");
-    assert_eq!(state.visible.len(), 2, "HIT title matches");
+    assert_eq!(state.selection.visible().len(), 2, "HIT title matches");
     assert_eq!(selected_id(&state), OLD_REJECTED);
     update(&mut state, code(KeyCode::Backspace));
     assert_eq!(state.filter, "receip");
     press(&mut state, "xyz");
-    assert!(state.visible.is_empty());
+    assert!(state.selection.visible().is_empty());
     update(&mut state, code(KeyCode::Esc));
     assert_eq!(state.filter, "");
-    assert_eq!(state.visible.len(), 5);
+    assert_eq!(state.selection.visible().len(), 5);
 
     let mut state = loaded_state();
     update(&mut state, key('/'));
@@ -291,17 +295,17 @@ fn status_cycles_through_the_views() {
     let mut state = loaded_state();
     update(&mut state, key('s'));
     assert_eq!(state.status_filter, StatusFilter::Submitted);
-    assert_eq!(state.visible.len(), 3);
+    assert_eq!(state.selection.visible().len(), 3);
     assert_eq!(selected_id(&state), SURVEY);
     update(&mut state, key('s'));
     assert_eq!(state.status_filter, StatusFilter::Rejected);
-    assert_eq!(state.visible.len(), 2);
+    assert_eq!(state.selection.visible().len(), 2);
     update(&mut state, key('s'));
     assert_eq!(state.status_filter, StatusFilter::Decided);
-    assert!(state.visible.is_empty());
+    assert!(state.selection.visible().is_empty());
     update(&mut state, key('s'));
     assert_eq!(state.status_filter, StatusFilter::All);
-    assert_eq!(state.visible.len(), 5);
+    assert_eq!(state.selection.visible().len(), 5);
 }
 
 #[test]
@@ -310,7 +314,7 @@ fn marked_approval_asks_with_count_and_cost_and_sends_each() {
     go_to(&mut state, SURVEY);
     // Space marks and moves down: survey, crowd, malformed.
     press(&mut state, "   ");
-    assert_eq!(state.marked.len(), 3);
+    assert_eq!(state.decisions.marked_count(), 3);
     go_to(&mut state, CROWD);
     write_feedback(&mut state, "Thanks!");
     assert!(update(&mut state, key('A')).is_empty());
@@ -333,14 +337,14 @@ fn marked_approval_asks_with_count_and_cost_and_sends_each() {
     assert_eq!(sent.len(), 3);
     assert_eq!(sent[0].assignment_id, SURVEY);
     assert_eq!(sent[1].feedback.as_deref(), Some("Thanks!"));
-    assert!(state.marked.is_empty());
-    assert_eq!(state.in_flight(), 3);
+    assert_eq!(state.decisions.marked_count(), 0);
+    assert_eq!(state.decisions.in_flight(), 3);
 }
 
 #[test]
 fn in_production_a_bulk_approval_is_confirmed_by_typing_the_count() {
     let mut state = loaded_state();
-    state.connection = Connection::Production;
+    state.endpoint = Endpoint::Production;
     go_to(&mut state, SURVEY);
     press(&mut state, "  ");
     update(&mut state, key('A'));
@@ -363,14 +367,14 @@ fn in_production_a_bulk_approval_is_confirmed_by_typing_the_count() {
 #[test]
 fn in_production_esc_cancels_the_typed_question() {
     let mut state = loaded_state();
-    state.connection = Connection::Production;
+    state.endpoint = Endpoint::Production;
     go_to(&mut state, SURVEY);
     press(&mut state, " ");
     update(&mut state, key('A'));
     press(&mut state, "1");
     assert!(update(&mut state, code(KeyCode::Esc)).is_empty());
     assert!(state.confirm.is_none());
-    assert_eq!(state.marked.len(), 1, "marks are kept");
+    assert_eq!(state.decisions.marked_count(), 1, "marks are kept");
 }
 
 #[test]
@@ -407,10 +411,7 @@ fn quit_asks_while_decisions_are_in_flight() {
     assert!(status_text(&state).contains("waiting for 1 decision"));
     let effects = update(
         &mut state,
-        Message::Decision {
-            assignment_id: SURVEY.to_string(),
-            state: DecisionState::Failed("ServiceFault".into()),
-        },
+        decision(SURVEY, DecisionState::Failed("ServiceFault".into())),
     );
     assert_eq!(effects, [Effect::Quit], "quits once nothing is in flight");
     assert!(state.should_quit());
@@ -440,10 +441,10 @@ fn pending_decisions_come_back_with_their_draft_and_p_resends_them() {
     };
     update(
         &mut state,
-        Message::Reconciled {
+        Message::Runner(RunnerEvent::Reconciled {
             confirmed: 2,
             pending: vec![earlier.clone()],
-        },
+        }),
     );
     let said = status_text(&state);
     assert!(
@@ -451,8 +452,8 @@ fn pending_decisions_come_back_with_their_draft_and_p_resends_them() {
         "{said}"
     );
     assert!(said.contains("1 did not and are pending"), "{said}");
-    assert_eq!(state.draft_text(RECENT_REJECTED), "Sorry, our mistake.");
-    assert!(state.overrides.contains(RECENT_REJECTED));
+    assert_eq!(state.drafts.text(RECENT_REJECTED), "Sorry, our mistake.");
+    assert!(state.decisions.has_override(RECENT_REJECTED));
     assert!(matches!(
         state.decisions.get(RECENT_REJECTED),
         Some(DecisionState::Pending(_))
@@ -473,9 +474,12 @@ fn pending_decisions_come_back_with_their_draft_and_p_resends_them() {
 fn star_marks_everything_shown_and_again_unmarks() {
     let mut state = loaded_state();
     update(&mut state, key('*'));
-    assert_eq!(state.marked.len(), state.visible.len());
+    assert_eq!(
+        state.decisions.marked_count(),
+        state.selection.visible().len()
+    );
     update(&mut state, key('*'));
-    assert!(state.marked.is_empty());
+    assert_eq!(state.decisions.marked_count(), 0);
 }
 
 #[test]
@@ -504,32 +508,23 @@ fn q_quits_at_once_when_idle() {
 #[test]
 fn done_decision_updates_the_row_and_counts() {
     let mut state = loaded_state();
-    assert_eq!((state.counts.to_review, state.counts.submitted), (3, 3));
+    assert_eq!((state.counts().to_review, state.counts().submitted), (3, 3));
     go_to(&mut state, CROWD);
     update(&mut state, key('a'));
-    assert_eq!(state.counts.to_review, 2, "queued is no longer to review");
-    update(
-        &mut state,
-        Message::Decision {
-            assignment_id: CROWD.to_string(),
-            state: DecisionState::Sending,
-        },
-    );
+    assert_eq!(state.counts().to_review, 2, "queued is no longer to review");
+    update(&mut state, decision(CROWD, DecisionState::Sending));
     let mut approved = sample_assignments().remove(2);
     approved.status = AssignmentStatus::Approved;
     approved.approval_time = Some(NOW);
     update(
         &mut state,
-        Message::Decision {
-            assignment_id: CROWD.to_string(),
-            state: DecisionState::Done(Box::new(approved)),
-        },
+        decision(CROWD, DecisionState::Done(Box::new(approved))),
     );
     let row = state.selected_row().map(|r| r.assignment.status);
     assert_eq!(row, Some(AssignmentStatus::Approved));
     assert_eq!(selected_id(&state), CROWD);
-    assert_eq!(state.counts.submitted, 2);
-    assert_eq!(state.counts.decided, 1);
+    assert_eq!(state.counts().submitted, 2);
+    assert_eq!(state.counts().decided, 1);
     assert!(!state.is_animating());
     assert!(update(&mut state, key('a')).is_empty(), "not sent twice");
 }
@@ -541,12 +536,12 @@ fn failed_decision_shows_the_error_and_can_be_retried() {
     update(&mut state, key('a'));
     update(
         &mut state,
-        Message::Decision {
-            assignment_id: CROWD.to_string(),
-            state: DecisionState::Failed(
+        decision(
+            CROWD,
+            DecisionState::Failed(
                 "This operation can be called with a status of: Submitted".into(),
             ),
-        },
+        ),
     );
     assert_eq!(state.status.as_ref().map(|s| s.tone), Some(Tone::Error));
     assert!(status_text(&state).contains("can be called with a status of"));
@@ -563,9 +558,9 @@ fn arriving_rows_keep_the_selection_on_its_assignment() {
         "A5EARLY",
         NOW - 60 * DAY,
     );
-    update(&mut state, Message::AssignmentsLoaded(vec![earlier]));
+    update(&mut state, page(vec![earlier]));
     assert_eq!(selected_id(&state), CROWD);
-    assert_eq!(state.cursor, 4);
+    assert_eq!(state.selection.cursor(), 4);
 }
 
 #[test]
@@ -577,8 +572,8 @@ fn arriving_rows_keep_the_first_row_selected_until_the_reviewer_moves() {
         "A5EARLY",
         NOW - 60 * DAY,
     );
-    update(&mut state, Message::AssignmentsLoaded(vec![earlier]));
-    assert_eq!(state.cursor, 0);
+    update(&mut state, page(vec![earlier]));
+    assert_eq!(state.selection.cursor(), 0);
     assert_eq!(selected_id(&state), "3EARLIER000000000000000000001");
 }
 
@@ -601,28 +596,30 @@ fn reload_keeps_drafts_and_drops_rows_no_longer_listed() {
     assert!(state.is_animating());
     let mut again = sample_assignments();
     again.retain(|a| a.id != MALFORMED);
-    update(&mut state, Message::AssignmentsLoaded(again));
-    update(&mut state, Message::LoadFinished);
-    assert_eq!(state.visible.len(), 4);
+    update(&mut state, page(again));
+    update(&mut state, Message::Load(LoadEvent::Finished));
+    assert_eq!(state.selection.visible().len(), 4);
     assert_eq!(selected_id(&state), SURVEY);
-    assert_eq!(state.draft_text(SURVEY), "keep me");
+    assert_eq!(state.drafts.text(SURVEY), "keep me");
 }
 
 #[test]
 fn load_failure_shows_until_a_key_dismisses_it() {
-    let mut state = State::new(Connection::Production, NOW);
+    let mut state = State::new(Endpoint::Production, NOW);
     assert!(state.is_animating(), "loading at start");
-    update(
-        &mut state,
-        Message::LoadFailed("The security token is invalid.".into()),
-    );
+    let failed = LoadError {
+        stage: LoadStage::ListHits,
+        kind: ErrorKind::Refused,
+        text: "The security token is invalid.".into(),
+    };
+    update(&mut state, Message::Load(LoadEvent::Failed(failed)));
     assert!(!state.is_animating());
-    assert!(state.load_error.is_some());
+    assert!(state.loading.error_box().is_some());
     assert!(
         update(&mut state, key('q')).is_empty(),
         "the key only dismisses"
     );
-    assert!(state.load_error.is_none());
+    assert!(state.loading.error_box().is_none());
     assert!(!state.should_quit());
 }
 
@@ -637,8 +634,8 @@ fn help_opens_and_any_key_closes() {
 
 #[test]
 fn filtering_100k_rows_narrows_and_restores() {
-    let mut state = State::new(Connection::Demo, NOW);
-    update(&mut state, Message::HitsLoaded(sample_hits()));
+    let mut state = State::new(Endpoint::Demo(DEMO_URL.into()), NOW);
+    update(&mut state, Message::Load(LoadEvent::Hits(sample_hits())));
     let answer = survey_answer();
     let many: Vec<_> = (0..100_000)
         .map(|i| {
@@ -652,13 +649,13 @@ fn filtering_100k_rows_narrows_and_restores() {
             a
         })
         .collect();
-    update(&mut state, Message::AssignmentsLoaded(many));
+    update(&mut state, page(many));
     update(&mut state, key('/'));
     // How fast this is belongs to the benchmarks; here: that it is right.
     press(&mut state, "z");
-    assert_eq!(state.visible.len(), 0);
+    assert_eq!(state.selection.visible().len(), 0);
     update(&mut state, code(KeyCode::Backspace));
-    assert_eq!(state.visible.len(), 100_000);
+    assert_eq!(state.selection.visible().len(), 100_000);
 }
 
 #[test]
@@ -667,6 +664,6 @@ fn filter_finds_an_assignment_by_its_id() {
     update(&mut state, key('/'));
     press(&mut state, &CROWD[CROWD.len() - 8..]);
     update(&mut state, code(KeyCode::Enter));
-    assert_eq!(state.visible.len(), 1);
+    assert_eq!(state.selection.visible().len(), 1);
     assert_eq!(selected_id(&state), CROWD);
 }
