@@ -20,7 +20,7 @@ use ratatui::backend::TestBackend;
 const HITS: usize = 2_000;
 const PER_HIT: usize = 50;
 const NOW: i64 = 1_780_000_000;
-const DAY: i64 = 86_400;
+use mturk_review::clock::DAY_SECS as DAY;
 
 fn id(prefix: &str, n: usize) -> String {
     format!("{prefix}{n:0>width$}", width = 30 - prefix.len())

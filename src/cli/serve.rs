@@ -127,9 +127,8 @@ fn parse_usd(text: &str) -> Result<i64, String> {
 }
 
 fn default_db_path() -> Result<PathBuf> {
-    let dir = dirs::data_dir()
-        .context("no user data directory is known here; pass --db PATH")?
-        .join("mturk-review");
+    let dir = mturk_review::rules::user_data_dir()
+        .context("no user data directory is known here; pass --db PATH")?;
     std::fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
     Ok(dir.join("server.db"))
 }

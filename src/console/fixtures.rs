@@ -8,7 +8,7 @@ pub const DEMO_URL: &str = "http://127.0.0.1:9";
 /// 2024-06-01 12:00:00 UTC.
 pub const NOW: EpochSecs = 1_717_243_200;
 pub const HOUR: i64 = 3600;
-pub const DAY: i64 = 24 * HOUR;
+pub use crate::clock::DAY_SECS as DAY;
 
 pub const SURVEY_HIT: &str = "3SURVEYHIT00000000000000000SV1";
 pub const SENTIMENT_HIT: &str = "3SENTIMENTHIT0000000000000SN2";

@@ -1,11 +1,12 @@
 //! Text formatting for the console: ages, durations, UTC times, short ids and tab expansion.
+use crate::clock::DAY_SECS;
 use crate::mturk::domain::{Decision, EpochSecs};
 use crate::sanitize::sanitize_inline;
 
 /// A compact duration: "45s", "12m", "3h 05m", "2d 04h".
 pub fn duration(secs: i64) -> String {
     let secs = secs.max(0);
-    let (d, h, m, s) = (secs / 86_400, secs / 3600 % 24, secs / 60 % 60, secs % 60);
+    let (d, h, m, s) = (secs / DAY_SECS, secs / 3600 % 24, secs / 60 % 60, secs % 60);
     if d > 0 {
         format!("{d}d {h:02}h")
     } else if h > 0 {
@@ -121,7 +122,7 @@ mod tests {
         assert_eq!(duration(0), "0s");
         assert_eq!(duration(252), "4m 12s");
         assert_eq!(duration(3 * 3600 + 5 * 60), "3h 05m");
-        assert_eq!(duration(2 * 86_400 + 4 * 3600 + 59), "2d 04h");
+        assert_eq!(duration(2 * DAY_SECS + 4 * 3600 + 59), "2d 04h");
         assert_eq!(duration(-5), "0s");
     }
 

@@ -33,7 +33,7 @@ use tokio::net::TcpStream;
 pub const MTURK: &str = "MTurkRequesterServiceV20170117";
 pub const QUESTION: &str = r#"<HTMLQuestion xmlns="http://mechanicalturk.amazonaws.com/AWSMechanicalTurkDataSchemas/2011-11-11/HTMLQuestion.xsd"><HTMLContent><![CDATA[<html><body><form><input name="q1"/></form></body></html>]]></HTMLContent><FrameHeight>400</FrameHeight></HTMLQuestion>"#;
 pub const ANSWER: &str = r#"<?xml version="1.0" encoding="UTF-8"?><QuestionFormAnswers xmlns="http://mechanicalturk.amazonaws.com/AWSMechanicalTurkDataSchemas/2005-10-01/QuestionFormAnswers.xsd"><Answer><QuestionIdentifier>q1</QuestionIdentifier><FreeText>yes</FreeText></Answer></QuestionFormAnswers>"#;
-const DAY: i64 = 24 * 3600;
+use mturk_review::clock::DAY_SECS as DAY;
 
 /// The balance every test server starts with: $100.00.
 pub const START_BALANCE: i64 = 10_000;

@@ -6,6 +6,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Wrap};
 
 use super::parts::{pane, spinner};
+use crate::clock::DAY_SECS;
 use crate::console::format::{age, describe_decision, duration, utc};
 use crate::console::review::override_closes;
 use crate::console::rows::Row;
@@ -152,7 +153,7 @@ fn facts(state: &State, row: &Row) -> Vec<Line<'static>> {
             let mut value = vec![Span::raw(when(a.auto_approval_time))];
             if let Some(t) = a.auto_approval_time {
                 let left = t - now;
-                let style = if left < 86_400 {
+                let style = if left < DAY_SECS {
                     Style::default().fg(Color::Yellow)
                 } else {
                     dim()

@@ -6,6 +6,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Cell, Paragraph, Row as TableRow, Table};
 
 use super::parts::{pane, spinner};
+use crate::clock::DAY_SECS;
 use crate::console::format::{age, duration, short_id};
 use crate::console::review::override_closes;
 use crate::console::rows::Row;
@@ -14,8 +15,6 @@ use crate::console::state::{Focus, State};
 use crate::console::style::dim;
 use crate::mturk::domain::{AssignmentStatus, DecisionState};
 use crate::sanitize::sanitize_inline;
-
-const DAY: i64 = 86_400;
 
 const WIDTHS: [Constraint; 9] = [
     Constraint::Length(2),
@@ -175,12 +174,13 @@ fn deadline_cell(state: &State, row: &Row, window_closed: bool) -> Cell<'static>
             Some(t) if t <= state.now => {
                 Cell::from("auto-approving now").style(Style::default().fg(Color::Yellow))
             }
-            Some(t) if t - state.now < DAY => Cell::from(format!("in {}", duration(t - state.now)))
-                .style(
+            Some(t) if t - state.now < DAY_SECS => {
+                Cell::from(format!("in {}", duration(t - state.now))).style(
                     Style::default()
                         .fg(Color::Yellow)
                         .add_modifier(Modifier::BOLD),
-                ),
+                )
+            }
             Some(t) => Cell::from(format!("in {}", duration(t - state.now))),
             None => Cell::from(""),
         },

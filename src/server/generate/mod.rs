@@ -149,7 +149,7 @@ pub fn generate(store: &Store, spec: &GenerateSpec) -> Result<Generated, String>
                     "MaxAssignments": spec.per_hit,
                     "AssignmentDurationInSeconds": template.assignment_duration_secs,
                     "AutoApprovalDelayInSeconds": template.auto_approval_delay_secs,
-                    "LifetimeInSeconds": (now - created) / SECOND + 14 * 24 * 3600,
+                    "LifetimeInSeconds": (now - created) / SECOND + 14 * DAY_SECS,
                     "Question": template.question,
                 });
                 let created_hit = ops::create_hit(tx, &ctx, &input)?;

@@ -6,13 +6,14 @@ use serde_json::{Value, json};
 use super::ctx::Ctx;
 use super::input::{check_range, money_at_most, opt_i64, opt_str, opt_time_ms, req_str};
 use super::page::{page, page_answer};
+use crate::clock::DAY_SECS;
 use crate::money::MAX_REWARD_CENTS;
 use crate::server::error::{ApiError, ApiResult};
 use crate::server::ledger;
 use crate::server::read_model::{HIT_SELECT, hit_facts, hit_json};
 use crate::server::status::{AssignmentStatus, HitStatus};
 
-const DEFAULT_AUTO_APPROVAL_DELAY: i64 = 30 * 24 * 3600;
+const DEFAULT_AUTO_APPROVAL_DELAY: i64 = 30 * DAY_SECS;
 const MAX_QUESTION_BYTES: usize = 65_535;
 
 /// The fields that make a HIT type; MTurk gives equal ones the same HITTypeId.
