@@ -60,7 +60,7 @@ pub async fn run<B: Backend>(
         Limiter::new(DECISION_CONCURRENCY),
         messages_tx.clone(),
     );
-    let mut loader = start_loader(client.clone(), selection.clone(), messages_tx.clone());
+    let mut loader = Loader::start(client.clone(), selection.clone());
     let mut input = pin!(input);
     let mut reading = true;
     let mut stop = pin!(stop);
@@ -88,6 +88,7 @@ pub async fn run<B: Backend>(
                     None => reading = false,
                 },
                 Some(message) = messages.recv() => break message,
+                Some(event) = loader.next() => break Message::Load(event),
                 _ = tick.tick(), if state.is_animating() => break Message::Tick,
                 () = &mut stop => break 'running,
             }
@@ -96,30 +97,31 @@ pub async fn run<B: Backend>(
         let mut quit = false;
         let mut next = Some(first);
         while let Some(message) = next {
-            let (message, after) = coalesce_pages(message, &mut messages);
+            let message = match message {
+                Message::Load(event) => Message::Load(loader.coalesce(event)),
+                other => other,
+            };
             state.set_now(now_secs());
             for effect in update(&mut state, message) {
                 match effect {
                     Effect::Send(decision) => send_decision(&decisions, decision, &messages_tx),
-                    Effect::Reload => {
-                        loader.abort();
-                        loader =
-                            start_loader(client.clone(), selection.clone(), messages_tx.clone());
-                    }
+                    Effect::Reload => loader = Loader::start(client.clone(), selection.clone()),
                     Effect::Quit => quit = true,
                 }
             }
             next = if quit {
                 None
             } else {
-                after.or_else(|| messages.try_recv().ok())
+                messages
+                    .try_recv()
+                    .ok()
+                    .or_else(|| loader.try_next().map(Message::Load))
             };
         }
         if quit || state.should_quit() {
             break;
         }
     }
-    loader.abort();
     Ok(())
 }
 
@@ -131,40 +133,6 @@ fn from_terminal(event: Event) -> Option<Message> {
         Event::Resize(..) => Some(Message::Resize),
         _ => None,
     }
-}
-
-/// Pages of assignments that queued up are merged as one: every merge re-sorts and re-filters
-/// all loaded rows, so one merge per batch keeps a fast load of 100,000 linear, not
-/// quadratic. Returns the message to apply and the first other one taken off the queue.
-/// The batch keeps the first page's HIT id; the console goes by each assignment's own.
-fn coalesce_pages(
-    message: Message,
-    queue: &mut mpsc::UnboundedReceiver<Message>,
-) -> (Message, Option<Message>) {
-    let Message::Load(LoadEvent::Assignments {
-        hit_id,
-        mut assignments,
-    }) = message
-    else {
-        return (message, None);
-    };
-    let mut after = None;
-    while let Ok(more) = queue.try_recv() {
-        match more {
-            Message::Load(LoadEvent::Assignments {
-                assignments: page, ..
-            }) => assignments.extend(page),
-            other => {
-                after = Some(other);
-                break;
-            }
-        }
-    }
-    let batch = LoadEvent::Assignments {
-        hit_id,
-        assignments,
-    };
-    (Message::Load(batch), after)
 }
 
 fn send_decision(
@@ -182,13 +150,73 @@ fn send_decision(
     }
 }
 
-/// Aborting the task (on reload or quit) drops the loader's per-HIT tasks with it.
-fn start_loader(
-    client: Client,
-    selection: HitSelection,
-    messages: mpsc::UnboundedSender<Message>,
-) -> JoinHandle<()> {
-    tokio::spawn(load(client, LoadRequest::review(selection), messages))
+/// The running loader and the channel only it reports into. A reload replaces both: the old
+/// task is aborted (its per-HIT tasks with it) and the events it had already queued, a stale
+/// `Finished` among them, are dropped with its channel instead of ending the new load early.
+struct Loader {
+    task: JoinHandle<()>,
+    events: mpsc::UnboundedReceiver<LoadEvent>,
+    /// An event taken off the channel while merging pages, applied next.
+    held: Option<LoadEvent>,
+}
+
+impl Loader {
+    fn start(client: Client, selection: HitSelection) -> Loader {
+        let (events_tx, events) = mpsc::unbounded_channel();
+        let task = tokio::spawn(load(client, LoadRequest::review(selection), events_tx));
+        Loader {
+            task,
+            events,
+            held: None,
+        }
+    }
+
+    /// The next event, once there is one; None when the loader has ended and all is applied.
+    async fn next(&mut self) -> Option<LoadEvent> {
+        match self.held.take() {
+            Some(event) => Some(event),
+            None => self.events.recv().await,
+        }
+    }
+
+    fn try_next(&mut self) -> Option<LoadEvent> {
+        self.held.take().or_else(|| self.events.try_recv().ok())
+    }
+
+    /// Pages of assignments that queued up behind `first` are merged as one: every merge
+    /// re-sorts and re-filters all loaded rows, so one merge per batch keeps a fast load of
+    /// 100,000 linear, not quadratic. The first other event is held, in its place in line.
+    /// The batch keeps the first page's HIT id; the console goes by each assignment's own.
+    fn coalesce(&mut self, first: LoadEvent) -> LoadEvent {
+        let LoadEvent::Assignments {
+            hit_id,
+            mut assignments,
+        } = first
+        else {
+            return first;
+        };
+        while let Some(more) = self.try_next() {
+            match more {
+                LoadEvent::Assignments {
+                    assignments: page, ..
+                } => assignments.extend(page),
+                other => {
+                    self.held = Some(other);
+                    break;
+                }
+            }
+        }
+        LoadEvent::Assignments {
+            hit_id,
+            assignments,
+        }
+    }
+}
+
+impl Drop for Loader {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
 }
 
 #[cfg(test)]
@@ -197,38 +225,83 @@ mod tests {
     use crate::console::fixtures::{NOW, assignment};
     use crossterm::event::{KeyCode, KeyEvent, KeyEventState, KeyModifiers, MouseEvent};
 
-    #[test]
-    fn queued_pages_merge_into_one_message_and_keep_their_place_in_line() {
-        let page = |id: &str| {
-            Message::Load(LoadEvent::Assignments {
-                hit_id: "H".into(),
-                assignments: vec![assignment(id, "H", "W", NOW)],
-            })
+    /// A loader fed by the test through `tx`, with no real task behind it.
+    fn scripted_loader() -> (Loader, mpsc::UnboundedSender<LoadEvent>) {
+        let (tx, events) = mpsc::unbounded_channel();
+        let loader = Loader {
+            task: tokio::spawn(async {}),
+            events,
+            held: None,
         };
-        let finished = Message::Load(LoadEvent::Finished);
-        let (tx, mut queue) = mpsc::unbounded_channel();
-        for message in [page("B"), page("C"), finished.clone(), page("D")] {
-            tx.send(message).unwrap();
+        (loader, tx)
+    }
+
+    fn page(id: &str) -> LoadEvent {
+        LoadEvent::Assignments {
+            hit_id: "H".into(),
+            assignments: vec![assignment(id, "H", "W", NOW)],
         }
-        let (merged, after) = coalesce_pages(page("A"), &mut queue);
-        let Message::Load(LoadEvent::Assignments {
+    }
+
+    #[tokio::test]
+    async fn queued_pages_merge_into_one_message_and_keep_their_place_in_line() {
+        let (mut loader, tx) = scripted_loader();
+        for event in [page("B"), page("C"), LoadEvent::Finished, page("D")] {
+            tx.send(event).unwrap();
+        }
+        let LoadEvent::Assignments {
             assignments: merged,
             ..
-        }) = merged
+        } = loader.coalesce(page("A"))
         else {
-            panic!("not a page: {merged:?}");
+            panic!("not a page");
         };
         let ids: Vec<&str> = merged.iter().map(|a| a.id.as_str()).collect();
         assert_eq!(ids, ["A", "B", "C"]);
-        assert_eq!(after, Some(finished), "taken off the queue, not lost");
         assert_eq!(
-            queue.try_recv().ok(),
+            loader.try_next(),
+            Some(LoadEvent::Finished),
+            "taken off the queue, not lost"
+        );
+        assert_eq!(
+            loader.try_next(),
             Some(page("D")),
             "later pages wait their turn"
         );
 
-        let (other, after) = coalesce_pages(Message::Tick, &mut queue);
-        assert_eq!((other, after), (Message::Tick, None));
+        assert_eq!(loader.coalesce(LoadEvent::Finished), LoadEvent::Finished);
+        assert_eq!(loader.try_next(), None);
+    }
+
+    #[tokio::test]
+    async fn a_reload_drops_what_the_old_loader_had_queued() {
+        let (mut loader, old_tx) = scripted_loader();
+        for event in [page("A"), LoadEvent::Finished, page("B")] {
+            old_tx.send(event).unwrap();
+        }
+        // One event already held back while merging, as when a reload key comes mid-batch.
+        let _ = loader.coalesce(page("0"));
+        assert_eq!(loader.held, Some(LoadEvent::Finished));
+
+        // What Effect::Reload does: the old loader is replaced, and so dropped.
+        let (fresh, new_tx) = scripted_loader();
+        loader = fresh;
+        new_tx.send(page("NEW")).unwrap();
+
+        assert_eq!(
+            loader.try_next(),
+            Some(page("NEW")),
+            "only the new load's events"
+        );
+        assert_eq!(
+            loader.try_next(),
+            None,
+            "no stale Finished ends the new load"
+        );
+        assert!(
+            old_tx.send(LoadEvent::Finished).is_err(),
+            "the old loader's channel is gone"
+        );
     }
 
     #[test]
