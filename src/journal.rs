@@ -355,6 +355,8 @@ mod tests {
             journal.history().unwrap()[0].decision.feedback.as_deref(),
             Some("thanks")
         );
+        // Closed first, so SQLite takes its -wal and -shm files with it.
+        drop(journal);
         let _ = std::fs::remove_file(&path);
     }
 
