@@ -121,6 +121,7 @@ impl Store {
             params![balance_cents.to_string()],
         )?;
         add_holds(&conn, now_ms())?;
+        start_held_total(&conn)?;
         conn.execute_batch(
             "CREATE INDEX IF NOT EXISTS hits_holding ON hits (expiration_ms)
                WHERE slot_hold_cents > 0;",
@@ -180,6 +181,18 @@ fn add_holds(conn: &Connection, now_ms: i64) -> rusqlite::Result<()> {
         );
     }
     Ok(())
+}
+
+/// The running total of what is on hold, for a database that does not keep one yet.
+fn start_held_total(conn: &Connection) -> rusqlite::Result<()> {
+    let tx = conn.unchecked_transaction()?;
+    ledger::start_held_total(&tx).map_err(|e| {
+        rusqlite::Error::SqliteFailure(
+            rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_RANGE),
+            Some(format!("cannot work out the money on hold: {}", e.message)),
+        )
+    })?;
+    tx.commit()
 }
 
 fn legacy_holds(tx: &Transaction, now_ms: i64) -> ApiResult<i64> {

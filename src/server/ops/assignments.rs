@@ -70,7 +70,7 @@ pub fn approve_assignment(tx: &Transaction, ctx: &Ctx, input: &Value) -> ApiResu
     let hit = hit_facts(tx, &assignment.hit_id, ctx.now_ms)?;
     match assignment.status {
         // Paid from its hold, which its submission took from its slot.
-        AssignmentStatus::Submitted => {}
+        AssignmentStatus::Submitted => ledger::pay_held(tx, hit.pay_cents)?,
         // An override works only within 30 days of submission, and only while the HIT exists.
         // The rejection gave the hold back, so the available balance pays, if it can.
         AssignmentStatus::Rejected
@@ -105,7 +105,7 @@ pub fn reject_assignment(tx: &Transaction, ctx: &Ctx, input: &Value) -> ApiResul
         return Err(ApiError::assignment_state("Submitted"));
     }
     // Nothing is paid: the work's hold goes back to the available balance.
-    ledger::credit(tx, hit.pay_cents)?;
+    ledger::release_held(tx, hit.pay_cents)?;
     tx.execute(
         "UPDATE assignments SET status = ?2, rejection_ms = ?3, feedback = ?4 WHERE id = ?1",
         params![id, AssignmentStatus::Rejected, ctx.now_ms, feedback],
