@@ -71,6 +71,10 @@ pub fn on_hold_cents(tx: &Transaction) -> ApiResult<i64> {
 
 /// Moves the running total of what is on hold by `delta` cents.
 fn add_held(tx: &Transaction, delta: i64) -> ApiResult<()> {
+    if delta == 0 {
+        // Nothing moves, and no page is written: most calls pay nothing out.
+        return Ok(());
+    }
     let held = fits(on_hold_cents(tx)?.checked_add(delta))?;
     if held < 0 {
         return Err(ApiError::fault("the money on hold would go below zero"));
@@ -97,26 +101,32 @@ pub fn start_held_total(tx: &Transaction) -> ApiResult<()> {
         [],
         |r| r.get(0),
     )?;
-    let mut submitted = tx.prepare(
-        "SELECT t.reward_cents, h.max_assignments, COUNT(*)
-         FROM assignments a JOIN hits h ON h.id = a.hit_id JOIN hit_types t ON t.id = h.hit_type_id
-         WHERE a.status = ?1 GROUP BY h.id",
-    )?;
-    let held = submitted
-        .query_map(params![AssignmentStatus::Submitted], |r| {
-            Ok((r.get(0)?, r.get(1)?, r.get(2)?))
-        })?
-        .collect::<Result<Vec<(i64, i64, i64)>, _>>()?
-        .into_iter()
-        .try_fold(slots, |sum, (reward, max, count)| {
-            let work = slots_cents(pay_cents(reward, max)?, count)?;
-            fits(sum.checked_add(work))
-        })?;
+    let held = fits(slots.checked_add(submitted_pay_cents(tx, i64::MAX)?))?;
     tx.execute(
         "INSERT INTO meta (key, value) VALUES ('held_cents', ?1)",
         params![held.to_string()],
     )?;
     Ok(())
+}
+
+/// What Submitted assignments hold, reward plus fee each: those whose AutoApprovalTime is at
+/// or before `due_by_ms` (all of them with `i64::MAX`).
+pub fn submitted_pay_cents(tx: &Transaction, due_by_ms: i64) -> ApiResult<i64> {
+    let mut submitted = tx.prepare_cached(
+        "SELECT t.reward_cents, h.max_assignments, COUNT(*)
+         FROM assignments a JOIN hits h ON h.id = a.hit_id JOIN hit_types t ON t.id = h.hit_type_id
+         WHERE a.status = ?1 AND a.auto_approval_ms <= ?2 GROUP BY h.id",
+    )?;
+    submitted
+        .query_map(params![AssignmentStatus::Submitted, due_by_ms], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+        })?
+        .collect::<Result<Vec<(i64, i64, i64)>, _>>()?
+        .into_iter()
+        .try_fold(0_i64, |sum, (reward, max, count)| {
+            let work = slots_cents(pay_cents(reward, max)?, count)?;
+            fits(sum.checked_add(work))
+        })
 }
 
 /// Takes `cents` from the available balance, or fails with MTurk's insufficient-funds error
