@@ -13,15 +13,17 @@ use common::pty::Console;
 use mturk_review::journal::{Journal, Outcome, Scope};
 use mturk_review::mturk::domain::{Decision, DecisionKind};
 
+/// The test journal at `path`, for one local endpoint and account.
+fn open_journal(path: &std::path::Path) -> Journal {
+    let scope = Scope {
+        endpoint: "http://127.0.0.1:8780".into(),
+        account: "acct-test".into(),
+    };
+    Journal::open(path, scope).unwrap()
+}
+
 fn journal_with_history(path: &std::path::Path) {
-    let mut journal = Journal::open(
-        path,
-        Scope {
-            endpoint: "http://127.0.0.1:8780".into(),
-            account: "acct-test".into(),
-        },
-    )
-    .unwrap();
+    let mut journal = open_journal(path);
     let seqs = journal
         .record_intents(&[
             Decision {
@@ -117,14 +119,7 @@ fn a_missing_journal_is_a_clear_error() {
 const LIVE: &str = "\x1b]0;pwned\x07 \x1b]52;c;ZWNobyBwd25lZA==\x07 \u{9b}6n \u{202e}";
 
 fn journal_with_live_text(path: &std::path::Path) {
-    let mut journal = Journal::open(
-        path,
-        Scope {
-            endpoint: "http://127.0.0.1:8780".into(),
-            account: "acct-test".into(),
-        },
-    )
-    .unwrap();
+    let mut journal = open_journal(path);
     let seqs = journal
         .record_intents(&[Decision {
             assignment_id: "3LIVE00000000000000000000000A1".into(),
