@@ -13,6 +13,7 @@ use axum::response::{IntoResponse, Response};
 use http_body_util::BodyExt;
 use serde_json::Value;
 
+use super::accounts;
 use super::edge::HostCheck;
 use super::error::ApiError;
 use super::faults::Faults;
@@ -166,9 +167,10 @@ async fn answer(app: &AppState, request: Request, request_id: &str) -> Result<Va
         model::validate(operation, &input).map_err(failure)?;
     }
     let store = app.store.clone();
-    let ctx = Ctx::new(now_ms(), request_id);
+    let request_id = request_id.to_string();
     let result = tokio::task::spawn_blocking(move || {
         store.transaction(|tx| {
+            let ctx = Ctx::new(caller(tx)?, now_ms(), request_id);
             ops::catch_up(tx, ctx.now_ms)?;
             handler(tx, &ctx, &input)
         })
@@ -184,6 +186,17 @@ async fn answer(app: &AppState, request: Request, request_id: &str) -> Result<Va
         Some(err) => Err(failure(err)),
         None => Ok(answer),
     }
+}
+
+/// The account a request acts for.
+fn caller(tx: &rusqlite::Transaction) -> Result<String, ApiError> {
+    if accounts::any_keys(tx)? {
+        return Err(ApiError::request(
+            "AWS.MechanicalTurk.NotAuthorized",
+            "Signed requests are not checked yet.",
+        ));
+    }
+    accounts::default_account(tx)
 }
 
 /// The body, refused when it is (or says it will be) over `max` bytes, or ends before its

@@ -1,6 +1,12 @@
-//! The money ledger: where the requester's money is, and every move of it. Money is in one of
-//! three places:
-//! - available (the `balance_cents` row of `meta`), which new HITs, bonuses and overrides draw on;
+//! The money ledger: each requester account's money, and every move of it.
+//!
+//! An account's balance is the sum of its `ledger` rows: every deposit adds a row, every
+//! payment (an approval, a bonus) takes one, so its history can always be read back. The sum is
+//! also kept in `accounts.balance_cents`, moved only together with a new row, so that a call
+//! reads one row instead of summing thousands.
+//!
+//! Of the balance, part is on hold (`accounts.held_cents`), and the rest is available, which
+//! new HITs, bonuses and overrides draw on:
 //! - held for a HIT's unused slots while it is open (`hits.slot_hold_cents`): publishing a HIT
 //!   or adding assignments holds each slot's pay, reward plus fee, as MTurk held "funds for
 //!   liability"; expiry and deletion give back what is held for slots nobody took;
@@ -8,16 +14,45 @@
 //!   assignment's, which its approval (or auto-approval) pays out and its rejection gives back.
 //!   This hold is not stored apart: every Submitted assignment is always paid for in advance.
 //!
-//! So available + on hold = deposits - payments, and neither is ever negative. All arithmetic is
-//! checked. What is on hold in all is also kept as one running total (`held_cents` in `meta`),
-//! moved by every function here, so GetAccountBalance reads one row, not every Submitted
-//! assignment (175 ms a call with 100,000 of them, holding the store the whole time).
+//! So available + on hold = balance, and neither is ever negative (a database migrated from
+//! before holds may start with a shortfall, see `schema::v1_holds`). All arithmetic is checked.
+//! Money held for a HIT belongs to the HIT's account.
 
-use rusqlite::{Transaction, params};
+use rusqlite::types::{ToSqlOutput, ValueRef};
+use rusqlite::{OptionalExtension, ToSql, Transaction, params};
 
 use super::error::{ApiError, ApiResult};
 use super::status::AssignmentStatus;
 use crate::money;
+
+/// What a ledger row records. (Rows of kind `opening`, the balance a database brought from
+/// before the ledger, are written only by the migration to accounts.)
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Entry {
+    Deposit,
+    /// An approved assignment's reward and fee.
+    Approval,
+    /// A bonus and its fee.
+    Bonus,
+}
+
+impl Entry {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Entry::Deposit => "deposit",
+            Entry::Approval => "approval",
+            Entry::Bonus => "bonus",
+        }
+    }
+}
+
+impl ToSql for Entry {
+    fn to_sql(&self) -> rusqlite::Result<ToSqlOutput<'_>> {
+        Ok(ToSqlOutput::Borrowed(ValueRef::Text(
+            self.as_str().as_bytes(),
+        )))
+    }
+}
 
 /// An amount that would not fit in 64-bit cents. The limits on Reward and BonusAmount keep
 /// every real amount far from this, so reaching it is a fault, never a wrapped number.
@@ -40,122 +75,126 @@ pub fn bonus_cents(amount_cents: i64) -> ApiResult<i64> {
     fits(money::bonus_cost_cents(amount_cents))
 }
 
-/// The account's available balance.
-pub fn available_cents(tx: &Transaction) -> ApiResult<i64> {
-    let text: String = tx.query_row(
-        "SELECT value FROM meta WHERE key = 'balance_cents'",
-        [],
-        |r| r.get(0),
-    )?;
-    text.parse()
-        .map_err(|_| ApiError::fault("account balance unreadable"))
+/// An account's balance and what of it is on hold.
+fn totals(tx: &Transaction, account: &str) -> ApiResult<(i64, i64)> {
+    tx.prepare_cached("SELECT balance_cents, held_cents FROM accounts WHERE id = ?1")?
+        .query_row(params![account], |r| Ok((r.get(0)?, r.get(1)?)))
+        .optional()?
+        .ok_or_else(|| ApiError::fault(format!("the account {account} does not exist")))
 }
 
-fn set_available(tx: &Transaction, cents: i64) -> ApiResult<()> {
-    tx.execute(
-        "UPDATE meta SET value = ?1 WHERE key = 'balance_cents'",
-        params![cents.to_string()],
-    )?;
+/// The account's available balance: its balance less what is on hold.
+pub fn available_cents(tx: &Transaction, account: &str) -> ApiResult<i64> {
+    let (balance, held) = totals(tx, account)?;
+    fits(balance.checked_sub(held))
+}
+
+/// Everything the account has on hold: unused slots of open HITs, and Submitted work.
+pub fn on_hold_cents(tx: &Transaction, account: &str) -> ApiResult<i64> {
+    Ok(totals(tx, account)?.1)
+}
+
+/// Adds a ledger row of `amount` (negative for a payment) and moves the balance with it.
+fn record(
+    tx: &Transaction,
+    account: &str,
+    at_ms: i64,
+    entry: Entry,
+    amount: i64,
+    reference: Option<&str>,
+) -> ApiResult<()> {
+    let (balance, _) = totals(tx, account)?;
+    let balance = fits(balance.checked_add(amount))?;
+    tx.prepare_cached(
+        "INSERT INTO ledger (account_id, at_ms, kind, amount_cents, reference)
+         VALUES (?1, ?2, ?3, ?4, ?5)",
+    )?
+    .execute(params![account, at_ms, entry, amount, reference])?;
+    tx.prepare_cached("UPDATE accounts SET balance_cents = ?2 WHERE id = ?1")?
+        .execute(params![account, balance])?;
     Ok(())
 }
 
-/// Everything on hold: unused slots of open HITs, and Submitted work.
-pub fn on_hold_cents(tx: &Transaction) -> ApiResult<i64> {
-    let text: String =
-        tx.query_row("SELECT value FROM meta WHERE key = 'held_cents'", [], |r| {
-            r.get(0)
-        })?;
-    text.parse()
-        .map_err(|_| ApiError::fault("the money on hold is unreadable"))
-}
-
-/// Moves the running total of what is on hold by `delta` cents.
-fn add_held(tx: &Transaction, delta: i64) -> ApiResult<()> {
+/// Moves what the account has on hold by `delta` cents. Holding more needs that much
+/// available, or fails with MTurk's insufficient-funds error and changes nothing.
+fn move_held(tx: &Transaction, account: &str, delta: i64) -> ApiResult<()> {
     if delta == 0 {
-        // Nothing moves, and no page is written: most calls pay nothing out.
+        // Nothing moves, and no page is written.
         return Ok(());
     }
-    let held = fits(on_hold_cents(tx)?.checked_add(delta))?;
-    if held < 0 {
+    let (balance, held) = totals(tx, account)?;
+    let held_after = fits(held.checked_add(delta))?;
+    if held_after < 0 {
         return Err(ApiError::fault("the money on hold would go below zero"));
     }
-    tx.execute(
-        "UPDATE meta SET value = ?1 WHERE key = 'held_cents'",
-        params![held.to_string()],
-    )?;
-    Ok(())
-}
-
-/// Starts the running total of a database that has none (a new one, or one made before it
-/// was kept) from the holds themselves: what every HIT's unused slots hold, and the pay of
-/// every Submitted assignment.
-pub fn start_held_total(tx: &Transaction) -> ApiResult<()> {
-    let kept = tx
-        .prepare("SELECT 1 FROM meta WHERE key = 'held_cents'")?
-        .exists([])?;
-    if kept {
-        return Ok(());
-    }
-    let slots: i64 = tx.query_row(
-        "SELECT COALESCE(SUM(slot_hold_cents), 0) FROM hits",
-        [],
-        |r| r.get(0),
-    )?;
-    let held = fits(slots.checked_add(submitted_pay_cents(tx, i64::MAX)?))?;
-    tx.execute(
-        "INSERT INTO meta (key, value) VALUES ('held_cents', ?1)",
-        params![held.to_string()],
-    )?;
-    Ok(())
-}
-
-/// What Submitted assignments hold, reward plus fee each: those whose AutoApprovalTime is at
-/// or before `due_by_ms` (all of them with `i64::MAX`).
-pub fn submitted_pay_cents(tx: &Transaction, due_by_ms: i64) -> ApiResult<i64> {
-    let mut submitted = tx.prepare_cached(
-        "SELECT t.reward_cents, h.max_assignments, COUNT(*)
-         FROM assignments a JOIN hits h ON h.id = a.hit_id JOIN hit_types t ON t.id = h.hit_type_id
-         WHERE a.status = ?1 AND a.auto_approval_ms <= ?2 GROUP BY h.id",
-    )?;
-    submitted
-        .query_map(params![AssignmentStatus::Submitted, due_by_ms], |r| {
-            Ok((r.get(0)?, r.get(1)?, r.get(2)?))
-        })?
-        .collect::<Result<Vec<(i64, i64, i64)>, _>>()?
-        .into_iter()
-        .try_fold(0_i64, |sum, (reward, max, count)| {
-            let work = slots_cents(pay_cents(reward, max)?, count)?;
-            fits(sum.checked_add(work))
-        })
-}
-
-/// Takes `cents` from the available balance, or fails with MTurk's insufficient-funds error
-/// and changes nothing.
-pub fn debit(tx: &Transaction, cents: i64) -> ApiResult<()> {
-    let available = available_cents(tx)?;
-    if available < cents {
+    if delta > 0 && fits(balance.checked_sub(held))? < delta {
         return Err(ApiError::insufficient_funds());
     }
-    set_available(tx, fits(available.checked_sub(cents))?)
+    tx.prepare_cached("UPDATE accounts SET held_cents = ?2 WHERE id = ?1")?
+        .execute(params![account, held_after])?;
+    Ok(())
 }
 
-/// Takes `cents` even past zero: only for holding, once, the work a database made before
-/// holds existed already owed (see `store::add_holds`).
-pub fn take_owed(tx: &Transaction, cents: i64) -> ApiResult<()> {
-    let available = available_cents(tx)?;
-    set_available(tx, fits(available.checked_sub(cents))?)
+/// New money for the account.
+pub fn deposit(tx: &Transaction, account: &str, at_ms: i64, cents: i64) -> ApiResult<()> {
+    if cents <= 0 {
+        return Err(ApiError::invalid("A deposit must be greater than 0."));
+    }
+    record(tx, account, at_ms, Entry::Deposit, cents, None)
 }
 
-/// Gives `cents` back to the available balance (or adds new money to it).
-pub fn credit(tx: &Transaction, cents: i64) -> ApiResult<()> {
-    let available = available_cents(tx)?;
-    set_available(tx, fits(available.checked_add(cents))?)
+/// Pays `cents` out of the available balance (a bonus, or approving rejected work), or fails
+/// with MTurk's insufficient-funds error and changes nothing.
+pub fn pay_available(
+    tx: &Transaction,
+    account: &str,
+    at_ms: i64,
+    entry: Entry,
+    cents: i64,
+    reference: &str,
+) -> ApiResult<()> {
+    if available_cents(tx, account)? < cents {
+        return Err(ApiError::insufficient_funds());
+    }
+    record(tx, account, at_ms, entry, -cents, Some(reference))
+}
+
+/// Approved work is paid out of its hold: `pay` cents leave the account.
+pub fn pay_held(
+    tx: &Transaction,
+    account: &str,
+    at_ms: i64,
+    pay: i64,
+    assignment_id: &str,
+) -> ApiResult<()> {
+    move_held(tx, account, -pay)?;
+    record(
+        tx,
+        account,
+        at_ms,
+        Entry::Approval,
+        -pay,
+        Some(assignment_id),
+    )
+}
+
+/// Rejected work's hold, `pay` cents, goes back to the available balance.
+pub fn release_held(tx: &Transaction, account: &str, pay: i64) -> ApiResult<()> {
+    move_held(tx, account, -pay)
+}
+
+/// The account that owns `hit_id`, and what its unused slots hold.
+fn hit_hold(tx: &Transaction, hit_id: &str) -> ApiResult<(String, i64)> {
+    tx.prepare_cached("SELECT account_id, slot_hold_cents FROM hits WHERE id = ?1")?
+        .query_row(params![hit_id], |r| Ok((r.get(0)?, r.get(1)?)))
+        .optional()?
+        .ok_or_else(|| ApiError::fault(format!("the HIT {hit_id} has no account")))
 }
 
 /// Holds `cents` from the available balance for the unused slots of `hit_id`.
 pub fn hold_slots(tx: &Transaction, hit_id: &str, cents: i64) -> ApiResult<()> {
-    debit(tx, cents)?;
-    add_held(tx, cents)?;
+    let (account, _) = hit_hold(tx, hit_id)?;
+    move_held(tx, &account, cents)?;
     tx.execute(
         "UPDATE hits SET slot_hold_cents = slot_hold_cents + ?2 WHERE id = ?1",
         params![hit_id, cents],
@@ -173,39 +212,23 @@ pub fn take_slot(tx: &Transaction, hit_id: &str, pay: i64) -> ApiResult<()> {
         )?
         .execute(params![hit_id, pay])?;
     if taken == 0 {
-        debit(tx, pay)?;
-        add_held(tx, pay)?;
+        let (account, _) = hit_hold(tx, hit_id)?;
+        move_held(tx, &account, pay)?;
     }
     Ok(())
 }
 
 /// Gives back everything held for the unused slots of `hit_id`.
 pub fn release_slots(tx: &Transaction, hit_id: &str) -> ApiResult<()> {
-    let held: i64 = tx.query_row(
-        "SELECT slot_hold_cents FROM hits WHERE id = ?1",
-        params![hit_id],
-        |r| r.get(0),
-    )?;
+    let (account, held) = hit_hold(tx, hit_id)?;
     if held > 0 {
         tx.execute(
             "UPDATE hits SET slot_hold_cents = 0 WHERE id = ?1",
             params![hit_id],
         )?;
-        credit(tx, held)?;
-        add_held(tx, -held)?;
+        move_held(tx, &account, -held)?;
     }
     Ok(())
-}
-
-/// Approved work is paid out of its hold: `pay` cents leave the account.
-pub fn pay_held(tx: &Transaction, pay: i64) -> ApiResult<()> {
-    add_held(tx, -pay)
-}
-
-/// Rejected work's hold, `pay` cents, goes back to the available balance.
-pub fn release_held(tx: &Transaction, pay: i64) -> ApiResult<()> {
-    add_held(tx, -pay)?;
-    credit(tx, pay)
 }
 
 /// Gives back what is held for the unused slots of every HIT that has expired.
@@ -219,4 +242,81 @@ pub fn release_expired(tx: &Transaction, now_ms: i64) -> ApiResult<()> {
         release_slots(tx, &id)?;
     }
     Ok(())
+}
+
+/// Submitted work whose AutoApprovalTime is at or before `due_by_ms`: each assignment's id,
+/// account, AutoApprovalTime and pay.
+pub fn submitted_due(tx: &Transaction, due_by_ms: i64) -> ApiResult<Vec<DueWork>> {
+    let mut due = tx.prepare_cached(
+        "SELECT a.id, h.account_id, a.auto_approval_ms, t.reward_cents, h.max_assignments
+         FROM assignments a JOIN hits h ON h.id = a.hit_id JOIN hit_types t ON t.id = h.hit_type_id
+         WHERE a.status = ?1 AND a.auto_approval_ms <= ?2",
+    )?;
+    due.query_map(params![AssignmentStatus::Submitted, due_by_ms], |r| {
+        Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
+    })?
+    .collect::<Result<Vec<(String, String, i64, i64, i64)>, _>>()?
+    .into_iter()
+    .map(|(assignment_id, account_id, at_ms, reward, max)| {
+        Ok(DueWork {
+            assignment_id,
+            account_id,
+            at_ms,
+            pay_cents: pay_cents(reward, max)?,
+        })
+    })
+    .collect()
+}
+
+/// One Submitted assignment that is due to be approved on its own.
+pub struct DueWork {
+    pub assignment_id: String,
+    pub account_id: String,
+    pub at_ms: i64,
+    pub pay_cents: i64,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::server::store::Store;
+    use std::path::Path;
+
+    fn default_account(store: &Store) -> String {
+        store
+            .transaction(|tx| {
+                Ok(
+                    tx.query_row("SELECT id FROM accounts WHERE name = 'default'", [], |r| {
+                        r.get(0)
+                    })?,
+                )
+            })
+            .unwrap()
+    }
+
+    #[test]
+    fn the_balance_is_the_sum_of_the_ledger_and_a_payment_past_it_changes_nothing() {
+        let store = Store::open(Path::new(":memory:"), 500).unwrap();
+        let account = default_account(&store);
+        store
+            .transaction(|tx| {
+                deposit(tx, &account, 1, 250)?;
+                pay_available(tx, &account, 2, Entry::Bonus, 120, "A1")
+            })
+            .unwrap();
+        let refused =
+            store.transaction(|tx| pay_available(tx, &account, 3, Entry::Bonus, 631, "A2"));
+        assert_eq!(refused, Err(ApiError::insufficient_funds()));
+        let (balance, sum, rows): (i64, i64, i64) = store
+            .transaction(|tx| {
+                Ok(tx.query_row(
+                    "SELECT (SELECT balance_cents FROM accounts WHERE id = ?1),
+                            SUM(amount_cents), COUNT(*) FROM ledger WHERE account_id = ?1",
+                    params![account],
+                    |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+                )?)
+            })
+            .unwrap();
+        assert_eq!((balance, sum, rows), (630, 630, 3));
+    }
 }

@@ -2,6 +2,7 @@
 //! data and fault injection. It never depends on the console; the console reaches it only over
 //! HTTP.
 
+pub mod accounts;
 mod edge;
 pub mod error;
 mod faults;
@@ -11,6 +12,7 @@ mod ledger;
 mod model;
 mod ops;
 mod read_model;
+pub mod schema;
 pub mod seed;
 mod status;
 pub mod store;
@@ -53,7 +55,7 @@ pub enum ServerError {
     #[error("cannot open the database {path}: {source}")]
     Database {
         path: String,
-        source: rusqlite::Error,
+        source: schema::SchemaError,
     },
     #[error("cannot load the demo data: {0}")]
     Demo(String),

@@ -11,10 +11,11 @@ use super::status::{AssignmentStatus, HitStatus};
 use crate::money;
 
 /// Every HIT column a reply needs, with its status worked out from its assignments and the
-/// clock (`?1` is now in ms). Callers add a WHERE clause over these columns.
+/// clock (`?1` is now in ms). Callers add a WHERE clause over these columns, always naming
+/// the caller's `account_id`.
 pub const HIT_SELECT: &str = "
 SELECT * FROM (
-  SELECT h.seq, h.id, h.hit_type_id, t.group_id, h.hit_layout_id, h.creation_ms, t.title,
+  SELECT h.seq, h.id, h.account_id, h.hit_type_id, t.group_id, h.hit_layout_id, h.creation_ms, t.title,
          t.description, h.question, t.keywords, h.max_assignments, t.reward_cents,
          t.auto_approval_delay, h.expiration_ms, t.assignment_duration, h.requester_annotation,
          t.qualification_requirements, h.review_status, h.deleted,
@@ -160,11 +161,18 @@ impl HitFacts {
     }
 }
 
-/// The HIT `hit_id`, deleted or not, or MTurk's does-not-exist error.
-pub fn hit_facts(tx: &Transaction, hit_id: &str, now_ms: i64) -> ApiResult<HitFacts> {
-    let sql = format!("{HIT_SELECT} WHERE id = ?2");
+/// The HIT `hit_id` of `account`, deleted or not, or MTurk's does-not-exist error (also for
+/// another account's HIT, so that nobody can tell which ids exist).
+pub fn hit_facts(
+    tx: &Transaction,
+    account: &str,
+    hit_id: &str,
+    now_ms: i64,
+) -> ApiResult<HitFacts> {
+    let sql = format!("{HIT_SELECT} WHERE id = ?2 AND account_id = ?3");
     let (facts, reward_cents) = tx
-        .query_row(&sql, params![now_ms, hit_id], |row| {
+        .prepare_cached(&sql)?
+        .query_row(params![now_ms, hit_id, account], |row| {
             let deleted: bool = row.get("deleted")?;
             let expiration_ms: i64 = row.get("expiration_ms")?;
             let facts = HitFacts {
@@ -237,19 +245,24 @@ pub struct AssignmentFacts {
     pub json: Value,
 }
 
-/// The assignment `id`, or MTurk's does-not-exist error.
-pub fn assignment_facts(tx: &Transaction, id: &str) -> ApiResult<AssignmentFacts> {
-    let sql = format!("SELECT {ASSIGNMENT_COLUMNS} FROM assignments WHERE id = ?1");
-    tx.query_row(&sql, params![id], |row| {
-        Ok(AssignmentFacts {
-            hit_id: row.get("hit_id")?,
-            status: row.get("status")?,
-            submit_ms: row.get("submit_ms")?,
-            json: assignment_json(row)?,
+/// The assignment `id` on a HIT of `account`, or MTurk's does-not-exist error (also for
+/// another account's assignment).
+pub fn assignment_facts(tx: &Transaction, account: &str, id: &str) -> ApiResult<AssignmentFacts> {
+    let sql = format!(
+        "SELECT {ASSIGNMENT_COLUMNS} FROM assignments
+         WHERE id = ?1 AND hit_id IN (SELECT id FROM hits WHERE account_id = ?2)"
+    );
+    tx.prepare_cached(&sql)?
+        .query_row(params![id, account], |row| {
+            Ok(AssignmentFacts {
+                hit_id: row.get("hit_id")?,
+                status: row.get("status")?,
+                submit_ms: row.get("submit_ms")?,
+                json: assignment_json(row)?,
+            })
         })
-    })
-    .optional()?
-    .ok_or_else(|| ApiError::assignment_not_found(id))
+        .optional()?
+        .ok_or_else(|| ApiError::assignment_not_found(id))
 }
 
 /// Epoch milliseconds as the JSON number of seconds clients expect (an integer when whole).

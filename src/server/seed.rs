@@ -7,6 +7,7 @@ use std::collections::HashMap;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
+use super::accounts;
 use super::ops::{self, Ctx};
 use super::store::Store;
 use crate::clock::now_ms;
@@ -52,10 +53,11 @@ pub fn load_demo(store: &Store) -> Result<(), String> {
     let now = now_ms();
     store
         .transaction(|tx| {
+            let account = accounts::default_account(tx)?;
             let mut hit_ids = HashMap::new();
             for hit in &set.hits {
                 let created = now - hit.created_ago_secs * 1000;
-                let ctx = Ctx::new(created, "demo");
+                let ctx = Ctx::new(&account, created, "demo");
                 let input = json!({
                     "Title": hit.title,
                     "Description": hit.description,
@@ -71,7 +73,7 @@ pub fn load_demo(store: &Store) -> Result<(), String> {
                 let id = created["HIT"]["HITId"].as_str().unwrap_or_default();
                 hit_ids.insert(hit.key.as_str(), id.to_string());
             }
-            let ctx = Ctx::new(now, "demo");
+            let ctx = Ctx::new(&account, now, "demo");
             for a in &set.assignments {
                 let secs_ago = |s: i64| (now - s * 1000) as f64 / 1000.0;
                 let decided = a.decided_ago_secs.map(secs_ago);

@@ -20,6 +20,7 @@ use rand::seq::index::sample;
 use rand::{Rng, SeedableRng};
 use serde_json::json;
 
+use super::accounts;
 use super::error::ApiError;
 use super::ledger;
 use super::ops::{self, Ctx, Submission};
@@ -99,7 +100,8 @@ pub fn generate(store: &Store, spec: &GenerateSpec) -> Result<Generated, String>
     let now = now_ms();
     let mut rng = StdRng::seed_from_u64(spec.seed);
     // Ids from their own stream, so they do not shift when the answers' shapes change.
-    let mut ctx = Ctx::new(now, "generate");
+    // The account is the database's `default`, found inside the transaction.
+    let mut ctx = Ctx::new(String::new(), now, "generate");
     ctx.ids = Some(StdRng::seed_from_u64(spec.seed ^ 0x1d5_5eed).into());
     let workers: Vec<String> = (0..(spec.per_hit * 3).max(5_000))
         .map(|_| rules::new_worker_id(&mut rng))
@@ -119,6 +121,7 @@ pub fn generate(store: &Store, spec: &GenerateSpec) -> Result<Generated, String>
                     "the database already holds {existing} HITs; --generate fills only an empty one (use a new --db file or :memory:)"
                 )));
             }
+            ctx.account = accounts::default_account(tx)?;
             let mut answer = String::new();
             for _ in 0..spec.hits {
                 let kind = Kind::pick(&mut rng);
@@ -133,9 +136,9 @@ pub fn generate(store: &Store, spec: &GenerateSpec) -> Result<Generated, String>
                     .map_err(|_| ApiError::fault("too many assignments per HIT"))?;
                 let hold =
                     ledger::slots_cents(ledger::pay_cents(reward, per_hit)?, per_hit)?;
-                let lacking = hold - ledger::available_cents(tx)?.clamp(0, hold);
+                let lacking = hold - ledger::available_cents(tx, &ctx.account)?.clamp(0, hold);
                 if lacking > 0 {
-                    ledger::credit(tx, lacking)?;
+                    ledger::deposit(tx, &ctx.account, now, lacking)?;
                     generated.deposited_cents = generated
                         .deposited_cents
                         .checked_add(lacking)
@@ -158,7 +161,7 @@ pub fn generate(store: &Store, spec: &GenerateSpec) -> Result<Generated, String>
                     .unwrap_or_default()
                     .to_string();
                 ctx.now_ms = now;
-                let mut rules = hit_facts(tx, &hit_id, now)?.rules();
+                let mut rules = hit_facts(tx, &ctx.account, &hit_id, now)?.rules();
                 generated.hits += 1;
 
                 let duration_ms = template.assignment_duration_secs * SECOND;

@@ -8,13 +8,13 @@ use super::input::{money_at_most, opt_str, req_str};
 use super::page::{page, page_answer};
 use crate::money::{self, MAX_BONUS_CENTS};
 use crate::server::error::{ApiError, ApiResult};
-use crate::server::ledger;
+use crate::server::ledger::{self, Entry};
 use crate::server::read_model::time_json;
 
-pub fn get_account_balance(tx: &Transaction, _ctx: &Ctx, _input: &Value) -> ApiResult<Value> {
+pub fn get_account_balance(tx: &Transaction, ctx: &Ctx, _input: &Value) -> ApiResult<Value> {
     Ok(json!({
-        "AvailableBalance": money::format_cents(ledger::available_cents(tx)?),
-        "OnHoldBalance": money::format_cents(ledger::on_hold_cents(tx)?),
+        "AvailableBalance": money::format_cents(ledger::available_cents(tx, &ctx.account)?),
+        "OnHoldBalance": money::format_cents(ledger::on_hold_cents(tx, &ctx.account)?),
     }))
 }
 
@@ -37,8 +37,8 @@ pub fn send_bonus(tx: &Transaction, ctx: &Ctx, input: &Value) -> ApiResult<Value
     if let Some(token) = token {
         let seen: Option<i64> = tx
             .query_row(
-                "SELECT 1 FROM bonuses WHERE unique_request_token = ?1",
-                params![token],
+                "SELECT 1 FROM bonuses WHERE account_id = ?1 AND unique_request_token = ?2",
+                params![ctx.account, token],
                 |r| r.get(0),
             )
             .optional()?;
@@ -54,8 +54,9 @@ pub fn send_bonus(tx: &Transaction, ctx: &Ctx, input: &Value) -> ApiResult<Value
     }
     let owner: Option<(String, String)> = tx
         .query_row(
-            "SELECT worker_id, hit_id FROM assignments WHERE id = ?1",
-            params![assignment_id],
+            "SELECT worker_id, hit_id FROM assignments
+             WHERE id = ?1 AND hit_id IN (SELECT id FROM hits WHERE account_id = ?2)",
+            params![assignment_id, ctx.account],
             |r| Ok((r.get(0)?, r.get(1)?)),
         )
         .optional()?;
@@ -67,12 +68,20 @@ pub fn send_bonus(tx: &Transaction, ctx: &Ctx, input: &Value) -> ApiResult<Value
             "Assignment {assignment_id} was not submitted by worker {worker_id}."
         )));
     }
-    ledger::debit(tx, ledger::bonus_cents(amount)?)?;
+    ledger::pay_available(
+        tx,
+        &ctx.account,
+        ctx.now_ms,
+        Entry::Bonus,
+        ledger::bonus_cents(amount)?,
+        assignment_id,
+    )?;
     tx.execute(
-        "INSERT INTO bonuses (worker_id, assignment_id, hit_id, amount_cents, reason, grant_ms,
-           unique_request_token)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+        "INSERT INTO bonuses (account_id, worker_id, assignment_id, hit_id, amount_cents, reason,
+           grant_ms, unique_request_token)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
         params![
+            ctx.account,
             worker_id,
             assignment_id,
             hit_id,
@@ -85,7 +94,7 @@ pub fn send_bonus(tx: &Transaction, ctx: &Ctx, input: &Value) -> ApiResult<Value
     Ok(json!({}))
 }
 
-pub fn list_bonus_payments(tx: &Transaction, _ctx: &Ctx, input: &Value) -> ApiResult<Value> {
+pub fn list_bonus_payments(tx: &Transaction, ctx: &Ctx, input: &Value) -> ApiResult<Value> {
     let hit_id = opt_str(input, "HITId");
     let assignment_id = opt_str(input, "AssignmentId");
     let (column, key) = match (hit_id, assignment_id) {
@@ -101,22 +110,25 @@ pub fn list_bonus_payments(tx: &Transaction, _ctx: &Ctx, input: &Value) -> ApiRe
     let page = page(input, &kind)?;
     let sql = format!(
         "SELECT seq, worker_id, amount_cents, assignment_id, reason, grant_ms FROM bonuses
-         WHERE {column} = ?1 AND seq > ?2 ORDER BY seq LIMIT ?3"
+         WHERE account_id = ?1 AND {column} = ?2 AND seq > ?3 ORDER BY seq LIMIT ?4"
     );
     let mut stmt = tx.prepare_cached(&sql)?;
     let rows = stmt
-        .query_map(params![key, page.after_seq, page.limit + 1], |r| {
-            Ok((
-                r.get(0)?,
-                json!({
-                    "WorkerId": r.get::<_, String>(1)?,
-                    "BonusAmount": money::format_cents(r.get(2)?),
-                    "AssignmentId": r.get::<_, String>(3)?,
-                    "Reason": r.get::<_, String>(4)?,
-                    "GrantTime": time_json(r.get(5)?),
-                }),
-            ))
-        })?
+        .query_map(
+            params![ctx.account, key, page.after_seq, page.limit + 1],
+            |r| {
+                Ok((
+                    r.get(0)?,
+                    json!({
+                        "WorkerId": r.get::<_, String>(1)?,
+                        "BonusAmount": money::format_cents(r.get(2)?),
+                        "AssignmentId": r.get::<_, String>(3)?,
+                        "Reason": r.get::<_, String>(4)?,
+                        "GrantTime": time_json(r.get(5)?),
+                    }),
+                ))
+            },
+        )?
         .collect::<Result<Vec<_>, _>>()?;
     Ok(page_answer(&page, &kind, "BonusPayments", rows))
 }

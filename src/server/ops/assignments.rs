@@ -8,13 +8,13 @@ use super::input::{check_feedback, opt_bool, opt_str, req_str};
 use super::page::{page, page_answer};
 use crate::rules::OVERRIDE_WINDOW_SECS;
 use crate::server::error::{ApiError, ApiResult};
-use crate::server::ledger;
+use crate::server::ledger::{self, Entry};
 use crate::server::read_model::{ASSIGNMENT_COLUMNS, assignment_facts, assignment_json, hit_facts};
 use crate::server::status::AssignmentStatus;
 
 pub fn list_assignments_for_hit(tx: &Transaction, ctx: &Ctx, input: &Value) -> ApiResult<Value> {
     let hit_id = req_str(input, "HITId")?;
-    hit_facts(tx, hit_id, ctx.now_ms)?;
+    hit_facts(tx, &ctx.account, hit_id, ctx.now_ms)?;
     // The model allows only the three statuses' words here.
     let statuses: Vec<AssignmentStatus> =
         match input.get("AssignmentStatuses").and_then(Value::as_array) {
@@ -54,8 +54,8 @@ pub fn list_assignments_for_hit(tx: &Transaction, ctx: &Ctx, input: &Value) -> A
 }
 
 pub fn get_assignment(tx: &Transaction, ctx: &Ctx, input: &Value) -> ApiResult<Value> {
-    let facts = assignment_facts(tx, req_str(input, "AssignmentId")?)?;
-    let hit = hit_facts(tx, &facts.hit_id, ctx.now_ms)?;
+    let facts = assignment_facts(tx, &ctx.account, req_str(input, "AssignmentId")?)?;
+    let hit = hit_facts(tx, &ctx.account, &facts.hit_id, ctx.now_ms)?;
     Ok(json!({ "Assignment": facts.json, "HIT": hit.json }))
 }
 
@@ -66,11 +66,13 @@ pub fn approve_assignment(tx: &Transaction, ctx: &Ctx, input: &Value) -> ApiResu
         check_feedback(feedback)?;
     }
     let override_rejection = opt_bool(input, "OverrideRejection").unwrap_or(false);
-    let assignment = assignment_facts(tx, id)?;
-    let hit = hit_facts(tx, &assignment.hit_id, ctx.now_ms)?;
+    let assignment = assignment_facts(tx, &ctx.account, id)?;
+    let hit = hit_facts(tx, &ctx.account, &assignment.hit_id, ctx.now_ms)?;
     match assignment.status {
         // Paid from its hold, which its submission took from its slot.
-        AssignmentStatus::Submitted => ledger::pay_held(tx, hit.pay_cents)?,
+        AssignmentStatus::Submitted => {
+            ledger::pay_held(tx, &ctx.account, ctx.now_ms, hit.pay_cents, id)?;
+        }
         // An override works only within 30 days of submission, and only while the HIT exists.
         // The rejection gave the hold back, so the available balance pays, if it can.
         AssignmentStatus::Rejected
@@ -78,7 +80,14 @@ pub fn approve_assignment(tx: &Transaction, ctx: &Ctx, input: &Value) -> ApiResu
                 && !hit.deleted
                 && ctx.now_ms - assignment.submit_ms <= OVERRIDE_WINDOW_SECS * 1000 =>
         {
-            ledger::debit(tx, hit.pay_cents)?;
+            ledger::pay_available(
+                tx,
+                &ctx.account,
+                ctx.now_ms,
+                Entry::Approval,
+                hit.pay_cents,
+                id,
+            )?;
         }
         _ => return Err(ApiError::assignment_state("Submitted")),
     }
@@ -99,13 +108,13 @@ pub fn reject_assignment(tx: &Transaction, ctx: &Ctx, input: &Value) -> ApiResul
         ));
     }
     check_feedback(feedback)?;
-    let assignment = assignment_facts(tx, id)?;
-    let hit = hit_facts(tx, &assignment.hit_id, ctx.now_ms)?;
+    let assignment = assignment_facts(tx, &ctx.account, id)?;
+    let hit = hit_facts(tx, &ctx.account, &assignment.hit_id, ctx.now_ms)?;
     if assignment.status != AssignmentStatus::Submitted || hit.deleted {
         return Err(ApiError::assignment_state("Submitted"));
     }
     // Nothing is paid: the work's hold goes back to the available balance.
-    ledger::release_held(tx, hit.pay_cents)?;
+    ledger::release_held(tx, &ctx.account, hit.pay_cents)?;
     tx.execute(
         "UPDATE assignments SET status = ?2, rejection_ms = ?3, feedback = ?4 WHERE id = ?1",
         params![id, AssignmentStatus::Rejected, ctx.now_ms, feedback],

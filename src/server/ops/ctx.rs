@@ -1,5 +1,5 @@
-//! What one call sees of the world besides its input: the time, its request id, and where its
-//! new ids come from.
+//! What one call sees of the world besides its input: the account it acts for, the time, its
+//! request id, and where its new ids come from.
 
 use std::cell::RefCell;
 
@@ -8,6 +8,8 @@ use rand::rngs::StdRng;
 use crate::rules;
 
 pub struct Ctx {
+    /// The requester account the call acts for: it sees and changes only that account's data.
+    pub account: String,
     pub now_ms: i64,
     pub request_id: String,
     /// Where new ids come from: the thread's generator, or a seeded one so that a generated
@@ -16,8 +18,9 @@ pub struct Ctx {
 }
 
 impl Ctx {
-    pub fn new(now_ms: i64, request_id: impl Into<String>) -> Ctx {
+    pub fn new(account: impl Into<String>, now_ms: i64, request_id: impl Into<String>) -> Ctx {
         Ctx {
+            account: account.into(),
             now_ms,
             request_id: request_id.into(),
             ids: None,
@@ -39,7 +42,7 @@ mod tests {
 
     #[test]
     fn ids_look_like_mturk_ids() {
-        let id = Ctx::new(0, "test").new_id();
+        let id = Ctx::new("A1", 0, "test").new_id();
         assert_eq!(id.len(), 30);
         assert!(
             id.bytes()

@@ -17,15 +17,18 @@ pub fn catch_up(tx: &Transaction, now_ms: i64) -> ApiResult<()> {
 /// MTurk approves a Submitted assignment on its own at its AutoApprovalTime. Its pay was held
 /// when it was submitted, so this never needs the available balance.
 fn auto_approve_due(tx: &Transaction, now_ms: i64) -> ApiResult<()> {
-    ledger::pay_held(tx, ledger::submitted_pay_cents(tx, now_ms)?)?;
-    tx.prepare_cached(
-        "UPDATE assignments SET status = ?2, approval_ms = auto_approval_ms
-         WHERE status = ?1 AND auto_approval_ms <= ?3",
-    )?
-    .execute(params![
-        AssignmentStatus::Submitted,
-        AssignmentStatus::Approved,
-        now_ms
-    ])?;
+    for due in ledger::submitted_due(tx, now_ms)? {
+        ledger::pay_held(
+            tx,
+            &due.account_id,
+            due.at_ms,
+            due.pay_cents,
+            &due.assignment_id,
+        )?;
+        tx.prepare_cached(
+            "UPDATE assignments SET status = ?2, approval_ms = auto_approval_ms WHERE id = ?1",
+        )?
+        .execute(params![due.assignment_id, AssignmentStatus::Approved])?;
+    }
     Ok(())
 }

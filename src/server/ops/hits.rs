@@ -93,8 +93,8 @@ impl HitTypeSpec {
         .to_string();
         let existing: Option<String> = tx
             .query_row(
-                "SELECT id FROM hit_types WHERE fingerprint = ?1",
-                params![fingerprint],
+                "SELECT id FROM hit_types WHERE account_id = ?1 AND fingerprint = ?2",
+                params![ctx.account, fingerprint],
                 |r| r.get(0),
             )
             .optional()?;
@@ -103,11 +103,13 @@ impl HitTypeSpec {
         }
         let id = ctx.new_id();
         tx.execute(
-            "INSERT INTO hit_types (id, group_id, fingerprint, title, description, keywords,
-               reward_cents, assignment_duration, auto_approval_delay, qualification_requirements)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+            "INSERT INTO hit_types (id, account_id, group_id, fingerprint, title, description,
+               keywords, reward_cents, assignment_duration, auto_approval_delay,
+               qualification_requirements)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
             params![
                 id,
+                ctx.account,
                 ctx.new_id(),
                 fingerprint,
                 self.title,
@@ -137,8 +139,8 @@ pub fn create_hit_with_hit_type(tx: &Transaction, ctx: &Ctx, input: &Value) -> A
     let hit_type_id = req_str(input, "HITTypeId")?;
     let exists: Option<i64> = tx
         .query_row(
-            "SELECT 1 FROM hit_types WHERE id = ?1",
-            params![hit_type_id],
+            "SELECT 1 FROM hit_types WHERE id = ?1 AND account_id = ?2",
+            params![hit_type_id, ctx.account],
             |r| r.get(0),
         )
         .optional()?;
@@ -177,8 +179,8 @@ fn insert_hit(tx: &Transaction, ctx: &Ctx, input: &Value, hit_type_id: &str) -> 
     if let Some(token) = token {
         let existing: Option<String> = tx
             .query_row(
-                "SELECT id FROM hits WHERE unique_request_token = ?1",
-                params![token],
+                "SELECT id FROM hits WHERE account_id = ?1 AND unique_request_token = ?2",
+                params![ctx.account, token],
                 |r| r.get(0),
             )
             .optional()?;
@@ -194,11 +196,12 @@ fn insert_hit(tx: &Transaction, ctx: &Ctx, input: &Value, hit_type_id: &str) -> 
     }
     let id = ctx.new_id();
     tx.execute(
-        "INSERT INTO hits (id, hit_type_id, creation_ms, expiration_ms, question, hit_layout_id,
-           requester_annotation, max_assignments, unique_request_token)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+        "INSERT INTO hits (id, account_id, hit_type_id, creation_ms, expiration_ms, question,
+           hit_layout_id, requester_annotation, max_assignments, unique_request_token)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
         params![
             id,
+            ctx.account,
             hit_type_id,
             ctx.now_ms,
             ctx.now_ms + lifetime * 1000,
@@ -210,7 +213,7 @@ fn insert_hit(tx: &Transaction, ctx: &Ctx, input: &Value, hit_type_id: &str) -> 
         ],
     )?;
     // Publishing holds every slot's pay; a HIT the available balance cannot cover is refused.
-    let hit = hit_facts(tx, &id, ctx.now_ms)?;
+    let hit = hit_facts(tx, &ctx.account, &id, ctx.now_ms)?;
     ledger::hold_slots(
         tx,
         &id,
@@ -255,18 +258,21 @@ fn check_question(question: &str) -> ApiResult<()> {
 }
 
 pub fn get_hit(tx: &Transaction, ctx: &Ctx, input: &Value) -> ApiResult<Value> {
-    let facts = hit_facts(tx, req_str(input, "HITId")?, ctx.now_ms)?;
+    let facts = hit_facts(tx, &ctx.account, req_str(input, "HITId")?, ctx.now_ms)?;
     Ok(json!({ "HIT": facts.json }))
 }
 
 pub fn list_hits(tx: &Transaction, ctx: &Ctx, input: &Value) -> ApiResult<Value> {
     let page = page(input, "hits")?;
-    let sql = format!("{HIT_SELECT} WHERE deleted = 0 AND seq > ?2 ORDER BY seq LIMIT ?3");
+    let sql = format!(
+        "{HIT_SELECT} WHERE account_id = ?2 AND deleted = 0 AND seq > ?3 ORDER BY seq LIMIT ?4"
+    );
     let mut stmt = tx.prepare_cached(&sql)?;
     let rows = stmt
-        .query_map(params![ctx.now_ms, page.after_seq, page.limit + 1], |row| {
-            Ok((row.get("seq")?, hit_json(row, ctx.now_ms)?))
-        })?
+        .query_map(
+            params![ctx.now_ms, ctx.account, page.after_seq, page.limit + 1],
+            |row| Ok((row.get("seq")?, hit_json(row, ctx.now_ms)?)),
+        )?
         .collect::<Result<Vec<_>, _>>()?;
     Ok(page_answer(&page, "hits", "HITs", rows))
 }
@@ -283,13 +289,21 @@ pub fn list_reviewable_hits(tx: &Transaction, ctx: &Ctx, input: &Value) -> ApiRe
     let kind = format!("reviewable:{status}:{}", hit_type.unwrap_or(""));
     let page = page(input, &kind)?;
     let sql = format!(
-        "{HIT_SELECT} WHERE status = ?2 AND (?3 IS NULL OR hit_type_id = ?3) AND seq > ?4
-         ORDER BY seq LIMIT ?5"
+        "{HIT_SELECT} WHERE account_id = ?2 AND status = ?3 AND (?4 IS NULL OR hit_type_id = ?4)
+           AND seq > ?5
+         ORDER BY seq LIMIT ?6"
     );
     let mut stmt = tx.prepare_cached(&sql)?;
     let rows = stmt
         .query_map(
-            params![ctx.now_ms, status, hit_type, page.after_seq, page.limit + 1],
+            params![
+                ctx.now_ms,
+                ctx.account,
+                status,
+                hit_type,
+                page.after_seq,
+                page.limit + 1
+            ],
             |row| Ok((row.get("seq")?, hit_json(row, ctx.now_ms)?)),
         )?
         .collect::<Result<Vec<_>, _>>()?;
@@ -302,7 +316,7 @@ pub fn update_hit_review_status(tx: &Transaction, ctx: &Ctx, input: &Value) -> A
         .get("Revert")
         .and_then(Value::as_bool)
         .unwrap_or(false);
-    let facts = hit_facts(tx, hit_id, ctx.now_ms)?;
+    let facts = hit_facts(tx, &ctx.account, hit_id, ctx.now_ms)?;
     let (from, to) = if revert {
         (HitStatus::Reviewing, false)
     } else {
@@ -320,7 +334,7 @@ pub fn update_hit_review_status(tx: &Transaction, ctx: &Ctx, input: &Value) -> A
 
 pub fn update_expiration_for_hit(tx: &Transaction, ctx: &Ctx, input: &Value) -> ApiResult<Value> {
     let hit_id = req_str(input, "HITId")?;
-    let facts = hit_facts(tx, hit_id, ctx.now_ms)?;
+    let facts = hit_facts(tx, &ctx.account, hit_id, ctx.now_ms)?;
     if facts.deleted {
         return Err(ApiError::hit_state(
             "Assignable, Unassignable, Reviewable, Reviewing",
@@ -350,7 +364,7 @@ pub fn update_expiration_for_hit(tx: &Transaction, ctx: &Ctx, input: &Value) -> 
 
 pub fn delete_hit(tx: &Transaction, ctx: &Ctx, input: &Value) -> ApiResult<Value> {
     let hit_id = req_str(input, "HITId")?;
-    let facts = hit_facts(tx, hit_id, ctx.now_ms)?;
+    let facts = hit_facts(tx, &ctx.account, hit_id, ctx.now_ms)?;
     if facts.deleted {
         // Deleting twice changes nothing; MTurk treats the HIT as gone.
         return Err(ApiError::hit_not_found(hit_id));
@@ -385,7 +399,7 @@ pub fn create_additional_assignments_for_hit(
     let hit_id = req_str(input, "HITId")?;
     let extra = opt_i64(input, "NumberOfAdditionalAssignments").unwrap_or(0);
     check_range("NumberOfAdditionalAssignments", extra, 1, 1_000_000_000)?;
-    let facts = hit_facts(tx, hit_id, ctx.now_ms)?;
+    let facts = hit_facts(tx, &ctx.account, hit_id, ctx.now_ms)?;
     if facts.deleted {
         return Err(ApiError::hit_state(
             "Assignable, Unassignable, Reviewable, Reviewing",
@@ -393,8 +407,9 @@ pub fn create_additional_assignments_for_hit(
     }
     if let Some(token) = opt_str(input, "UniqueRequestToken") {
         let inserted = tx.execute(
-            "INSERT OR IGNORE INTO extension_tokens (token, hit_id) VALUES (?1, ?2)",
-            params![token, hit_id],
+            "INSERT OR IGNORE INTO extension_tokens (account_id, token, hit_id)
+             VALUES (?1, ?2, ?3)",
+            params![ctx.account, token, hit_id],
         )?;
         if inserted == 0 {
             return Err(ApiError::request(

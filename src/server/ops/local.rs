@@ -97,14 +97,14 @@ pub fn submit_assignment(tx: &Transaction, ctx: &Ctx, input: &Value) -> ApiResul
     check_worker_id(submission.worker_id)?;
     let worker_id = submission.worker_id;
 
-    let hit = hit_facts(tx, hit_id, ctx.now_ms)?;
+    let hit = hit_facts(tx, &ctx.account, hit_id, ctx.now_ms)?;
     if hit.deleted {
         return Err(ApiError::hit_not_found(hit_id));
     }
     let blocked: Option<i64> = tx
         .query_row(
-            "SELECT 1 FROM worker_blocks WHERE worker_id = ?1",
-            params![worker_id],
+            "SELECT 1 FROM worker_blocks WHERE account_id = ?1 AND worker_id = ?2",
+            params![ctx.account, worker_id],
             |r| r.get(0),
         )
         .optional()?;

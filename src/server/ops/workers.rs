@@ -1,4 +1,5 @@
-//! Workers: blocks and notifications (recorded, never delivered).
+//! Workers: blocks and notifications (recorded, never delivered), each the calling
+//! requester's own, as on MTurk.
 
 use rusqlite::{Transaction, params};
 use serde_json::{Value, json};
@@ -11,16 +12,20 @@ use crate::server::status::AssignmentStatus;
 
 const MAX_BLOCKS: i64 = 100_000;
 
-pub fn create_worker_block(tx: &Transaction, _ctx: &Ctx, input: &Value) -> ApiResult<Value> {
+pub fn create_worker_block(tx: &Transaction, ctx: &Ctx, input: &Value) -> ApiResult<Value> {
     let worker_id = req_str(input, "WorkerId")?;
     let reason = req_str(input, "Reason")?;
     if reason.trim().is_empty() {
         return Err(ApiError::invalid("A Reason is required to block a worker."));
     }
-    let count: i64 = tx.query_row("SELECT COUNT(*) FROM worker_blocks", [], |r| r.get(0))?;
+    let count: i64 = tx.query_row(
+        "SELECT COUNT(*) FROM worker_blocks WHERE account_id = ?1",
+        params![ctx.account],
+        |r| r.get(0),
+    )?;
     let updated = tx.execute(
-        "UPDATE worker_blocks SET reason = ?2 WHERE worker_id = ?1",
-        params![worker_id, reason],
+        "UPDATE worker_blocks SET reason = ?3 WHERE account_id = ?1 AND worker_id = ?2",
+        params![ctx.account, worker_id, reason],
     )?;
     if updated == 0 {
         if count >= MAX_BLOCKS {
@@ -29,30 +34,31 @@ pub fn create_worker_block(tx: &Transaction, _ctx: &Ctx, input: &Value) -> ApiRe
             )));
         }
         tx.execute(
-            "INSERT INTO worker_blocks (worker_id, reason) VALUES (?1, ?2)",
-            params![worker_id, reason],
+            "INSERT INTO worker_blocks (account_id, worker_id, reason) VALUES (?1, ?2, ?3)",
+            params![ctx.account, worker_id, reason],
         )?;
     }
     Ok(json!({}))
 }
 
-pub fn delete_worker_block(tx: &Transaction, _ctx: &Ctx, input: &Value) -> ApiResult<Value> {
+pub fn delete_worker_block(tx: &Transaction, ctx: &Ctx, input: &Value) -> ApiResult<Value> {
     let worker_id = req_str(input, "WorkerId")?;
     // Unblocking a worker who is not blocked succeeds and changes nothing, as on MTurk.
     tx.execute(
-        "DELETE FROM worker_blocks WHERE worker_id = ?1",
-        params![worker_id],
+        "DELETE FROM worker_blocks WHERE account_id = ?1 AND worker_id = ?2",
+        params![ctx.account, worker_id],
     )?;
     Ok(json!({}))
 }
 
-pub fn list_worker_blocks(tx: &Transaction, _ctx: &Ctx, input: &Value) -> ApiResult<Value> {
+pub fn list_worker_blocks(tx: &Transaction, ctx: &Ctx, input: &Value) -> ApiResult<Value> {
     let page = page(input, "blocks")?;
     let mut stmt = tx.prepare_cached(
-        "SELECT seq, worker_id, reason FROM worker_blocks WHERE seq > ?1 ORDER BY seq LIMIT ?2",
+        "SELECT seq, worker_id, reason FROM worker_blocks
+         WHERE account_id = ?1 AND seq > ?2 ORDER BY seq LIMIT ?3",
     )?;
     let rows = stmt
-        .query_map(params![page.after_seq, page.limit + 1], |r| {
+        .query_map(params![ctx.account, page.after_seq, page.limit + 1], |r| {
             Ok((
                 r.get(0)?,
                 json!({ "WorkerId": r.get::<_, String>(1)?, "Reason": r.get::<_, String>(2)? }),
@@ -90,8 +96,10 @@ pub fn notify_workers(tx: &Transaction, ctx: &Ctx, input: &Value) -> ApiResult<V
     let mut failures = Vec::new();
     for worker in workers {
         let reviewed: i64 = tx.query_row(
-            "SELECT COUNT(*) FROM assignments WHERE worker_id = ?1 AND status != ?2",
-            params![worker, AssignmentStatus::Submitted],
+            "SELECT COUNT(*) FROM assignments
+             WHERE worker_id = ?1 AND status != ?2
+               AND hit_id IN (SELECT id FROM hits WHERE account_id = ?3)",
+            params![worker, AssignmentStatus::Submitted, ctx.account],
             |r| r.get(0),
         )?;
         if reviewed == 0 {
@@ -103,9 +111,9 @@ pub fn notify_workers(tx: &Transaction, ctx: &Ctx, input: &Value) -> ApiResult<V
             continue;
         }
         tx.execute(
-            "INSERT INTO notifications (worker_id, subject, message_text, sent_ms)
-             VALUES (?1, ?2, ?3, ?4)",
-            params![worker, subject, text, ctx.now_ms],
+            "INSERT INTO notifications (account_id, worker_id, subject, message_text, sent_ms)
+             VALUES (?1, ?2, ?3, ?4, ?5)",
+            params![ctx.account, worker, subject, text, ctx.now_ms],
         )?;
     }
     Ok(json!({ "NotifyWorkersFailureStatuses": failures }))
