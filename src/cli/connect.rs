@@ -65,6 +65,7 @@ pub async fn connect(args: &EndpointArgs) -> Result<Connected> {
             faults: FaultConfig::default(),
             max_body_bytes: DEFAULT_MAX_BODY_BYTES,
             edge: EdgeConfig::default(),
+            require_signatures: false,
         })
         .await
         .context("cannot start the demo server")?;

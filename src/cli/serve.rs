@@ -181,6 +181,7 @@ pub async fn serve(args: ServeArgs) -> Result<()> {
                 }
             },
         },
+        require_signatures: args.allow_remote,
     };
     let started = std::time::Instant::now();
     let running = server::start(config).await?;

@@ -46,6 +46,10 @@ pub struct ServerConfig {
     pub max_body_bytes: usize,
     /// Connection limits and timeouts, and the names the server answers to.
     pub edge: EdgeConfig,
+    /// Every request must be signed with an access key of the database (set when the server
+    /// is reachable from other machines): a database without keys is refused at start, and
+    /// should its last key be removed while it runs, every request is refused.
+    pub require_signatures: bool,
 }
 
 pub const DEFAULT_MAX_BODY_BYTES: usize = 2 * 1024 * 1024;
@@ -57,6 +61,12 @@ pub enum ServerError {
         path: String,
         source: schema::SchemaError,
     },
+    #[error(
+        "the database {path} has no access keys, so this server would accept any request from anyone who can reach it. Add one first: `mturk-review accounts add-key default --db {path}` keeps its data where it is (or `accounts add NAME` for a new account)"
+    )]
+    NoKeys { path: String },
+    #[error("cannot read the database: {0}")]
+    Read(String),
     #[error("cannot load the demo data: {0}")]
     Demo(String),
     #[error("cannot generate data: {0}")]
@@ -100,6 +110,16 @@ pub async fn start(config: ServerConfig) -> Result<RunningServer, ServerError> {
             path: config.db.display().to_string(),
             source,
         })?;
+    if config.require_signatures {
+        let keys = store
+            .transaction(accounts::any_keys)
+            .map_err(|e| ServerError::Read(e.message))?;
+        if !keys {
+            return Err(ServerError::NoKeys {
+                path: config.db.display().to_string(),
+            });
+        }
+    }
     if config.demo {
         let empty = store.is_empty().map_err(|e| ServerError::Demo(e.message))?;
         if empty {

@@ -49,6 +49,7 @@ pub fn config() -> ServerConfig {
         faults: FaultConfig::default(),
         max_body_bytes: DEFAULT_MAX_BODY_BYTES,
         edge: EdgeConfig::default(),
+        require_signatures: false,
     }
 }
 
