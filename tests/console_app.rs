@@ -396,3 +396,50 @@ async fn the_console_ends_when_told_to_stop() {
     })
     .await;
 }
+
+/// A copy of the database release 0.1.0 wrote (tests/fixtures), with every time moved forward
+/// by as long as has passed since it was made, so that its work is as fresh as it was then.
+fn fresh_copy_of_the_release_0_1_fixture() -> common::TempDb {
+    let db = common::TempDb::new("console-fixture");
+    std::fs::copy("tests/fixtures/server-0.1.0.db", &db.0).unwrap();
+    let conn = rusqlite::Connection::open(&db.0).unwrap();
+    let made_ms: i64 = conn
+        .query_row("SELECT MAX(grant_ms) FROM bonuses", [], |r| r.get(0))
+        .unwrap();
+    let shift = mturk_review::clock::now_ms() - made_ms;
+    conn.execute_batch(&format!(
+        "UPDATE hits SET creation_ms = creation_ms + {shift}, expiration_ms = expiration_ms + {shift};
+         UPDATE assignments SET accept_ms = accept_ms + {shift}, submit_ms = submit_ms + {shift},
+           auto_approval_ms = auto_approval_ms + {shift}, deadline_ms = deadline_ms + {shift},
+           approval_ms = approval_ms + {shift}, rejection_ms = rejection_ms + {shift};"
+    ))
+    .unwrap();
+    db
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_database_from_release_0_1_is_reviewed_as_before() {
+    let db = fresh_copy_of_the_release_0_1_fixture();
+    let server = TestServer::start_with(ServerConfig {
+        db: db.0.clone(),
+        ..config()
+    })
+    .await;
+    let submitted = "WW1EW4NLKCV8Z5I22OPKR3C0SSB0TX";
+    with_console(&server.url, std::future::pending(), |c| async move {
+        c.wait_for("✓ all loaded").await;
+        c.wait_for("51 submitted · 13 rejected").await;
+        c.select(submitted).await;
+        c.write_feedback("Thanks, migrated.").await;
+        c.keys("a");
+        c.wait_for(": approved").await;
+        c.keys("q");
+    })
+    .await;
+    let approved = server.assignment(submitted).await;
+    assert_eq!(
+        approved.assignment_status(),
+        Some(&AssignmentStatus::Approved)
+    );
+    assert_eq!(approved.requester_feedback(), Some("Thanks, migrated."));
+}
