@@ -706,3 +706,76 @@ impl Drop for TempDb {
         }
     }
 }
+
+/// An access key of a server's database, for tests that sign their requests.
+#[derive(Debug, Clone)]
+pub struct Key {
+    pub id: String,
+    pub secret: String,
+}
+
+/// `POST /` as `post` sends it, signed with `key` by AWS's own signer (aws-sigv4) at `time`.
+pub async fn signed_post_at(
+    addr: SocketAddr,
+    key: &Key,
+    target: &str,
+    body: &Value,
+    time: SystemTime,
+) -> Raw {
+    use aws_sigv4::http_request::{SignableBody, SignableRequest, SigningSettings, sign};
+    use aws_sigv4::sign::v4;
+    let text = body.to_string();
+    let host = addr.to_string();
+    let headers = [
+        ("host", host.as_str()),
+        ("content-type", "application/x-amz-json-1.1"),
+        ("x-amz-target", target),
+    ];
+    let identity = Credentials::new(&key.id, &key.secret, None, None, "test").into();
+    let params = v4::SigningParams::builder()
+        .identity(&identity)
+        .region("us-east-1")
+        .name("mturk-requester")
+        .time(time)
+        .settings(SigningSettings::default())
+        .build()
+        .expect("signing params")
+        .into();
+    let signable = SignableRequest::new(
+        "POST",
+        format!("http://{host}/"),
+        headers.iter().copied(),
+        SignableBody::Bytes(text.as_bytes()),
+    )
+    .expect("signable");
+    let (instructions, _) = sign(signable, &params).expect("signed").into_parts();
+    let added: Vec<(String, String)> = instructions
+        .headers()
+        .map(|(n, v)| (n.to_string(), v.to_string()))
+        .collect();
+    let mut all: Vec<(&str, &str)> = headers[1..].to_vec();
+    all.extend(added.iter().map(|(n, v)| (n.as_str(), v.as_str())));
+    request(addr, "POST", "/", &all, text.as_bytes()).await
+}
+
+pub async fn signed_post(addr: SocketAddr, key: &Key, target: &str, body: &Value) -> Raw {
+    signed_post_at(addr, key, target, body, SystemTime::now()).await
+}
+
+/// aws-sdk-mturk as `client` sets it up, signing with `key`.
+pub async fn client_with_key(url: &str, key: &Key) -> Client {
+    let config = aws_config::defaults(BehaviorVersion::latest())
+        .region(Region::new("us-east-1"))
+        .credentials_provider(Credentials::new(
+            &key.id,
+            &key.secret,
+            None,
+            None,
+            "static",
+        ))
+        .retry_config(RetryConfig::standard().with_max_attempts(1))
+        .endpoint_url(url)
+        .load()
+        .await;
+    Client::new(&config)
+}
