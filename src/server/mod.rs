@@ -2,6 +2,7 @@
 //! data and fault injection. It never depends on the console; the console reaches it only over
 //! HTTP.
 
+pub mod auth;
 mod edge;
 pub mod error;
 mod faults;
