@@ -170,3 +170,5 @@ fn text<'a>(headers: &'a HeaderMap, name: &str) -> Option<Cow<'a, str>> {
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod vectors;
