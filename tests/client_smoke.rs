@@ -57,14 +57,24 @@ fn boto3_and_the_aws_cli_list_hits_and_approve_against_serve_demo() {
     );
 
     if available("python3", &["-c", "import boto3"]) {
-        run_script("python3", "boto3_smoke.py", &[&server.url], "smoke test passed");
+        run_script(
+            "python3",
+            "boto3_smoke.py",
+            &[&server.url],
+            "smoke test passed",
+        );
     } else {
         eprintln!(
             "SKIPPED the boto3 smoke test: `python3 -c \"import boto3\"` fails (pip install boto3)"
         );
     }
     if available("aws", &["--version"]) {
-        run_script("bash", "awscli_smoke.sh", &[&server.url], "smoke test passed");
+        run_script(
+            "bash",
+            "awscli_smoke.sh",
+            &[&server.url],
+            "smoke test passed",
+        );
     } else {
         eprintln!("SKIPPED the AWS CLI smoke test: no `aws` on PATH (pip install awscli)");
     }

@@ -139,18 +139,25 @@ async fn allow_host_and_allow_remote_widen_the_names_answered() {
         );
     }
 
+    // --allow-remote needs a database with access keys; any name is then answered, and the
+    // unsigned request is refused by its (missing) signature, not by its Host (403).
+    let db = common::TempDb::new("allow-remote");
+    mturk_review::server::store::Store::open(&db.0, 0)
+        .expect("open")
+        .transaction(|tx| mturk_review::server::accounts::add(tx, "lab", 0, 1))
+        .expect("an account with a key");
     let remote = Limited::spawn(
         256,
         &[
             "--listen",
             "127.0.0.1:0",
             "--db",
-            ":memory:",
+            db.0.to_str().expect("utf-8 path"),
             "--allow-remote",
         ],
     );
     assert_eq!(
         status_addressed_to(remote.addr, "attacker.example").await,
-        "HTTP/1.1 200 OK"
+        "HTTP/1.1 400 Bad Request"
     );
 }

@@ -26,8 +26,12 @@ impl Two {
         let db = TempDb::new("accounts");
         let (a, b) = {
             let store = Store::open(&db.0, 0).unwrap();
-            let a = store.transaction(|tx| accounts::add(tx, "a", 5_000, 1)).unwrap();
-            let b = store.transaction(|tx| accounts::add(tx, "b", 2_000, 1)).unwrap();
+            let a = store
+                .transaction(|tx| accounts::add(tx, "a", 5_000, 1))
+                .unwrap();
+            let b = store
+                .transaction(|tx| accounts::add(tx, "b", 2_000, 1))
+                .unwrap();
             (a.1, b.1)
         };
         let key = |k: accounts::AccessKey| Key {
@@ -120,7 +124,10 @@ async fn another_accounts_ids_answer_as_ids_that_do_not_exist() {
             ("GetHIT", json!({ "HITId": hit })),
             ("ListAssignmentsForHIT", json!({ "HITId": hit })),
             ("DeleteHIT", json!({ "HITId": hit })),
-            ("UpdateExpirationForHIT", json!({ "HITId": hit, "ExpireAt": 0 })),
+            (
+                "UpdateExpirationForHIT",
+                json!({ "HITId": hit, "ExpireAt": 0 }),
+            ),
             ("UpdateHITReviewStatus", json!({ "HITId": hit })),
             (
                 "CreateAdditionalAssignmentsForHIT",
@@ -162,23 +169,49 @@ async fn another_accounts_ids_answer_as_ids_that_do_not_exist() {
             "{target}"
         );
     }
-    let with_type = |id: &str| {
-        json!({ "HITTypeId": id, "LifetimeInSeconds": 3600, "Question": QUESTION })
-    };
+    let with_type =
+        |id: &str| json!({ "HITTypeId": id, "LifetimeInSeconds": 3600, "Question": QUESTION });
     assert_eq!(
-        answer(&two, &op("CreateHITWithHITType"), &with_type(&hit_type), &hit_type).await,
-        answer(&two, &op("CreateHITWithHITType"), &with_type(MADE_UP_TYPE), MADE_UP_TYPE).await,
+        answer(
+            &two,
+            &op("CreateHITWithHITType"),
+            &with_type(&hit_type),
+            &hit_type
+        )
+        .await,
+        answer(
+            &two,
+            &op("CreateHITWithHITType"),
+            &with_type(MADE_UP_TYPE),
+            MADE_UP_TYPE
+        )
+        .await,
     );
     let local = |id: &str| json!({ "HITId": id, "WorkerId": "AWORKERTWO", "Answer": ANSWER });
     assert_eq!(
         answer(&two, "MTurkLocal.SubmitAssignment", &local(&hit), &hit).await,
-        answer(&two, "MTurkLocal.SubmitAssignment", &local(MADE_UP_HIT), MADE_UP_HIT).await,
+        answer(
+            &two,
+            "MTurkLocal.SubmitAssignment",
+            &local(MADE_UP_HIT),
+            MADE_UP_HIT
+        )
+        .await,
     );
 
     // Nothing B tried changed A's data.
-    let got = a.get_assignment().assignment_id(&assignment).send().await.unwrap();
+    let got = a
+        .get_assignment()
+        .assignment_id(&assignment)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(
-        got.assignment().unwrap().assignment_status().unwrap().as_str(),
+        got.assignment()
+            .unwrap()
+            .assignment_status()
+            .unwrap()
+            .as_str(),
         "Submitted"
     );
     let got = a.get_hit().hit_id(&hit).send().await.unwrap();

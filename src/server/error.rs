@@ -9,9 +9,16 @@ pub enum ErrorKind {
     ServiceFault,
     /// 400 `ThrottlingException`, retried with backoff by clients.
     Throttling,
+    /// An error AWS answers in front of the service (the signature checks), with its own
+    /// `__type` and status; its message has no MTurk suffix and it has no TurkErrorCode.
+    Typed {
+        type_name: &'static str,
+        status: u16,
+    },
 }
 
-/// An error answer; `Message` gets MTurk's ` (<epoch-millis>)` suffix when it is written.
+/// An error answer; `Message` gets MTurk's ` (<epoch-millis>)` suffix when it is written (but
+/// a `Typed` one's).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ApiError {
     pub kind: ErrorKind,
@@ -65,6 +72,15 @@ impl ApiError {
         }
     }
 
+    /// An error with its own `__type` and HTTP status (see `ErrorKind::Typed`).
+    pub fn typed(type_name: &'static str, status: u16, message: impl Into<String>) -> Self {
+        ApiError {
+            kind: ErrorKind::Typed { type_name, status },
+            message: bounded(message.into()),
+            turk_code: None,
+        }
+    }
+
     /// A value out of its documented range or shape.
     pub fn invalid(message: impl Into<String>) -> Self {
         Self::request("AWS.MechanicalTurk.InvalidParameterValue", message)
@@ -110,6 +126,7 @@ impl ApiError {
         match self.kind {
             ErrorKind::Request | ErrorKind::Throttling => 400,
             ErrorKind::ServiceFault => 500,
+            ErrorKind::Typed { status, .. } => status,
         }
     }
 
@@ -118,15 +135,19 @@ impl ApiError {
             ErrorKind::Request => "RequestError",
             ErrorKind::ServiceFault => "ServiceFault",
             ErrorKind::Throttling => "ThrottlingException",
+            ErrorKind::Typed { type_name, .. } => type_name,
         }
     }
 
-    /// The JSON body, with the epoch-millis suffix MTurk puts on every message.
+    /// The JSON body, with the epoch-millis suffix MTurk puts on every message of its own.
     pub fn body(&self) -> serde_json::Value {
-        let millis = crate::clock::now_ms();
+        let message = match self.kind {
+            ErrorKind::Typed { .. } => self.message.clone(),
+            _ => format!("{} ({})", self.message, crate::clock::now_ms()),
+        };
         let mut body = serde_json::json!({
             "__type": self.type_name(),
-            "Message": format!("{} ({millis})", self.message),
+            "Message": message,
         });
         if let Some(code) = self.turk_code {
             body["TurkErrorCode"] = code.into();

@@ -4,16 +4,18 @@
 //! its body's framing, size and time.
 
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
 
 use axum::body::{Body, Bytes};
 use axum::extract::{Request, State};
+use axum::http::request::Parts;
 use axum::http::{HeaderValue, Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use http_body_util::BodyExt;
 use serde_json::Value;
 
 use super::accounts;
+use super::auth::{AuthError, Verifier};
 use super::edge::HostCheck;
 use super::error::ApiError;
 use super::faults::Faults;
@@ -24,6 +26,10 @@ use crate::clock::now_ms;
 
 pub struct AppState {
     pub store: Store,
+    pub verifier: Verifier,
+    /// Refuse every request while the database holds no access keys (see
+    /// `ServerConfig::require_signatures`).
+    pub require_signatures: bool,
     pub faults: Faults,
     pub max_body_bytes: usize,
     pub body_timeout: Duration,
@@ -63,7 +69,7 @@ fn failure(err: ApiError) -> Failure {
     (status, err)
 }
 
-async fn answer(app: &AppState, request: Request, request_id: &str) -> Result<Value, Failure> {
+async fn answer(app: &Arc<AppState>, request: Request, request_id: &str) -> Result<Value, Failure> {
     if let Some(refusal) = app.hosts.refusal(request.uri(), request.headers()) {
         return Err((StatusCode::FORBIDDEN, ApiError::invalid(refusal)));
     }
@@ -99,9 +105,10 @@ async fn answer(app: &AppState, request: Request, request_id: &str) -> Result<Va
         .get(header::CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<u64>().ok());
+    let (parts, body) = request.into_parts();
     let bytes = tokio::time::timeout(
         app.body_timeout,
-        read_body(request.into_body(), declared, app.max_body_bytes),
+        read_body(body, declared, app.max_body_bytes),
     )
     .await
     .map_err(|_| {
@@ -113,6 +120,20 @@ async fn answer(app: &AppState, request: Request, request_id: &str) -> Result<Va
             )),
         )
     })??;
+    // Who is calling comes first: nothing else is read, and nothing run, for a caller who
+    // cannot say.
+    let account = {
+        let app = app.clone();
+        let bytes = bytes.clone();
+        tokio::task::spawn_blocking(move || authenticate(&app, &parts, &bytes))
+            .await
+            .map_err(|e| {
+                failure(ApiError::fault(format!(
+                    "The request could not be authenticated: {e}"
+                )))
+            })?
+            .map_err(failure)?
+    };
     let Some(target) = target else {
         return Err(failure(ApiError::request(
             "AWS.MissingParameters",
@@ -170,7 +191,7 @@ async fn answer(app: &AppState, request: Request, request_id: &str) -> Result<Va
     let request_id = request_id.to_string();
     let result = tokio::task::spawn_blocking(move || {
         store.transaction(|tx| {
-            let ctx = Ctx::new(caller(tx)?, now_ms(), request_id);
+            let ctx = Ctx::new(account, now_ms(), request_id);
             ops::catch_up(tx, ctx.now_ms)?;
             handler(tx, &ctx, &input)
         })
@@ -188,15 +209,42 @@ async fn answer(app: &AppState, request: Request, request_id: &str) -> Result<Va
     }
 }
 
-/// The account a request acts for.
-fn caller(tx: &rusqlite::Transaction) -> Result<String, ApiError> {
-    if accounts::any_keys(tx)? {
-        return Err(ApiError::request(
-            "AWS.MechanicalTurk.NotAuthorized",
-            "Signed requests are not checked yet.",
-        ));
-    }
-    accounts::default_account(tx)
+/// The account a request acts for: the one whose access key signed it, checked as AWS checks
+/// a Signature Version 4. A database without access keys has one account, `default`, which
+/// every request acts for, signed or not (unless signatures are required, when it has none).
+fn authenticate(app: &AppState, parts: &Parts, body: &[u8]) -> Result<String, ApiError> {
+    app.store.transaction(|tx| {
+        if !accounts::any_keys(tx)? {
+            if app.require_signatures {
+                tracing::warn!("refusing a request: the database has no access keys left");
+                return Err(AuthError::UnrecognizedClient.into());
+            }
+            return accounts::default_account(tx);
+        }
+        let mut owner = None;
+        let mut lookup = Ok(());
+        let verified = app
+            .verifier
+            .verify(
+                parts,
+                body,
+                SystemTime::now(),
+                |key_id| match accounts::owner_of_key(tx, key_id) {
+                    Ok(found) => {
+                        let found = found?;
+                        owner = Some(found.account_id);
+                        Some(found.secret)
+                    }
+                    Err(err) => {
+                        lookup = Err(err);
+                        None
+                    }
+                },
+            );
+        lookup?;
+        verified?;
+        owner.ok_or_else(|| AuthError::UnrecognizedClient.into())
+    })
 }
 
 /// The body, refused when it is (or says it will be) over `max` bytes, or ends before its

@@ -3,6 +3,7 @@
 //! HTTP.
 
 pub mod accounts;
+mod auth;
 mod edge;
 pub mod error;
 mod faults;
@@ -152,6 +153,8 @@ pub async fn start(config: ServerConfig) -> Result<RunningServer, ServerError> {
         })?;
     let app = Arc::new(AppState {
         store,
+        verifier: auth::Verifier::new(),
+        require_signatures: config.require_signatures,
         faults: faults::Faults::new(config.faults),
         max_body_bytes: config.max_body_bytes,
         body_timeout: config.edge.body_timeout,

@@ -714,17 +714,17 @@ pub struct Key {
     pub secret: String,
 }
 
-/// `POST /` as `post` sends it, signed with `key` by AWS's own signer (aws-sigv4) at `time`.
-pub async fn signed_post_at(
+/// The headers of `POST /` to `target` with `body`, signed with `key` by AWS's own signer
+/// (aws-sigv4) at `time`, as aws-sdk-mturk signs them (the Host is the request's).
+pub fn signed_headers(
     addr: SocketAddr,
     key: &Key,
     target: &str,
-    body: &Value,
+    body: &[u8],
     time: SystemTime,
-) -> Raw {
+) -> Vec<(String, String)> {
     use aws_sigv4::http_request::{SignableBody, SignableRequest, SigningSettings, sign};
     use aws_sigv4::sign::v4;
-    let text = body.to_string();
     let host = addr.to_string();
     let headers = [
         ("host", host.as_str()),
@@ -745,17 +745,37 @@ pub async fn signed_post_at(
         "POST",
         format!("http://{host}/"),
         headers.iter().copied(),
-        SignableBody::Bytes(text.as_bytes()),
+        SignableBody::Bytes(body),
     )
     .expect("signable");
     let (instructions, _) = sign(signable, &params).expect("signed").into_parts();
-    let added: Vec<(String, String)> = instructions
-        .headers()
+    let mut all: Vec<(String, String)> = headers[1..]
+        .iter()
         .map(|(n, v)| (n.to_string(), v.to_string()))
         .collect();
-    let mut all: Vec<(&str, &str)> = headers[1..].to_vec();
-    all.extend(added.iter().map(|(n, v)| (n.as_str(), v.as_str())));
-    request(addr, "POST", "/", &all, text.as_bytes()).await
+    all.extend(
+        instructions
+            .headers()
+            .map(|(n, v)| (n.to_string(), v.to_string())),
+    );
+    all
+}
+
+/// `POST /` as `post` sends it, signed with `key` at `time`.
+pub async fn signed_post_at(
+    addr: SocketAddr,
+    key: &Key,
+    target: &str,
+    body: &Value,
+    time: SystemTime,
+) -> Raw {
+    let text = body.to_string();
+    let headers = signed_headers(addr, key, target, text.as_bytes(), time);
+    let headers: Vec<(&str, &str)> = headers
+        .iter()
+        .map(|(n, v)| (n.as_str(), v.as_str()))
+        .collect();
+    request(addr, "POST", "/", &headers, text.as_bytes()).await
 }
 
 pub async fn signed_post(addr: SocketAddr, key: &Key, target: &str, body: &Value) -> Raw {
@@ -766,13 +786,7 @@ pub async fn signed_post(addr: SocketAddr, key: &Key, target: &str, body: &Value
 pub async fn client_with_key(url: &str, key: &Key) -> Client {
     let config = aws_config::defaults(BehaviorVersion::latest())
         .region(Region::new("us-east-1"))
-        .credentials_provider(Credentials::new(
-            &key.id,
-            &key.secret,
-            None,
-            None,
-            "static",
-        ))
+        .credentials_provider(Credentials::new(&key.id, &key.secret, None, None, "static"))
         .retry_config(RetryConfig::standard().with_max_attempts(1))
         .endpoint_url(url)
         .load()
