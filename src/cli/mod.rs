@@ -1,6 +1,7 @@
 //! Command-line parsing and the binary's edges: turning library errors into messages for
 //! people, and setting up logging.
 
+mod accounts;
 mod connect;
 mod console;
 mod export;
@@ -31,6 +32,8 @@ struct Cli {
 enum Command {
     /// Run a local MTurk-compatible server backed by SQLite.
     Serve(serve::ServeArgs),
+    /// Requester accounts and their access keys, on the server's database.
+    Accounts(accounts::AccountsArgs),
     /// Print the history of decisions from the journal.
     Journal(journal::JournalArgs),
     /// Write every assignment (of the chosen statuses) as CSV or JSON lines.
@@ -41,6 +44,7 @@ pub fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Some(Command::Serve(args)) => run_async(serve::serve(args)),
+        Some(Command::Accounts(args)) => accounts::run(args),
         Some(Command::Journal(args)) => journal::print(args),
         Some(Command::Export(args)) => run_async(export::export(args)),
         None => run_async(console::console(cli.console)),

@@ -20,8 +20,9 @@ pub struct ServeArgs {
     /// Address to listen on; port 0 picks a free port.
     #[arg(long, default_value = "127.0.0.1:8780")]
     listen: SocketAddr,
-    /// Allow a --listen address other than loopback, and requests addressed to any name. The
-    /// server accepts any signature, so anyone who can reach it can act on its database.
+    /// Allow a --listen address other than loopback, and requests addressed to any name. Needs
+    /// access keys in the database (`mturk-review accounts`): every request must then be
+    /// signed with one. (Without keys, on loopback, any signature is accepted.)
     #[arg(long)]
     allow_remote: bool,
     /// Also answer requests addressed to NAME (at any port), such as the name a proxy forwards
@@ -126,7 +127,7 @@ fn parse_usd(text: &str) -> Result<i64, String> {
     money::parse_cents(text).ok_or_else(|| format!("{text:?} is not an amount like 10000.00"))
 }
 
-fn default_db_path() -> Result<PathBuf> {
+pub(super) fn default_db_path() -> Result<PathBuf> {
     let dir = mturk_review::rules::user_data_dir()
         .context("no user data directory is known here; pass --db PATH")?;
     std::fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
@@ -142,7 +143,7 @@ pub async fn serve(args: ServeArgs) -> Result<()> {
         .init();
     if !args.listen.ip().is_loopback() && !args.allow_remote {
         anyhow::bail!(
-            "{} is not a loopback address; this server accepts any signature, so anyone who can reach it could pay and reject on its database. Pass --allow-remote to listen there anyway.",
+            "{} is not a loopback address. Pass --allow-remote to listen there: it needs access keys in the database (`mturk-review accounts add-key default`), so that anyone who can reach the server must sign with one before acting on the database.",
             args.listen
         );
     }
@@ -203,7 +204,7 @@ pub async fn serve(args: ServeArgs) -> Result<()> {
     eprintln!("database: {}", db.display());
     if !running.addr.ip().is_loopback() {
         eprintln!(
-            "warning: listening on {} (not loopback): this server accepts any signature, so anyone who can reach it can act on this database",
+            "warning: listening on {} (not loopback): every request must be signed with an access key of this database, but without TLS in front anyone on the way can read the requests and answers (README: Running it for real)",
             running.addr
         );
     }
