@@ -30,7 +30,8 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
-    /// Run a local MTurk-compatible server backed by SQLite.
+    /// Run a local MTurk-compatible server backed by SQLite (`serve backup` copies its
+    /// database).
     Serve(serve::ServeArgs),
     /// Requester accounts and their access keys, on the server's database.
     Accounts(accounts::AccountsArgs),
@@ -43,6 +44,10 @@ enum Command {
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
+        Some(Command::Serve(serve::ServeArgs {
+            command: Some(serve::ServeCommand::Backup(args)),
+            ..
+        })) => serve::backup(args),
         Some(Command::Serve(args)) => run_async(serve::serve(args)),
         Some(Command::Accounts(args)) => accounts::run(args),
         Some(Command::Journal(args)) => journal::print(args),

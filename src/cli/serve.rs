@@ -1,4 +1,5 @@
-//! `mturk-review serve`: the MTurk-compatible server as a long-running process.
+//! `mturk-review serve`: the MTurk-compatible server as a long-running process, and
+//! `serve backup`, a consistent copy of its database while it runs.
 
 use std::io::Write;
 use std::net::SocketAddr;
@@ -6,17 +7,21 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use anyhow::{Context, Result};
-use clap::Args;
 use clap::builder::TypedValueParser;
+use clap::{Args, Subcommand};
 
 use mturk_review::money;
 use mturk_review::server::generate::GenerateSpec;
+use mturk_review::server::store::{self, BackupError};
 use mturk_review::server::{
     self, DEFAULT_MAX_BODY_BYTES, EdgeConfig, FaultConfig, HostCheck, ServerConfig,
 };
 
 #[derive(Debug, Args)]
+#[command(args_conflicts_with_subcommands = true)]
 pub struct ServeArgs {
+    #[command(subcommand)]
+    pub command: Option<ServeCommand>,
     /// Address to listen on; port 0 picks a free port.
     #[arg(long, default_value = "127.0.0.1:8780")]
     listen: SocketAddr,
@@ -235,4 +240,46 @@ async fn shutdown_signal() {
     {
         let _ = tokio::signal::ctrl_c().await;
     }
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ServeCommand {
+    /// Copy the database consistently, also while a server runs on it and writes.
+    Backup(BackupArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct BackupArgs {
+    /// Where the copy goes; it is readable by its owner only, as it holds access keys.
+    #[arg(value_name = "PATH")]
+    path: PathBuf,
+    /// The database to copy. Default: mturk-review/server.db under the user's data
+    /// directory, as for `serve`.
+    #[arg(long, value_name = "PATH")]
+    db: Option<PathBuf>,
+    /// Replace PATH if it exists (only once the new copy is complete).
+    #[arg(long)]
+    force: bool,
+}
+
+pub fn backup(args: BackupArgs) -> Result<()> {
+    let db = match args.db {
+        Some(db) => db,
+        None => default_db_path()?,
+    };
+    let copied = match store::backup(&db, &args.path, args.force) {
+        Err(BackupError::Exists(path)) => anyhow::bail!(
+            "{} exists already; pass --force to replace it",
+            path.display()
+        ),
+        other => other.with_context(|| format!("cannot back up {}", db.display()))?,
+    };
+    println!(
+        "copied {} to {}: {} bytes, schema version {}",
+        db.display(),
+        args.path.display(),
+        copied.bytes,
+        copied.schema_version
+    );
+    Ok(())
 }
