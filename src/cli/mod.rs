@@ -1,6 +1,7 @@
 //! Command-line parsing and the binary's edges: turning library errors into messages for
 //! people, and setting up logging.
 
+mod accounts;
 mod connect;
 mod console;
 mod export;
@@ -29,8 +30,11 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
-    /// Run a local MTurk-compatible server backed by SQLite.
+    /// Run a local MTurk-compatible server backed by SQLite (`serve backup` copies its
+    /// database).
     Serve(serve::ServeArgs),
+    /// Requester accounts and their access keys, on the server's database.
+    Accounts(accounts::AccountsArgs),
     /// Print the history of decisions from the journal.
     Journal(journal::JournalArgs),
     /// Write every assignment (of the chosen statuses) as CSV or JSON lines.
@@ -40,7 +44,12 @@ enum Command {
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
+        Some(Command::Serve(serve::ServeArgs {
+            command: Some(serve::ServeCommand::Backup(args)),
+            ..
+        })) => serve::backup(args),
         Some(Command::Serve(args)) => run_async(serve::serve(args)),
+        Some(Command::Accounts(args)) => accounts::run(args),
         Some(Command::Journal(args)) => journal::print(args),
         Some(Command::Export(args)) => run_async(export::export(args)),
         None => run_async(console::console(cli.console)),

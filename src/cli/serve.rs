@@ -1,4 +1,5 @@
-//! `mturk-review serve`: the MTurk-compatible server as a long-running process.
+//! `mturk-review serve`: the MTurk-compatible server as a long-running process, and
+//! `serve backup`, a consistent copy of its database while it runs.
 
 use std::io::Write;
 use std::net::SocketAddr;
@@ -6,22 +7,27 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use anyhow::{Context, Result};
-use clap::Args;
 use clap::builder::TypedValueParser;
+use clap::{Args, Subcommand};
 
 use mturk_review::money;
 use mturk_review::server::generate::GenerateSpec;
+use mturk_review::server::store::{self, BackupError};
 use mturk_review::server::{
     self, DEFAULT_MAX_BODY_BYTES, EdgeConfig, FaultConfig, HostCheck, ServerConfig,
 };
 
 #[derive(Debug, Args)]
+#[command(args_conflicts_with_subcommands = true)]
 pub struct ServeArgs {
+    #[command(subcommand)]
+    pub command: Option<ServeCommand>,
     /// Address to listen on; port 0 picks a free port.
     #[arg(long, default_value = "127.0.0.1:8780")]
     listen: SocketAddr,
-    /// Allow a --listen address other than loopback, and requests addressed to any name. The
-    /// server accepts any signature, so anyone who can reach it can act on its database.
+    /// Allow a --listen address other than loopback, and requests addressed to any name. Needs
+    /// access keys in the database (`mturk-review accounts`): every request must then be
+    /// signed with one. (Without keys, on loopback, any signature is accepted.)
     #[arg(long)]
     allow_remote: bool,
     /// Also answer requests addressed to NAME (at any port), such as the name a proxy forwards
@@ -126,7 +132,7 @@ fn parse_usd(text: &str) -> Result<i64, String> {
     money::parse_cents(text).ok_or_else(|| format!("{text:?} is not an amount like 10000.00"))
 }
 
-fn default_db_path() -> Result<PathBuf> {
+pub(super) fn default_db_path() -> Result<PathBuf> {
     let dir = mturk_review::rules::user_data_dir()
         .context("no user data directory is known here; pass --db PATH")?;
     std::fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
@@ -142,7 +148,7 @@ pub async fn serve(args: ServeArgs) -> Result<()> {
         .init();
     if !args.listen.ip().is_loopback() && !args.allow_remote {
         anyhow::bail!(
-            "{} is not a loopback address; this server accepts any signature, so anyone who can reach it could pay and reject on its database. Pass --allow-remote to listen there anyway.",
+            "{} is not a loopback address. Pass --allow-remote to listen there: it needs access keys in the database (`mturk-review accounts add-key default`), so that anyone who can reach the server must sign with one before acting on the database.",
             args.listen
         );
     }
@@ -203,7 +209,7 @@ pub async fn serve(args: ServeArgs) -> Result<()> {
     eprintln!("database: {}", db.display());
     if !running.addr.ip().is_loopback() {
         eprintln!(
-            "warning: listening on {} (not loopback): this server accepts any signature, so anyone who can reach it can act on this database",
+            "warning: listening on {} (not loopback): every request must be signed with an access key of this database, but without TLS in front anyone on the way can read the requests and answers (README: Running it for real)",
             running.addr
         );
     }
@@ -234,4 +240,46 @@ async fn shutdown_signal() {
     {
         let _ = tokio::signal::ctrl_c().await;
     }
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ServeCommand {
+    /// Copy the database consistently, also while a server runs on it and writes.
+    Backup(BackupArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct BackupArgs {
+    /// Where the copy goes; it is readable by its owner only, as it holds access keys.
+    #[arg(value_name = "PATH")]
+    path: PathBuf,
+    /// The database to copy. Default: mturk-review/server.db under the user's data
+    /// directory, as for `serve`.
+    #[arg(long, value_name = "PATH")]
+    db: Option<PathBuf>,
+    /// Replace PATH if it exists (only once the new copy is complete).
+    #[arg(long)]
+    force: bool,
+}
+
+pub fn backup(args: BackupArgs) -> Result<()> {
+    let db = match args.db {
+        Some(db) => db,
+        None => default_db_path()?,
+    };
+    let copied = match store::backup(&db, &args.path, args.force) {
+        Err(BackupError::Exists(path)) => anyhow::bail!(
+            "{} exists already; pass --force to replace it",
+            path.display()
+        ),
+        other => other.with_context(|| format!("cannot back up {}", db.display()))?,
+    };
+    println!(
+        "copied {} to {}: {} bytes, schema version {}",
+        db.display(),
+        args.path.display(),
+        copied.bytes,
+        copied.schema_version
+    );
+    Ok(())
 }

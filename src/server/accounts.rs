@@ -8,6 +8,7 @@ use rusqlite::{OptionalExtension, Transaction, params};
 
 use super::error::{ApiError, ApiResult};
 use super::ledger;
+use crate::money;
 
 /// The account that a database made before accounts, or one with no access keys, acts as.
 pub const DEFAULT_NAME: &str = "default";
@@ -18,6 +19,11 @@ const KEY_ID_ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
 const SECRET_ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 const SECRET_LEN: usize = 40;
 const ACCOUNT_ID_ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
+
+/// The largest deposit taken at once: $10,000,000.00. Far above what a lab or a company puts
+/// in at a time, and far inside 64-bit cents, so that a mistyped amount (a few zeros too many)
+/// is refused instead of becoming the account's money.
+pub const MAX_DEPOSIT_CENTS: i64 = 1_000_000_000;
 
 /// A new access key: the id and the secret, shown once.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -74,6 +80,20 @@ fn check_name(name: &str) -> ApiResult<()> {
     }
 }
 
+/// Whether `cents` can be deposited: more than 0, and at most MAX_DEPOSIT_CENTS.
+pub fn check_deposit(cents: i64) -> ApiResult<()> {
+    if cents <= 0 {
+        return Err(ApiError::invalid("A deposit must be more than 0.00."));
+    }
+    if cents > MAX_DEPOSIT_CENTS {
+        return Err(ApiError::invalid(format!(
+            "A deposit of more than {} at once is refused, as a likely typing mistake.",
+            money::format_cents(MAX_DEPOSIT_CENTS)
+        )));
+    }
+    Ok(())
+}
+
 /// The id of the account named `name`.
 pub fn id_of(tx: &Transaction, name: &str) -> ApiResult<String> {
     tx.prepare_cached("SELECT id FROM accounts WHERE name = ?1")?
@@ -100,6 +120,9 @@ pub fn add(
     now_ms: i64,
 ) -> ApiResult<(String, AccessKey)> {
     check_name(name)?;
+    if balance_cents != 0 {
+        check_deposit(balance_cents)?;
+    }
     let taken = tx
         .prepare_cached("SELECT 1 FROM accounts WHERE name = ?1")?
         .exists(params![name])?;
@@ -113,7 +136,7 @@ pub fn add(
         "INSERT INTO accounts (id, name, created_ms) VALUES (?1, ?2, ?3)",
         params![id, name, now_ms],
     )?;
-    if balance_cents > 0 {
+    if balance_cents != 0 {
         ledger::deposit(tx, &id, now_ms, balance_cents)?;
     }
     let key = add_key(tx, name, now_ms)?;
@@ -131,19 +154,28 @@ pub fn add_key(tx: &Transaction, name: &str, now_ms: i64) -> ApiResult<AccessKey
     Ok(key)
 }
 
-/// Removes the access key `key_id`; requests signed with it fail from the next one on.
-pub fn remove_key(tx: &Transaction, key_id: &str) -> ApiResult<()> {
-    let removed = tx.execute("DELETE FROM access_keys WHERE id = ?1", params![key_id])?;
-    if removed == 0 {
-        return Err(ApiError::invalid(format!(
-            "There is no access key {key_id} (`mturk-review accounts list` shows them)."
-        )));
-    }
-    Ok(())
+/// Removes the access key `key_id`, and answers the name of the account it belonged to;
+/// requests signed with it fail from the next one on.
+pub fn remove_key(tx: &Transaction, key_id: &str) -> ApiResult<String> {
+    let owner: String = tx
+        .prepare_cached(
+            "SELECT accounts.name FROM access_keys JOIN accounts ON accounts.id = access_keys.account_id
+             WHERE access_keys.id = ?1",
+        )?
+        .query_row(params![key_id], |r| r.get(0))
+        .optional()?
+        .ok_or_else(|| {
+            ApiError::invalid(format!(
+                "There is no access key {key_id:?} (`mturk-review accounts list` shows them)."
+            ))
+        })?;
+    tx.execute("DELETE FROM access_keys WHERE id = ?1", params![key_id])?;
+    Ok(owner)
 }
 
 /// Adds `cents` to the account named `name`, as a ledger row.
 pub fn deposit(tx: &Transaction, name: &str, cents: i64, now_ms: i64) -> ApiResult<()> {
+    check_deposit(cents)?;
     let account = id_of(tx, name)?;
     ledger::deposit(tx, &account, now_ms, cents)
 }
@@ -227,7 +259,11 @@ mod tests {
         let lab = listed.iter().find(|a| a.name == "lab").unwrap();
         assert_eq!(lab.balance_cents, 2500);
         assert_eq!(lab.key_ids, vec![key.id.clone(), second.id.clone()]);
-        store.transaction(|tx| remove_key(tx, &key.id)).unwrap();
+        assert_eq!(
+            store.transaction(|tx| remove_key(tx, &key.id)),
+            Ok("lab".to_string())
+        );
+        assert!(store.transaction(|tx| remove_key(tx, &key.id)).is_err());
         assert_eq!(store.transaction(|tx| owner_of_key(tx, &key.id)), Ok(None));
         assert!(
             store.transaction(any_keys).unwrap(),
@@ -253,5 +289,25 @@ mod tests {
             again.message
         );
         assert!(!store.transaction(any_keys).unwrap());
+    }
+
+    #[test]
+    fn deposits_are_above_0_and_below_the_cap() {
+        let store = Store::open(Path::new(":memory:"), 0).unwrap();
+        for bad in [0, -1, MAX_DEPOSIT_CENTS + 1] {
+            assert!(
+                store
+                    .transaction(|tx| deposit(tx, DEFAULT_NAME, bad, 1))
+                    .is_err(),
+                "{bad}"
+            );
+        }
+        assert!(store.transaction(|tx| add(tx, "lab", -5, 1)).is_err());
+        store
+            .transaction(|tx| deposit(tx, DEFAULT_NAME, MAX_DEPOSIT_CENTS, 1))
+            .unwrap();
+        let listed = store.transaction(list).unwrap();
+        assert_eq!(listed.len(), 1, "the refused account was not added");
+        assert_eq!(listed[0].balance_cents, MAX_DEPOSIT_CENTS);
     }
 }
