@@ -162,3 +162,108 @@ async fn reviewer_approves_overrides_and_rejects_from_the_keyboard() {
         Some("The answer does not match the photo.")
     );
 }
+
+/// The key in a credentials block as `accounts add` prints it.
+fn key_in(block: &str) -> common::Key {
+    let value = |name: &str| {
+        block
+            .lines()
+            .find_map(|line| line.strip_prefix(name))
+            .unwrap()
+            .trim()
+            .to_string()
+    };
+    common::Key {
+        id: value("aws_access_key_id ="),
+        secret: value("aws_secret_access_key ="),
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn with_accounts_the_console_signs_with_the_profile_it_is_given() {
+    let db = common::TempDb::new("console-profile");
+    let path = db.0.to_str().unwrap().to_string();
+    let server = ServeProcess::spawn(&["--listen", "127.0.0.1:0", "--db", &path]);
+    // `accounts add` on the file the server is running on; its block pasted into a
+    // credentials file.
+    let added = std::process::Command::new(env!("CARGO_BIN_EXE_mturk-review"))
+        .args(["accounts", "add", "lab", "--balance", "100", "--db", &path])
+        .output()
+        .unwrap();
+    assert!(added.status.success(), "{added:?}");
+    let block = String::from_utf8(added.stdout).unwrap();
+    let credentials = common::TempDb::new("console-credentials");
+    std::fs::write(&credentials.0, &block).unwrap();
+    let key = key_in(&block);
+
+    let client = common::client_with_key(&server.url, &key).await;
+    let hit = client
+        .create_hit()
+        .title("Reviewed with a profile")
+        .description("d")
+        .reward("0.50")
+        .max_assignments(1)
+        .assignment_duration_in_seconds(600)
+        .lifetime_in_seconds(3600)
+        .question(common::QUESTION)
+        .send()
+        .await
+        .unwrap()
+        .hit
+        .unwrap()
+        .hit_id
+        .unwrap();
+    let submitted = common::signed_post(
+        server.addr,
+        &key,
+        "MTurkLocal.SubmitAssignment",
+        &serde_json::json!({ "HITId": hit, "WorkerId": "AWORKERPROFILE", "Answer": common::ANSWER }),
+    )
+    .await;
+    let assignment = submitted.json()["AssignmentId"]
+        .as_str()
+        .unwrap()
+        .to_string();
+
+    let url = server.url.clone();
+    let file = credentials.0.to_str().unwrap().to_string();
+    let id = assignment.clone();
+    tokio::task::spawn_blocking(move || {
+        // The environment's dummy key is not the server's: refused, in the server's words.
+        let mut c = Console::start(&["--endpoint-url", &url]);
+        c.wait_for("Cannot talk to MTurk: UnrecognizedClientException");
+        // Not retried: credentials that were refused will be refused again.
+        c.wait_for("Ready.");
+        c.keys("x"); // dismisses the error box
+        c.keys("q");
+        let status = c.child.wait().unwrap();
+        assert!(status.success(), "the console exited with {status:?}");
+
+        // --profile wins over the environment, as it does for the AWS CLI.
+        let mut c = Console::start_with_env(
+            &["--endpoint-url", &url, "--profile", "lab"],
+            &[("AWS_SHARED_CREDENTIALS_FILE", &file)],
+        );
+        c.wait_for("✓ all loaded");
+        c.select(&id);
+        c.write_feedback("Signed and approved.");
+        c.keys("a");
+        c.wait_for(": approved");
+        c.keys("q");
+        let status = c.child.wait().unwrap();
+        assert!(status.success(), "the console exited with {status:?}");
+    })
+    .await
+    .unwrap();
+
+    let got = client
+        .get_assignment()
+        .assignment_id(&assignment)
+        .send()
+        .await
+        .unwrap()
+        .assignment
+        .unwrap();
+    assert_eq!(got.assignment_status(), Some(&AssignmentStatus::Approved));
+    assert_eq!(got.requester_feedback(), Some("Signed and approved."));
+}

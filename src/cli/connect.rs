@@ -95,9 +95,10 @@ pub async fn connect(args: &EndpointArgs) -> Result<Connected> {
     let mut config = load_config(&options).await;
     let access_key_id = match access_key_id(&config).await {
         Ok(id) => id,
-        // A self-hosted server such as `mturk-review serve` accepts any signature, so a
-        // custom endpoint works without an AWS account; MTurk itself does not.
-        Err(_) if matches!(options.endpoint, Endpoint::Custom(_)) => {
+        // A self-hosted server such as `mturk-review serve` on a database without access keys
+        // accepts any signature, so a custom endpoint works without an AWS account; MTurk
+        // itself does not. A profile asked for by name is never replaced.
+        Err(_) if matches!(options.endpoint, Endpoint::Custom(_)) && options.profile.is_none() => {
             tracing::info!(
                 "no AWS credentials; using dummy ones for {}",
                 options.endpoint.url()

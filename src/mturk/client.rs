@@ -4,6 +4,7 @@
 
 use std::time::Duration;
 
+use aws_config::profile::ProfileFileCredentialsProvider;
 use aws_config::retry::RetryConfig;
 use aws_config::timeout::TimeoutConfig;
 use aws_config::{BehaviorVersion, Region};
@@ -92,7 +93,13 @@ pub async fn load_config(options: &ClientOptions) -> aws_config::SdkConfig {
                 .build(),
         );
     if let Some(profile) = &options.profile {
-        loader = loader.profile_name(profile);
+        // A profile named on the command line wins over the environment's credentials, as it
+        // does for the AWS CLI: the standard chain would read AWS_ACCESS_KEY_ID first.
+        loader = loader.profile_name(profile).credentials_provider(
+            ProfileFileCredentialsProvider::builder()
+                .profile_name(profile)
+                .build(),
+        );
     }
     if options.local_credentials {
         loader =
@@ -161,6 +168,18 @@ pub enum ErrorKind {
     Protocol,
 }
 
+/// What AWS answers when it does not accept a request's credentials or signature (including a
+/// clock too far off to sign with): the credentials or the clock need fixing, not another try.
+const CREDENTIAL_REFUSALS: [&str; 7] = [
+    "UnrecognizedClientException",
+    "InvalidSignatureException",
+    "IncompleteSignatureException",
+    "MissingAuthenticationTokenException",
+    "InvalidClientTokenId",
+    "SignatureDoesNotMatch",
+    "ExpiredTokenException",
+];
+
 /// An SDK error in the reviewer's words, and what kind of failure it is.
 pub fn describe_error<E, R>(err: &SdkError<E, R>) -> (ErrorKind, String)
 where
@@ -174,6 +193,8 @@ where
             let message = e.message().unwrap_or("no message");
             let kind = if code == "RequestError" {
                 ErrorKind::Refused
+            } else if CREDENTIAL_REFUSALS.contains(&code) {
+                ErrorKind::Setup
             } else {
                 ErrorKind::Transient
             };
@@ -244,6 +265,19 @@ mod tests {
             text,
             "RequestError: This operation can be called with a status of: Submitted"
         );
+    }
+
+    #[test]
+    fn refused_credentials_and_signatures_need_the_setup_fixed_not_another_try() {
+        for code in [
+            "UnrecognizedClientException",
+            "InvalidSignatureException",
+            "MissingAuthenticationTokenException",
+        ] {
+            let (kind, text) = describe_error(&service(code, "The words."));
+            assert_eq!(kind, ErrorKind::Setup, "{code}");
+            assert_eq!(text, format!("{code}: The words."));
+        }
     }
 
     #[test]

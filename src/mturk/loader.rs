@@ -314,11 +314,14 @@ fn report_retries<M: From<LoadEvent>>(events: &Events<M>) -> impl Fn(u32, &str) 
 
 /// A failure to list the HITs (or to reach MTurk at all), and what to do about it.
 fn explain(kind: ErrorKind, text: &str) -> String {
+    // The text is a sentence of its own (AWS's messages end with a full stop), continued here.
+    let text = text.trim_end_matches('.');
     match kind {
         ErrorKind::Setup => format!(
             "Cannot talk to MTurk: {text}. Check your AWS credentials (`aws configure`, the \
-             AWS_PROFILE variable or --profile NAME) and the endpoint (--endpoint-url, --sandbox). \
-             To explore the console without an account, run `mturk-review --demo`."
+             AWS_PROFILE variable or --profile NAME; for `mturk-review serve`, a key from \
+             `mturk-review accounts add`), the clock, and the endpoint (--endpoint-url, \
+             --sandbox). To explore the console without an account, run `mturk-review --demo`."
         ),
         ErrorKind::Transient => format!(
             "MTurk did not answer: {text}. The endpoint may be down or unreachable from here; \
