@@ -8,7 +8,8 @@
 //! 4. the console's peak memory with 100,000 assignments loaded (and how long
 //!    `serve --generate 2000:50` took to make them);
 //! 5. `--demo` start to the first complete frame;
-//! 6. server throughput with 8 clients on a file database.
+//! 6. server throughput with 8 clients on a file database;
+//! 7. server throughput with signatures checked, beside unchecked.
 //!
 //! Figure 3 (drawing, moving, filtering, a 1 MB answer) is `cargo bench`. Name figures to run
 //! only those (`cargo run --release --example perf -- 4 5`). A full run takes about five
@@ -18,6 +19,7 @@ mod approve;
 mod console;
 mod load;
 mod serve;
+mod signatures;
 mod table;
 mod temp;
 mod throughput;
@@ -49,6 +51,10 @@ async fn main() -> Result<()> {
     if wanted("6") {
         eprintln!("figure 6: server throughput…");
         throughput::figure(&mut table).await?;
+    }
+    if wanted("7") {
+        eprintln!("figure 7: signatures checked…");
+        signatures::figure(&mut table).await?;
     }
     println!();
     table.print();

@@ -25,16 +25,28 @@ where
     F: Fn(aws_sdk_mturk::Client, String) -> Fut + Clone + Send + 'static,
     Fut: std::future::Future<Output = Result<()>> + Send,
 {
+    let mut each = Vec::new();
+    for _ in 0..clients {
+        each.push(local_client(url).await);
+    }
+    rate_of(each, items, call).await
+}
+
+/// Like `rate`, with the clients given (one task each), for clients that sign with a key.
+pub async fn rate_of<F, Fut>(
+    clients: Vec<aws_sdk_mturk::Client>,
+    items: Arc<Vec<String>>,
+    call: F,
+) -> Result<f64>
+where
+    F: Fn(aws_sdk_mturk::Client, String) -> Fut + Clone + Send + 'static,
+    Fut: std::future::Future<Output = Result<()>> + Send,
+{
     let next = Arc::new(AtomicUsize::new(0));
     let started = Instant::now();
     let mut tasks = Vec::new();
-    for _ in 0..clients {
-        let (client, items, next, call) = (
-            local_client(url).await,
-            items.clone(),
-            next.clone(),
-            call.clone(),
-        );
+    for client in clients {
+        let (items, next, call) = (items.clone(), next.clone(), call.clone());
         tasks.push(tokio::spawn(async move {
             let mut done = 0usize;
             while started.elapsed() < SPELL {
