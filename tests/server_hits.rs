@@ -104,9 +104,9 @@ async fn delete_hit_needs_a_reviewable_hit_with_every_submission_decided() {
         }
     };
 
-    refuse("This operation can be called with a status of: Reviewable").await;
+    refuse("This operation can be called with a status of: Reviewing, Reviewable").await;
     let kept = t.submit(&hit, "AWORKER1").await;
-    refuse("This operation can be called with a status of: Reviewable").await;
+    refuse("This operation can be called with a status of: Reviewing, Reviewable").await;
     let dropped = t.submit(&hit, "AWORKER2").await;
     refuse("2 submitted assignment(s)").await;
     t.approve(&kept).await;
@@ -210,7 +210,8 @@ async fn update_expiration_extends_or_expires_at_once() {
     assert!((before..=now_secs()).contains(&expired_at), "{h:?}");
     assert_eq!(
         (hit_status(&h), counters(&h)),
-        (&HitStatus::Reviewable, (0, 0, 0))
+        (&HitStatus::Reviewable, (0, 2, 0)),
+        "expired, its two unused slots still counted as available"
     );
     let late = t.submit_with(&hit, "AWORKER1", json!({})).await.error();
     late.assert_request_error("AWS.MechanicalTurk.HITExpired");
@@ -533,4 +534,109 @@ async fn unknown_hits_do_not_exist() {
         err.assert_request_error("AWS.MechanicalTurk.HITDoesNotExist");
         assert_eq!(err.message, expected);
     }
+}
+
+#[tokio::test]
+async fn delete_hit_is_allowed_in_reviewing_once_every_submission_is_decided() {
+    let t = TestServer::start().await;
+    let hit = t.hit("0.10", 1).await;
+    let id = t.submit(&hit, "AWORKER1").await;
+    t.client
+        .update_hit_review_status()
+        .hit_id(&hit)
+        .send()
+        .await
+        .expect("to Reviewing");
+    assert_eq!(hit_status(&t.get_hit(&hit).await), &HitStatus::Reviewing);
+    let undecided = wire_error(t.client.delete_hit().hit_id(&hit).send().await);
+    undecided.assert_request_error("AWS.MechanicalTurk.InvalidHITState");
+    assert!(
+        undecided.message.contains("1 submitted assignment(s)"),
+        "{undecided:?}"
+    );
+    t.approve(&id).await;
+    t.client
+        .delete_hit()
+        .hit_id(&hit)
+        .send()
+        .await
+        .expect("DeleteHIT in Reviewing");
+    assert_eq!(hit_status(&t.get_hit(&hit).await), &HitStatus::Disposed);
+}
+
+#[tokio::test]
+async fn counters_add_up_to_max_assignments_in_every_state() {
+    // MaxAssignments = Pending + Available + Completed + Submitted work not yet decided, and
+    // an expired HIT keeps its unused slots as Available (NumberOfAssignmentsPending stays 0:
+    // a simulated worker accepts and submits in one step).
+    let t = TestServer::start().await;
+    let hit = t.hit("0.10", 4).await;
+    assert_eq!(
+        state(&t, &hit).await,
+        (HitStatus::Assignable, 4, (0, 4, 0)),
+        "new"
+    );
+    let first = t.submit(&hit, "AWORKER1").await;
+    let second = t.submit(&hit, "AWORKER2").await;
+    assert_eq!(
+        state(&t, &hit).await,
+        (HitStatus::Assignable, 4, (0, 2, 0)),
+        "two submitted"
+    );
+    t.expire(&hit, now_secs() - 60).await;
+    assert_eq!(
+        state(&t, &hit).await,
+        (HitStatus::Reviewable, 4, (0, 2, 0)),
+        "expired"
+    );
+    t.approve(&first).await;
+    t.reject(&second).await;
+    assert_eq!(
+        state(&t, &hit).await,
+        (HitStatus::Reviewable, 4, (0, 2, 2)),
+        "all decided"
+    );
+    t.client
+        .create_additional_assignments_for_hit()
+        .hit_id(&hit)
+        .number_of_additional_assignments(3)
+        .send()
+        .await
+        .expect("extend");
+    assert_eq!(
+        state(&t, &hit).await,
+        (HitStatus::Reviewable, 7, (0, 5, 2)),
+        "extended, expired"
+    );
+    t.expire(&hit, now_secs() + 600).await;
+    assert_eq!(
+        state(&t, &hit).await,
+        (HitStatus::Assignable, 7, (0, 5, 2)),
+        "given a new life"
+    );
+    let full = t.hit("0.10", 1).await;
+    let only = t.submit(&full, "AWORKER3").await;
+    t.approve(&only).await;
+    t.client
+        .delete_hit()
+        .hit_id(&full)
+        .send()
+        .await
+        .expect("delete");
+    let h = t.get_hit(&full).await;
+    assert_eq!(
+        (hit_status(&h), counters(&h)),
+        (&HitStatus::Disposed, (0, 0, 1)),
+        "deleted"
+    );
+}
+
+/// The HIT's status, MaxAssignments and (Pending, Available, Completed).
+async fn state(t: &TestServer, hit: &str) -> (HitStatus, i32, (i32, i32, i32)) {
+    let h = t.get_hit(hit).await;
+    (
+        hit_status(&h).clone(),
+        h.max_assignments().unwrap_or_default(),
+        counters(&h),
+    )
 }

@@ -32,17 +32,15 @@ SELECT * FROM (
 )";
 
 /// The HIT as MTurk writes it, from a row of `HIT_SELECT`.
-pub fn hit_json(row: &Row, now_ms: i64) -> rusqlite::Result<Value> {
+pub fn hit_json(row: &Row) -> rusqlite::Result<Value> {
     let mut hit = Map::new();
     let max: i64 = row.get("max_assignments")?;
     let total: i64 = row.get("total")?;
     let expiration_ms: i64 = row.get("expiration_ms")?;
-    let deleted: bool = row.get("deleted")?;
-    let available = if deleted || expiration_ms <= now_ms {
-        0
-    } else {
-        (max - total).max(0)
-    };
+    // Slots nobody has taken, in every state, as MTurk counts them: an expired HIT keeps its
+    // unused slots here (clients tell an expired HIT from a completed one by it), so that
+    // MaxAssignments = Pending + Available + Completed + the Submitted work not yet decided.
+    let available = (max - total).max(0);
     let quals: Option<String> = row.get("qualification_requirements")?;
     let quals: Value = quals
         .and_then(|q| serde_json::from_str(&q).ok())
@@ -185,7 +183,7 @@ pub fn hit_facts(
                 assignment_duration: row.get("assignment_duration")?,
                 expiration_ms,
                 total: row.get("total")?,
-                json: hit_json(row, now_ms)?,
+                json: hit_json(row)?,
             };
             Ok((facts, row.get::<_, i64>("reward_cents")?))
         })

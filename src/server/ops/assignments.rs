@@ -101,12 +101,9 @@ pub fn approve_assignment(tx: &Transaction, ctx: &Ctx, input: &Value) -> ApiResu
 
 pub fn reject_assignment(tx: &Transaction, ctx: &Ctx, input: &Value) -> ApiResult<Value> {
     let id = req_str(input, "AssignmentId")?;
+    // Present is required, as MTurk requires it; empty is allowed, as MTurk allows it (psiTurk
+    // and oTree reject with ""). The console asks its reviewers for words all the same.
     let feedback = req_str(input, "RequesterFeedback")?;
-    if feedback.trim().is_empty() {
-        return Err(ApiError::invalid(
-            "RequesterFeedback is required to reject an assignment.",
-        ));
-    }
     check_feedback(feedback)?;
     let assignment = assignment_facts(tx, &ctx.account, id)?;
     let hit = hit_facts(tx, &ctx.account, &assignment.hit_id, ctx.now_ms)?;

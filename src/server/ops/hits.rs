@@ -271,7 +271,7 @@ pub fn list_hits(tx: &Transaction, ctx: &Ctx, input: &Value) -> ApiResult<Value>
     let rows = stmt
         .query_map(
             params![ctx.now_ms, ctx.account, page.after_seq, page.limit + 1],
-            |row| Ok((row.get("seq")?, hit_json(row, ctx.now_ms)?)),
+            |row| Ok((row.get("seq")?, hit_json(row)?)),
         )?
         .collect::<Result<Vec<_>, _>>()?;
     Ok(page_answer(&page, "hits", "HITs", rows))
@@ -304,7 +304,7 @@ pub fn list_reviewable_hits(tx: &Transaction, ctx: &Ctx, input: &Value) -> ApiRe
                 page.after_seq,
                 page.limit + 1
             ],
-            |row| Ok((row.get("seq")?, hit_json(row, ctx.now_ms)?)),
+            |row| Ok((row.get("seq")?, hit_json(row)?)),
         )?
         .collect::<Result<Vec<_>, _>>()?;
     Ok(page_answer(&page, &kind, "HITs", rows))
@@ -369,8 +369,9 @@ pub fn delete_hit(tx: &Transaction, ctx: &Ctx, input: &Value) -> ApiResult<Value
         // Deleting twice changes nothing; MTurk treats the HIT as gone.
         return Err(ApiError::hit_not_found(hit_id));
     }
-    if facts.status != HitStatus::Reviewable {
-        return Err(ApiError::hit_state(HitStatus::Reviewable.as_str()));
+    let deletable = [HitStatus::Reviewing, HitStatus::Reviewable];
+    if !deletable.contains(&facts.status) {
+        return Err(ApiError::hit_state("Reviewing, Reviewable"));
     }
     let unreviewed: i64 = tx.query_row(
         "SELECT COUNT(*) FROM assignments WHERE hit_id = ?1 AND status = ?2",
@@ -381,7 +382,7 @@ pub fn delete_hit(tx: &Transaction, ctx: &Ctx, input: &Value) -> ApiResult<Value
         return Err(ApiError::request(
             "AWS.MechanicalTurk.InvalidHITState",
             format!(
-                "This HIT has {unreviewed} submitted assignment(s) that have not been approved or rejected. This operation can be called with a status of: Reviewable"
+                "This HIT has {unreviewed} submitted assignment(s) that have not been approved or rejected. This operation can be called with a status of: Reviewing, Reviewable"
             ),
         ));
     }
