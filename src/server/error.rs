@@ -17,6 +17,8 @@ pub struct ApiError {
     pub kind: ErrorKind,
     pub message: String,
     pub turk_code: Option<&'static str>,
+    /// For throttling by rate: when the client may call again, sent as `x-amz-retry-after`.
+    pub retry_after_ms: Option<u64>,
 }
 
 pub type ApiResult<T> = Result<T, ApiError>;
@@ -46,6 +48,7 @@ impl ApiError {
             kind: ErrorKind::Request,
             message: bounded(message.into()),
             turk_code: Some(turk_code),
+            retry_after_ms: None,
         }
     }
 
@@ -54,6 +57,7 @@ impl ApiError {
             kind: ErrorKind::ServiceFault,
             message: bounded(message.into()),
             turk_code: Some("AWS.MechanicalTurk.ServiceFault"),
+            retry_after_ms: None,
         }
     }
 
@@ -62,6 +66,7 @@ impl ApiError {
             kind: ErrorKind::Throttling,
             message: "Rate exceeded".into(),
             turk_code: None,
+            retry_after_ms: None,
         }
     }
 
