@@ -1,6 +1,7 @@
 //! The rate limit per account as clients see it: over the limit, ThrottlingException "Rate
 //! exceeded" with the wait in `x-amz-retry-after`, the operation not run; the SDK's retries
-//! wait what they are told; the random throttle fault sends no hint; `serve`'s flags set it.
+//! wait what they are told; the random throttle fault sends no hint; `serve`'s flags set it;
+//! the console's decision runner keeps within a limit and every decision lands once.
 //! (The bucket arithmetic, refill and separate accounts are unit tests in `server::rate`.)
 #![allow(clippy::expect_used)]
 
@@ -8,6 +9,7 @@ mod common;
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
 
 use aws_config::retry::RetryConfig;
 use aws_sdk_mturk::Client;
@@ -16,8 +18,13 @@ use aws_sdk_mturk::config::{ConfigBag, Intercept, RuntimeComponents};
 use aws_sdk_mturk::error::{BoxError, SdkError};
 use aws_sdk_mturk::types::AssignmentStatus;
 use common::{MTURK, ServeProcess, TempDb, TestServer, config, post, wire_error};
+use mturk_review::journal::{Journal, Scope};
+use mturk_review::mturk::decisions::{DECISION_CONCURRENCY, RunnerEvent, spawn_runner};
+use mturk_review::mturk::domain::{Decision, DecisionKind, DecisionState};
+use mturk_review::mturk::limiter::Limiter;
 use mturk_review::server::{FaultConfig, RateConfig, ServerConfig};
 use serde_json::json;
+use tokio::sync::mpsc;
 
 /// So slow that no token comes back during a test: only the burst gets through.
 const NO_REFILL: f64 = 0.001;
@@ -203,4 +210,168 @@ fn serve_takes_the_limit_from_its_flags() {
     assert_eq!(statuses, [200, 200, 400], "a burst of two");
     assert_eq!(answers[2].error().error_type, "ThrottlingException");
     assert!(answers[2].header("x-amz-retry-after").is_some());
+}
+
+/// Counts the GetAccountBalance requests a client sends.
+#[derive(Debug, Clone, Default)]
+struct BalanceReads(Arc<AtomicUsize>);
+
+impl Intercept for BalanceReads {
+    fn name(&self) -> &'static str {
+        "BalanceReads"
+    }
+
+    fn read_before_transmit(
+        &self,
+        context: &BeforeTransmitInterceptorContextRef<'_>,
+        _runtime_components: &RuntimeComponents,
+        _cfg: &mut ConfigBag,
+    ) -> Result<(), BoxError> {
+        let target = context.request().headers().get("x-amz-target");
+        if target.is_some_and(|t| t.ends_with(".GetAccountBalance")) {
+            self.0.fetch_add(1, Ordering::SeqCst);
+        }
+        Ok(())
+    }
+}
+
+/// A file database with one HIT of `n` submitted assignments, and an approval for each.
+async fn submitted_work(db: &TempDb, n: usize) -> (Vec<Decision>, i64) {
+    let setup = TestServer::start_with(ServerConfig {
+        db: db.0.clone(),
+        balance_cents: 1_000_000,
+        ..config()
+    })
+    .await;
+    let hit = setup.hit("0.50", n as i32).await;
+    let mut decisions = Vec::new();
+    for w in 0..n {
+        let worker = format!("AWORKER{w}");
+        decisions.push(Decision {
+            assignment_id: setup.submit(&hit, &worker).await,
+            worker_id: worker,
+            kind: DecisionKind::Approve {
+                override_rejection: false,
+            },
+            feedback: None,
+        });
+    }
+    let balance = setup.balance().await;
+    setup.stop().await;
+    (decisions, balance)
+}
+
+/// What the decision runner did with `decisions` against `t`.
+struct RunnerRun {
+    failed: Vec<String>,
+    retries: usize,
+    balance_reads: usize,
+    elapsed: Duration,
+}
+
+async fn run_decisions(t: &TestServer, decisions: &[Decision]) -> RunnerRun {
+    let balance_reads = BalanceReads::default();
+    let client = Client::from_conf(
+        mturk_review::mturk::client::local_client(&t.url)
+            .await
+            .config()
+            .to_builder()
+            .interceptor(balance_reads.clone())
+            .build(),
+    );
+    let journal_file = TempDb::new("rate-runner-journal");
+    let scope = Scope {
+        endpoint: t.url.clone(),
+        account: "test".into(),
+    };
+    let (events_tx, mut events) = mpsc::unbounded_channel();
+    let started = Instant::now();
+    let runner = spawn_runner(
+        client,
+        Journal::open(&journal_file.0, scope).expect("journal"),
+        Limiter::new(DECISION_CONCURRENCY),
+        events_tx,
+    );
+    for decision in decisions {
+        runner.send(decision.clone()).expect("runner");
+    }
+    let (mut done, mut failed, mut retries) = (0, Vec::new(), 0);
+    while done + failed.len() < decisions.len() {
+        let event = tokio::time::timeout(Duration::from_secs(60), events.recv())
+            .await
+            .expect("the runner kept reporting")
+            .expect("the runner is alive");
+        if let RunnerEvent::Decision { state, .. } = event {
+            match state {
+                DecisionState::Done(_) => done += 1,
+                DecisionState::Failed(why) => failed.push(why),
+                DecisionState::Retrying { .. } => retries += 1,
+                _ => {}
+            }
+        }
+    }
+    RunnerRun {
+        failed,
+        retries,
+        balance_reads: balance_reads.0.load(Ordering::SeqCst),
+        elapsed: started.elapsed(),
+    }
+}
+
+#[tokio::test]
+async fn the_decision_runner_waits_out_the_limit_and_every_decision_lands_once() {
+    const DECISIONS: usize = 30;
+    let db = TempDb::new("rate-runner");
+    let (decisions, start_balance) = submitted_work(&db, DECISIONS).await;
+    // Each decision is an approval and a confirming read: at 20 calls/s, about 3 s of work.
+    let t = TestServer::start_with(ServerConfig {
+        db: db.0.clone(),
+        ..limited(20.0, 5)
+    })
+    .await;
+    let run = run_decisions(&t, &decisions).await;
+    assert!(run.failed.is_empty(), "{:?}", run.failed);
+    assert!(run.retries > 0, "the limit was felt");
+    t.stop().await;
+
+    let after = TestServer::start_with(ServerConfig {
+        db: db.0.clone(),
+        ..config()
+    })
+    .await;
+    for decision in &decisions {
+        let assignment = after.assignment(&decision.assignment_id).await;
+        assert_eq!(
+            assignment.assignment_status(),
+            Some(&AssignmentStatus::Approved)
+        );
+    }
+    assert_eq!(
+        start_balance - after.balance().await,
+        DECISIONS as i64 * 70,
+        "each approval paid once: $0.50 and MTurk's 40% fee for ten assignments or more"
+    );
+}
+
+#[tokio::test]
+async fn the_runner_reads_the_balance_at_most_once_a_second() {
+    let db = TempDb::new("rate-balance");
+    let (decisions, _) = submitted_work(&db, 200).await;
+    let t = TestServer::start_with(ServerConfig {
+        db: db.0.clone(),
+        rate: RateConfig::OFF,
+        ..config()
+    })
+    .await;
+    let run = run_decisions(&t, &decisions).await;
+    assert!(run.failed.is_empty(), "{:?}", run.failed);
+    // At the start, then at most once a second (each read may take a retry), not once per
+    // decision: on a limited account those reads would take the decisions' calls.
+    let bound = 2 * (2 + run.elapsed.as_secs() as usize);
+    assert!(
+        run.balance_reads <= bound,
+        "{} balance reads in {:?}",
+        run.balance_reads,
+        run.elapsed
+    );
 }
