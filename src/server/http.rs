@@ -33,7 +33,8 @@ pub struct AppState {
 
 pub const CONTENT_TYPE: &str = "application/x-amz-json-1.1";
 pub const REQUEST_ID: &str = "x-amzn-RequestId";
-/// Milliseconds until a throttled client may call again, as both SDKs read it.
+/// Milliseconds until a throttled client may call again (read by aws-sdk-rust's retries, and
+/// by botocore's in its new retry mode).
 pub const RETRY_AFTER: &str = "x-amz-retry-after";
 
 /// Every request, whatever its method or path, comes here.

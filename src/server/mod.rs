@@ -1,6 +1,6 @@
 //! The MTurk-compatible server: the HTTP edge, HTTP framing, operations, the SQLite store, demo
-//! data, rate limits per account and fault injection. It never depends on the console; the console reaches it only over
-//! HTTP.
+//! data, rate limits per account and fault injection. It never depends on the console; the
+//! console reaches it only over HTTP.
 
 mod edge;
 pub mod error;
