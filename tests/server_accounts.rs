@@ -8,9 +8,9 @@ mod common;
 
 use aws_sdk_mturk::Client;
 use common::{ANSWER, Key, QUESTION, TempDb, TestServer, client_with_key, config, signed_post};
-use mturk_review::server::ServerConfig;
 use mturk_review::server::accounts;
 use mturk_review::server::store::Store;
+use mturk_review::server::{RateConfig, ServerConfig};
 use serde_json::json;
 
 /// A server on a file holding two accounts, `a` ($50) and `b` ($20), one key each.
@@ -23,6 +23,10 @@ struct Two {
 
 impl Two {
     async fn start() -> Two {
+        Two::start_with(config()).await
+    }
+
+    async fn start_with(base: ServerConfig) -> Two {
         let db = TempDb::new("accounts");
         let (a, b) = {
             let store = Store::open(&db.0, 0).unwrap();
@@ -40,7 +44,7 @@ impl Two {
         };
         let server = TestServer::start_with(ServerConfig {
             db: db.0.clone(),
-            ..config()
+            ..base
         })
         .await;
         Two {
@@ -274,4 +278,33 @@ async fn lists_balances_tokens_hit_types_and_blocks_are_each_accounts_own() {
     );
     let taken = two.submit(&two.b, &b_hit, "AWORKERBLOCKED").await;
     assert_eq!(taken.status, 200, "{}", taken.body);
+}
+
+#[tokio::test]
+async fn one_accounts_flood_does_not_throttle_another() {
+    let two = Two::start_with(ServerConfig {
+        rate: RateConfig {
+            calls_per_second: 1.0,
+            burst: 5,
+        },
+        ..config()
+    })
+    .await;
+    let balance = op("GetAccountBalance");
+    let mut throttled = 0;
+    for _ in 0..20 {
+        let raw = signed_post(two.server.addr(), &two.a, &balance, &json!({})).await;
+        if raw.json()["__type"] == "ThrottlingException" {
+            assert!(raw.header("x-amz-retry-after").is_some(), "{raw:?}");
+            throttled += 1;
+        }
+    }
+    assert!(
+        throttled >= 14,
+        "A was held to its burst: {throttled} of 20 throttled"
+    );
+    for _ in 0..5 {
+        let raw = signed_post(two.server.addr(), &two.b, &balance, &json!({})).await;
+        assert_eq!(raw.status, 200, "B has its own bucket: {}", raw.body);
+    }
 }

@@ -1,10 +1,8 @@
 //! Figure 2: approving 2,000 assignments with the console's decision runner (journal on disk,
 //! adaptive concurrency) against `serve --latency-ms 25`, beside the same runner one decision
 //! at a time and a plain ApproveAssignment loop; each approved exactly once (statuses and the
-//! balance checked on the server). Then a run with `--throttle-percent 10`: the limiter backs
-//! off and recovers, and no decision fails.
+//! balance checked on the server). The runner under throttling is figure 7 (`throttling`).
 
-use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail};
@@ -24,18 +22,18 @@ use crate::serve::Serve;
 use crate::table::{Row, Table, secs};
 use crate::temp::TempPath;
 
-const COUNT: usize = 2_000;
+pub const COUNT: usize = 2_000;
 
 /// A submitted assignment to approve, and what approving it costs.
 #[derive(Clone)]
-struct Target {
+pub struct Target {
     id: String,
     worker: String,
     cost_cents: i64,
 }
 
 /// Every Submitted assignment on the server, oldest HIT first.
-async fn submitted(client: &Client) -> Result<Vec<Target>> {
+pub async fn submitted(client: &Client) -> Result<Vec<Target>> {
     let mut targets = Vec::new();
     let mut hits = client.list_hits().max_results(100).into_paginator().send();
     while let Some(page) = hits.next().await {
@@ -65,7 +63,7 @@ async fn submitted(client: &Client) -> Result<Vec<Target>> {
 }
 
 /// The account's funds: available plus on hold (approvals are paid from the hold).
-async fn balance(client: &Client) -> Result<i64> {
+pub async fn balance(client: &Client) -> Result<i64> {
     let out = client.get_account_balance().send().await?;
     let available = parse_cents(out.available_balance().unwrap_or_default()).context("balance")?;
     let on_hold = parse_cents(out.on_hold_balance().unwrap_or_default()).context("on hold")?;
@@ -76,7 +74,7 @@ async fn balance(client: &Client) -> Result<i64> {
 
 /// Checks on the server that every target is Approved and the balance fell by exactly one
 /// approval each.
-async fn check_exactly_once(client: &Client, targets: &[Target], before: i64) -> Result<()> {
+pub async fn check_exactly_once(client: &Client, targets: &[Target], before: i64) -> Result<()> {
     let after = balance(client).await?;
     let cost: i64 = targets.iter().map(|t| t.cost_cents).sum();
     if before - after != cost {
@@ -106,16 +104,21 @@ async fn check_exactly_once(client: &Client, targets: &[Target], before: i64) ->
     Ok(())
 }
 
-struct RunnerRun {
-    elapsed: Duration,
-    failed: usize,
-    throttled_retries: usize,
+pub struct RunnerRun {
+    pub elapsed: Duration,
+    pub failed: usize,
     /// The limiter's limit, sampled every 10 ms.
-    limits: Vec<usize>,
+    pub limits: Vec<usize>,
 }
 
-/// Approves `targets` through the decision runner, journal on disk as in the console.
-async fn with_runner(url: &str, targets: &[Target], ceiling: usize) -> Result<RunnerRun> {
+/// Approves `targets` through the decision runner on `client` (for the server at `url`),
+/// journal on disk as in the console.
+pub async fn with_runner(
+    client: Client,
+    url: &str,
+    targets: &[Target],
+    ceiling: usize,
+) -> Result<RunnerRun> {
     let journal_file = TempPath::new(&format!("journal-{ceiling}-{}", targets.len()));
     let scope = Scope {
         endpoint: url.to_string(),
@@ -124,7 +127,6 @@ async fn with_runner(url: &str, targets: &[Target], ceiling: usize) -> Result<Ru
     let journal = Journal::open(&journal_file.0, scope)?;
     let limiter = Limiter::new(ceiling);
     let (events_tx, mut events) = mpsc::unbounded_channel();
-    let client = local_client(url).await;
     let started = Instant::now();
     let decisions = spawn_runner(client, journal, limiter.clone(), events_tx);
     let (stop, mut stopped) = tokio::sync::oneshot::channel::<()>();
@@ -149,15 +151,12 @@ async fn with_runner(url: &str, targets: &[Target], ceiling: usize) -> Result<Ru
         };
         decisions.send(decision).context("the runner stopped")?;
     }
-    let (mut done, mut failed, mut throttled_retries) = (0, 0, 0);
+    let (mut done, mut failed) = (0, 0);
     while done + failed < targets.len() {
         match events.recv().await {
             Some(RunnerEvent::Decision { state, .. }) => match state {
                 DecisionState::Done(_) => done += 1,
                 DecisionState::Failed(_) => failed += 1,
-                DecisionState::Retrying { reason, .. } if reason.contains("Throttling") => {
-                    throttled_retries += 1
-                }
                 _ => {}
             },
             Some(_) => {}
@@ -171,7 +170,6 @@ async fn with_runner(url: &str, targets: &[Target], ceiling: usize) -> Result<Ru
     Ok(RunnerRun {
         elapsed,
         failed,
-        throttled_retries,
         limits,
     })
 }
@@ -216,10 +214,16 @@ pub async fn figure(table: &mut Table) -> Result<()> {
     let plain_set = &rest[..COUNT];
 
     let before = balance(&client).await?;
-    let fast = with_runner(&serve.url, fast_set, DECISION_CONCURRENCY).await?;
+    let fast = with_runner(
+        local_client(&serve.url).await,
+        &serve.url,
+        fast_set,
+        DECISION_CONCURRENCY,
+    )
+    .await?;
     check_exactly_once(&client, fast_set, before).await?;
     let before = balance(&client).await?;
-    let one = with_runner(&serve.url, one_set, 1).await?;
+    let one = with_runner(local_client(&serve.url).await, &serve.url, one_set, 1).await?;
     check_exactly_once(&client, one_set, before).await?;
     let before = balance(&client).await?;
     let plain = plain_loop(&serve.url, plain_set).await?;
@@ -246,61 +250,6 @@ pub async fn figure(table: &mut Table) -> Result<()> {
         ratio: format!("{plain_ratio:.1}x"),
         goal: "≥ 10x".into(),
         met: plain_ratio >= 10.0,
-    });
-    drop(serve);
-    throttled(table).await
-}
-
-/// Against `--throttle-percent 10`: the limiter halves on throttling and climbs back.
-async fn throttled(table: &mut Table) -> Result<()> {
-    let latency = LATENCY_MS.to_string();
-    let serve = Serve::start(&[
-        "--db",
-        ":memory:",
-        "--generate",
-        "120:20",
-        "--seed",
-        "3",
-        "--balance",
-        "1000000.00",
-        "--latency-ms",
-        &latency,
-        "--throttle-percent",
-        "10",
-    ])?;
-    let client = local_client(&serve.url).await;
-    let targets: Vec<Target> = submitted(&client).await?.into_iter().take(COUNT).collect();
-    let before = balance(&client).await?;
-    let run = with_runner(&serve.url, &targets, DECISION_CONCURRENCY).await?;
-    check_exactly_once(&client, &targets, before).await?;
-    let drops = run.limits.windows(2).filter(|w| w[1] < w[0]).count();
-    let rises = run.limits.windows(2).filter(|w| w[1] > w[0]).count();
-    let low = run.limits.iter().min().copied().unwrap_or_default();
-    let high = run.limits.iter().max().copied().unwrap_or_default();
-    let mut histogram: HashMap<usize, usize> = HashMap::new();
-    for l in &run.limits {
-        *histogram.entry(*l).or_default() += 1;
-    }
-    let typical = histogram
-        .into_iter()
-        .max_by_key(|(_, n)| *n)
-        .map(|(l, _)| l)
-        .unwrap_or_default();
-    table.push(Row {
-        figure: format!(
-            "2. approve {} with 10% of calls throttled (runner)",
-            targets.len()
-        ),
-        measured: format!(
-            "{}; {} failed; {} throttled calls retried; limit {low}..{high} (mostly {typical}), {drops} cuts, {rises} raises",
-            secs(run.elapsed),
-            run.failed,
-            run.throttled_retries
-        ),
-        baseline: String::new(),
-        ratio: String::new(),
-        goal: "backs off and recovers, none fail".into(),
-        met: run.failed == 0 && drops > 0 && rises > 0,
     });
     Ok(())
 }

@@ -5,6 +5,7 @@
 use std::time::{Duration, Instant};
 
 use anyhow::{Result, bail};
+use aws_sdk_mturk::Client;
 use mturk_review::mturk::client::local_client;
 use mturk_review::mturk::loader::{HitSelection, LOAD_CONCURRENCY, LoadEvent, LoadRequest, load};
 use tokio::sync::mpsc;
@@ -14,14 +15,14 @@ use crate::table::{Row, Table, secs};
 
 pub const LATENCY_MS: u64 = 25;
 
-struct Run {
-    total: Duration,
-    first_rows: Duration,
-    assignments: usize,
+pub struct Run {
+    pub total: Duration,
+    pub first_rows: Duration,
+    pub assignments: usize,
 }
 
-async fn run(url: &str, concurrency: usize) -> Result<Run> {
-    let client = local_client(url).await;
+/// Loads everything on `client`'s server with the console's loader.
+pub async fn run(client: Client, concurrency: usize) -> Result<Run> {
     let (tx, mut events) = mpsc::unbounded_channel();
     let request = LoadRequest {
         concurrency,
@@ -78,7 +79,7 @@ pub async fn figure(table: &mut Table) -> Result<()> {
     // The fast load is short: the median of three steadies it.
     let mut fast_runs = Vec::new();
     for _ in 0..3 {
-        fast_runs.push(run(&serve.url, LOAD_CONCURRENCY).await?);
+        fast_runs.push(run(local_client(&serve.url).await, LOAD_CONCURRENCY).await?);
     }
     fast_runs.sort_by_key(|r| r.total);
     let mut firsts: Vec<Duration> = fast_runs.iter().map(|r| r.first_rows).collect();
@@ -87,7 +88,7 @@ pub async fn figure(table: &mut Table) -> Result<()> {
         first_rows: firsts[1],
         ..fast_runs.swap_remove(1)
     };
-    let slow = run(&serve.url, 1).await?;
+    let slow = run(local_client(&serve.url).await, 1).await?;
     if fast.assignments != 20_000 || slow.assignments != 20_000 {
         bail!(
             "expected 20,000 assignments, loaded {} and {}",

@@ -4,17 +4,20 @@
 //!     cargo build --release && cargo run --release --example perf
 //!
 //! 1. loading 1,000 HITs x 20 at 25 ms latency, loader vs one HIT at a time, first rows;
-//! 2. approving 2,000 with the decision runner vs one at a time, and under throttling;
+//! 2. approving 2,000 with the decision runner vs one at a time;
 //! 4. the console's peak memory with 100,000 assignments loaded (and how long
 //!    `serve --generate 2000:50` took to make them);
 //! 5. `--demo` start to the first complete frame;
 //! 6. server throughput with 8 clients on a file database;
-//! 7. server throughput with signatures checked, beside unchecked.
+//! 7. the runner and the loader under throttling: by rate (an account limited to 50 calls/s)
+//!    and at random (10% of calls), side by side;
+//! 8. server throughput with signatures checked, beside unchecked.
 //!
 //! Figure 3 (drawing, moving, filtering, a 1 MB answer) is `cargo bench`. Name figures to run
 //! only those (`cargo run --release --example perf -- 4 5`). A full run takes about five
 //! minutes: the one-at-a-time baselines are slow on purpose.
 
+mod answers;
 mod approve;
 mod console;
 mod load;
@@ -22,6 +25,7 @@ mod serve;
 mod signatures;
 mod table;
 mod temp;
+mod throttling;
 mod throughput;
 
 use anyhow::Result;
@@ -53,7 +57,11 @@ async fn main() -> Result<()> {
         throughput::figure(&mut table).await?;
     }
     if wanted("7") {
-        eprintln!("figure 7: signatures checked…");
+        eprintln!("figure 7: throttling…");
+        throttling::figure(&mut table).await?;
+    }
+    if wanted("8") {
+        eprintln!("figure 8: signatures checked…");
         signatures::figure(&mut table).await?;
     }
     println!();

@@ -32,10 +32,18 @@ pub struct Serve {
 }
 
 impl Serve {
-    /// Starts `serve --listen 127.0.0.1:0 ARGS` and waits for it to listen.
+    /// Starts `serve --listen 127.0.0.1:0 ARGS` and waits for it to listen. The figures
+    /// measure the client and the server, not the default rate limit: unless ARGS set
+    /// `--rate-limit`, it is off.
     pub fn start(args: &[&str]) -> Result<Serve> {
+        let unlimited: &[&str] = if args.contains(&"--rate-limit") {
+            &[]
+        } else {
+            &["--rate-limit", "0"]
+        };
         let mut child = Command::new(binary()?)
             .args(["serve", "--listen", "127.0.0.1:0"])
+            .args(unlimited)
             .args(args)
             .env("RUST_LOG", "warn")
             .stdin(Stdio::null())

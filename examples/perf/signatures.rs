@@ -1,4 +1,4 @@
-//! Figure 7: what checking signatures costs the server. One server on one file database,
+//! Figure 8: what checking signatures costs the server. One server on one file database,
 //! 8 clients, each signing every request as the SDK always does: with no access key in the
 //! database the server accepts any signature without checking it; with one, it checks each.
 //! The two are measured in turn, twice each (unchecked, checked, unchecked, checked), for
@@ -135,7 +135,7 @@ pub async fn figure(table: &mut Table) -> Result<()> {
         let [unchecked, checked] = best[i];
         let share = checked / unchecked;
         table.push(Row {
-            figure: format!("7. server: {what}, {CLIENTS} clients, signatures checked"),
+            figure: format!("8. server: {what}, {CLIENTS} clients, signatures checked"),
             measured: format!("{checked:.0}/s"),
             baseline: format!("{unchecked:.0}/s unchecked"),
             ratio: format!("{:.0}%", share * 100.0),

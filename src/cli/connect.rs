@@ -15,7 +15,7 @@ use mturk_review::mturk::client::{
     ClientOptions, Endpoint, error_chain, load_config, local_client,
 };
 use mturk_review::server::{
-    self, DEFAULT_MAX_BODY_BYTES, EdgeConfig, FaultConfig, RunningServer, ServerConfig,
+    self, DEFAULT_MAX_BODY_BYTES, EdgeConfig, FaultConfig, RateConfig, RunningServer, ServerConfig,
 };
 
 #[derive(Debug, Clone, Args)]
@@ -63,6 +63,7 @@ pub async fn connect(args: &EndpointArgs) -> Result<Connected> {
             generate: None,
             balance_cents: 1_000_000,
             faults: FaultConfig::default(),
+            rate: RateConfig::default(),
             max_body_bytes: DEFAULT_MAX_BODY_BYTES,
             edge: EdgeConfig::default(),
             require_signatures: false,

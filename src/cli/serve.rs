@@ -14,7 +14,7 @@ use mturk_review::money;
 use mturk_review::server::generate::GenerateSpec;
 use mturk_review::server::store::{self, BackupError};
 use mturk_review::server::{
-    self, DEFAULT_MAX_BODY_BYTES, EdgeConfig, FaultConfig, HostCheck, ServerConfig,
+    self, DEFAULT_MAX_BODY_BYTES, EdgeConfig, FaultConfig, HostCheck, RateConfig, ServerConfig,
 };
 
 #[derive(Debug, Args)]
@@ -49,6 +49,24 @@ pub struct ServeArgs {
     /// Starting prepaid balance of a new database, in US dollars.
     #[arg(long, default_value = "10000.00", value_parser = parse_usd)]
     balance: i64,
+    /// Calls per second each account may make on average (fractions allowed); over it, calls
+    /// are answered ThrottlingException "Rate exceeded" with the wait in x-amz-retry-after.
+    /// 0 turns the limit off.
+    #[arg(
+        long,
+        value_name = "CALLS_PER_SECOND",
+        default_value_t = RateConfig::default().calls_per_second,
+        value_parser = parse_rate
+    )]
+    rate_limit: f64,
+    /// Calls each account may make at once after a quiet spell (the token bucket's size).
+    #[arg(
+        long,
+        value_name = "CALLS",
+        default_value_t = RateConfig::default().burst,
+        value_parser = clap::value_parser!(u32).range(1..)
+    )]
+    rate_burst: u32,
     /// Delay every response by this many milliseconds (testing).
     #[arg(long, default_value_t = 0)]
     latency_ms: u64,
@@ -128,6 +146,15 @@ impl std::str::FromStr for Seconds {
     }
 }
 
+fn parse_rate(text: &str) -> Result<f64, String> {
+    text.parse::<f64>()
+        .ok()
+        .filter(|rate| rate.is_finite() && *rate >= 0.0)
+        .ok_or_else(|| {
+            format!("{text:?} is not a number of calls per second, like 200 or 0.5 (0: no limit)")
+        })
+}
+
 fn parse_usd(text: &str) -> Result<i64, String> {
     money::parse_cents(text).ok_or_else(|| format!("{text:?} is not an amount like 10000.00"))
 }
@@ -171,6 +198,10 @@ pub async fn serve(args: ServeArgs) -> Result<()> {
             fault_percent: args.fault_percent,
             lost_reply_percent: args.lost_reply_percent,
             seed: args.seed,
+        },
+        rate: RateConfig {
+            calls_per_second: args.rate_limit,
+            burst: args.rate_burst,
         },
         max_body_bytes: args.max_body_bytes,
         edge: EdgeConfig {

@@ -4,17 +4,18 @@
 //! reconciles what an earlier session left unknown; it also keeps the balance fresh.
 
 use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Duration;
 
 use aws_sdk_mturk::Client;
 use futures::StreamExt;
 use tokio::sync::{Notify, mpsc};
 use tokio::task::JoinSet;
 
-use super::client::{ErrorKind, assignment_from_sdk, describe_error};
+use super::client::{ErrorKind, assignment_from_sdk};
 use super::domain::{Assignment, AssignmentStatus, Decision, DecisionKind, DecisionState};
 use super::limiter::Limiter;
 use super::outbox::Outbox;
-use super::retry::{CallError, call, with_retries, without_sdk_retries};
+use super::retry::{CallError, Pacing, call, with_retries, without_sdk_retries};
 use crate::journal::{Entry, Journal, JournalError, Outcome};
 
 /// The most decisions in flight at once; throttling lowers it for a while.
@@ -69,22 +70,28 @@ where
     M: From<RunnerEvent> + Send + 'static,
 {
     let events = Events::new(events);
-    // Decisions and the reads that confirm them retry on their own; the balance is left to
-    // the SDK's retries.
+    // Decisions, the reads that confirm them and the balance retry on their own, paced by
+    // the limiter.
     let calls = without_sdk_retries(&client);
     let (decisions_tx, mut decisions) = mpsc::unbounded_channel::<Decision>();
     let journal: SharedJournal = Arc::new(Mutex::new(journal));
     let refresh = Arc::new(Notify::new());
     tokio::spawn(refresh_balance(
-        client.clone(),
+        calls.clone(),
+        limiter.clone(),
         events.clone(),
         refresh.clone(),
     ));
     refresh.notify_one();
     // Reconciliation runs beside the decisions: the reviewer need not wait for it.
     tokio::spawn({
-        let (calls, journal, events) = (calls.clone(), journal.clone(), events.clone());
-        async move { reconcile(&calls, &journal, &events).await }
+        let (calls, limiter, journal, events) = (
+            calls.clone(),
+            limiter.clone(),
+            journal.clone(),
+            events.clone(),
+        );
+        async move { reconcile(&calls, &limiter, &journal, &events).await }
     });
     tokio::spawn(async move {
         let mut running = JoinSet::new();
@@ -196,11 +203,11 @@ async fn decide(client: &Client, decision: &Decision) -> Result<(), CallError> {
     }
 }
 
-/// The assignment as MTurk reports it now, retried like a decision but not paced by the
-/// limiter (holding a slot for the read would halve how many decisions are in flight).
+/// The assignment as MTurk reports it now, retried like a decision; it holds no slot of the
+/// limiter (that would halve how many decisions are in flight) but passes its gate.
 /// None when it cannot be read.
-async fn current_assignment(client: &Client, id: &str) -> Option<Assignment> {
-    with_retries(None, &|_, _: &str| {}, || async {
+async fn current_assignment(client: &Client, limiter: &Limiter, id: &str) -> Option<Assignment> {
+    with_retries(Pacing::Beside(limiter), &|_, _: &str| {}, || async {
         let out = call(client.get_assignment().assignment_id(id).send()).await?;
         Ok(out.assignment().map(assignment_from_sdk))
     })
@@ -226,8 +233,11 @@ async fn send(
             reason: why.to_string(),
         });
     };
-    let result = with_retries(Some(limiter), &retrying, || decide(client, decision)).await;
-    let current = current_assignment(client, &decision.assignment_id).await;
+    let result = with_retries(Pacing::Slot(limiter), &retrying, || {
+        decide(client, decision)
+    })
+    .await;
+    let current = current_assignment(client, limiter, &decision.assignment_id).await;
     settle(decision, result, current)
 }
 
@@ -278,6 +288,7 @@ fn took_effect(decision: &Decision, assignment: &Assignment) -> bool {
 /// is sent here.
 async fn reconcile<M: From<RunnerEvent>>(
     client: &Client,
+    limiter: &Limiter,
     journal: &SharedJournal,
     events: &Events<M>,
 ) {
@@ -293,7 +304,7 @@ async fn reconcile<M: From<RunnerEvent>>(
     }
     let checked: Vec<(Entry, Option<Assignment>)> = futures::stream::iter(open)
         .map(|entry| async move {
-            let current = current_assignment(client, &entry.decision.assignment_id).await;
+            let current = current_assignment(client, limiter, &entry.decision.assignment_id).await;
             (entry, current)
         })
         .buffer_unordered(DECISION_CONCURRENCY)
@@ -354,22 +365,30 @@ fn verdict(decision: &Decision, current: Option<&Assignment>) -> Verdict {
     }
 }
 
+/// The shortest time between two balance refreshes: decisions settling in a stream would
+/// otherwise refresh it once per round trip, and spend a rate-limited account's calls on it.
+const BALANCE_EVERY: Duration = Duration::from_secs(1);
+
+/// Reads the balance when woken (a wake during the pause after a read is kept for after it),
+/// beside the limiter's slots like the confirming reads.
 async fn refresh_balance<M: From<RunnerEvent>>(
     client: Client,
+    limiter: Limiter,
     events: Events<M>,
     wake: Arc<Notify>,
 ) {
     loop {
         wake.notified().await;
-        let balance = client
-            .get_account_balance()
-            .send()
-            .await
-            .map(|out| out.available_balance().unwrap_or("0.00").to_string())
-            .map_err(|e| describe_error(&e).1);
+        let balance = with_retries(Pacing::Beside(&limiter), &|_, _: &str| {}, || async {
+            let out = call(client.get_account_balance().send()).await?;
+            Ok(out.available_balance().unwrap_or("0.00").to_string())
+        })
+        .await
+        .map_err(|failure| failure.text);
         if events.send(RunnerEvent::Balance(balance)).is_err() {
             return;
         }
+        tokio::time::sleep(BALANCE_EVERY).await;
     }
 }
 
@@ -427,6 +446,7 @@ mod tests {
             text: text.into(),
             throttled: false,
             unreachable: false,
+            retry_after: None,
         }
     }
 

@@ -14,7 +14,7 @@ use super::domain::{Assignment, AssignmentStatus, Hit};
 use super::limiter::Limiter;
 use super::outbox::Outbox;
 use super::pagination::Tokens;
-use super::retry::{call, with_retries, without_sdk_retries};
+use super::retry::{Pacing, call, with_retries, without_sdk_retries};
 
 /// How many HITs' assignments are fetched at once, by default.
 pub const LOAD_CONCURRENCY: usize = 16;
@@ -158,7 +158,7 @@ where
             let mut next_token: Option<String> = None;
             let mut tokens = Tokens::new("ListHITs");
             loop {
-                let page = with_retries(Some(&limiter), &retrying, || {
+                let page = with_retries(Pacing::Slot(&limiter), &retrying, || {
                     call(
                         client
                             .list_hits()
@@ -206,7 +206,7 @@ where
         }
         HitSelection::Only(ids) => {
             for id in ids {
-                let got = with_retries(Some(&limiter), &retrying, || {
+                let got = with_retries(Pacing::Slot(&limiter), &retrying, || {
                     call(client.get_hit().hit_id(&id).send())
                 })
                 .await;
@@ -258,7 +258,7 @@ async fn load_assignments<M: From<LoadEvent>>(
     let mut next_token: Option<String> = None;
     let mut tokens = Tokens::new("ListAssignmentsForHIT");
     loop {
-        let page = with_retries(Some(limiter), &retrying, || {
+        let page = with_retries(Pacing::Slot(limiter), &retrying, || {
             call(
                 client
                     .list_assignments_for_hit()

@@ -24,6 +24,8 @@ pub struct ApiError {
     pub kind: ErrorKind,
     pub message: String,
     pub turk_code: Option<&'static str>,
+    /// For throttling by rate: when the client may call again, sent as `x-amz-retry-after`.
+    pub retry_after_ms: Option<u64>,
 }
 
 pub type ApiResult<T> = Result<T, ApiError>;
@@ -53,6 +55,7 @@ impl ApiError {
             kind: ErrorKind::Request,
             message: bounded(message.into()),
             turk_code: Some(turk_code),
+            retry_after_ms: None,
         }
     }
 
@@ -61,6 +64,7 @@ impl ApiError {
             kind: ErrorKind::ServiceFault,
             message: bounded(message.into()),
             turk_code: Some("AWS.MechanicalTurk.ServiceFault"),
+            retry_after_ms: None,
         }
     }
 
@@ -69,6 +73,7 @@ impl ApiError {
             kind: ErrorKind::Throttling,
             message: "Rate exceeded".into(),
             turk_code: None,
+            retry_after_ms: None,
         }
     }
 
@@ -78,6 +83,7 @@ impl ApiError {
             kind: ErrorKind::Typed { type_name, status },
             message: bounded(message.into()),
             turk_code: None,
+            retry_after_ms: None,
         }
     }
 

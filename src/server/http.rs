@@ -21,6 +21,7 @@ use super::error::ApiError;
 use super::faults::Faults;
 use super::model;
 use super::ops::{self, Ctx, LOCAL_PREFIX, MTURK_PREFIX};
+use super::rate::RateLimits;
 use super::store::Store;
 use crate::clock::now_ms;
 
@@ -31,6 +32,7 @@ pub struct AppState {
     /// `ServerConfig::require_signatures`).
     pub require_signatures: bool,
     pub faults: Faults,
+    pub rate: RateLimits,
     pub max_body_bytes: usize,
     pub body_timeout: Duration,
     pub hosts: HostCheck,
@@ -38,6 +40,9 @@ pub struct AppState {
 
 pub const CONTENT_TYPE: &str = "application/x-amz-json-1.1";
 pub const REQUEST_ID: &str = "x-amzn-RequestId";
+/// Milliseconds until a throttled client may call again (read by aws-sdk-rust's retries, and
+/// by botocore's in its new retry mode).
+pub const RETRY_AFTER: &str = "x-amz-retry-after";
 
 /// Every request, whatever its method or path, comes here.
 pub async fn handle(State(app): State<Arc<AppState>>, request: Request) -> Response {
@@ -46,11 +51,11 @@ pub async fn handle(State(app): State<Arc<AppState>>, request: Request) -> Respo
     if !latency.is_zero() {
         tokio::time::sleep(latency).await;
     }
-    let (status, body) = match answer(&app, request, &request_id).await {
-        Ok(value) => (StatusCode::OK, value),
+    let (status, body, retry_after_ms) = match answer(&app, request, &request_id).await {
+        Ok(value) => (StatusCode::OK, value, None),
         Err((status, err)) => {
             tracing::debug!(status = status.as_u16(), message = %err.message, "error answer");
-            (status, err.body())
+            (status, err.body(), err.retry_after_ms)
         }
     };
     let mut response = (status, body.to_string()).into_response();
@@ -58,6 +63,9 @@ pub async fn handle(State(app): State<Arc<AppState>>, request: Request) -> Respo
     headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(CONTENT_TYPE));
     if let Ok(id) = HeaderValue::from_str(&request_id) {
         headers.insert(REQUEST_ID, id);
+    }
+    if let Some(millis) = retry_after_ms {
+        headers.insert(RETRY_AFTER, HeaderValue::from(millis));
     }
     response
 }
@@ -181,6 +189,8 @@ async fn answer(app: &Arc<AppState>, request: Request, request_id: &str) -> Resu
             "The request body must be a JSON object.",
         )));
     }
+    // Per account, so keyed only by an account a signature has proved.
+    app.rate.check(&account).map_err(failure)?;
     if let Some(err) = app.faults.roll() {
         return Err(failure(err));
     }

@@ -1,6 +1,6 @@
 //! The MTurk-compatible server: the HTTP edge, HTTP framing, operations, the SQLite store, demo
-//! data and fault injection. It never depends on the console; the console reaches it only over
-//! HTTP.
+//! data, rate limits per account and fault injection. It never depends on the console; the
+//! console reaches it only over HTTP.
 
 pub mod accounts;
 mod auth;
@@ -12,6 +12,7 @@ mod http;
 mod ledger;
 mod model;
 mod ops;
+mod rate;
 mod read_model;
 pub mod schema;
 pub mod seed;
@@ -31,6 +32,7 @@ pub use edge::{EdgeConfig, HostCheck};
 pub use faults::FaultConfig;
 use generate::{GenerateSpec, Generated};
 use http::AppState;
+pub use rate::RateConfig;
 use store::Store;
 
 /// Everything `serve` can be told.
@@ -44,6 +46,8 @@ pub struct ServerConfig {
     pub generate: Option<GenerateSpec>,
     pub balance_cents: i64,
     pub faults: FaultConfig,
+    /// Calls each account may make: over it, ThrottlingException with a retry-after hint.
+    pub rate: RateConfig,
     pub max_body_bytes: usize,
     /// Connection limits and timeouts, and the names the server answers to.
     pub edge: EdgeConfig,
@@ -156,6 +160,7 @@ pub async fn start(config: ServerConfig) -> Result<RunningServer, ServerError> {
         verifier: auth::Verifier::new(),
         require_signatures: config.require_signatures,
         faults: faults::Faults::new(config.faults),
+        rate: rate::RateLimits::new(config.rate),
         max_body_bytes: config.max_body_bytes,
         body_timeout: config.edge.body_timeout,
         hosts: config.edge.hosts.clone(),

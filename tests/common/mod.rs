@@ -24,7 +24,7 @@ use aws_sdk_mturk::primitives::DateTime;
 use aws_sdk_mturk::types::{Assignment, AssignmentStatus, Hit, HitStatus, ReviewableHitStatus};
 use mturk_review::money;
 use mturk_review::server::{
-    self, DEFAULT_MAX_BODY_BYTES, EdgeConfig, FaultConfig, RunningServer, ServerConfig,
+    self, DEFAULT_MAX_BODY_BYTES, EdgeConfig, FaultConfig, RateConfig, RunningServer, ServerConfig,
 };
 use serde_json::{Value, json};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -47,6 +47,7 @@ pub fn config() -> ServerConfig {
         generate: None,
         balance_cents: START_BALANCE,
         faults: FaultConfig::default(),
+        rate: RateConfig::default(),
         max_body_bytes: DEFAULT_MAX_BODY_BYTES,
         edge: EdgeConfig::default(),
         require_signatures: false,
