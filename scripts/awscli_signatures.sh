@@ -21,7 +21,7 @@ fail() {
 }
 
 hits=$(AWS_SHARED_CREDENTIALS_FILE=$credentials \
-    aws mturk list-hits --profile "$profile" --endpoint-url "$url" --output text \
+    aws mturk list-hits --profile "$profile" --endpoint-url "$url" --output json \
     --query 'length(HITs)') || fail "list-hits with --profile $profile failed"
 [ "$hits" -ge 1 ] || fail "list-hits with --profile $profile listed $hits HITs"
 echo "ok: list-hits with --profile $profile lists $hits HIT(s)"

@@ -374,26 +374,31 @@ where
     url
 }
 
-/// An endpoint with one HIT and one assignment whose `repeating` operation (ListHITs or
-/// ListAssignmentsForHIT) answers every page with the same NextToken, as a broken MTurk
-/// stand-in did. Returns its URL and how many pages of `repeating` it has served.
+/// An endpoint whose `repeating` operation (ListHITs or ListAssignmentsForHIT) answers every
+/// page, full (100, as the loader asks: a short page would end the listing anyway), with the
+/// same NextToken, as a broken MTurk stand-in did; the other answers one item. Returns its
+/// URL and how many pages of `repeating` it has served.
 async fn repeating_endpoint(repeating: &'static str) -> (String, Arc<AtomicUsize>) {
     let served = Arc::new(AtomicUsize::new(0));
     let count = served.clone();
     let url = fake_endpoint(move |operation| {
+        let n = if operation == repeating { 100 } else { 1 };
         let mut page = match operation {
             "ListHITs" => json!({
-                "NumResults": 1,
-                "HITs": [{ "HITId": "3LOOPHIT000000000000000000000A", "Title": "looping" }],
+                "NumResults": n,
+                "HITs": (0..n).map(|i| json!({
+                    "HITId": format!("3LOOPHIT{i:022}"),
+                    "Title": "looping",
+                })).collect::<Vec<_>>(),
             }),
             "ListAssignmentsForHIT" => json!({
-                "NumResults": 1,
-                "Assignments": [{
-                    "AssignmentId": "3LOOPASSIGNMENT000000000000000A",
-                    "HITId": "3LOOPHIT000000000000000000000A",
+                "NumResults": n,
+                "Assignments": (0..n).map(|i| json!({
+                    "AssignmentId": format!("3LOOPASSIGNMENT{i:015}"),
+                    "HITId": "3LOOPHIT0000000000000000000000",
                     "WorkerId": "ALOOPWORKER",
                     "AssignmentStatus": "Submitted",
-                }],
+                })).collect::<Vec<_>>(),
             }),
             _ => json!({}),
         };

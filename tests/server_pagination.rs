@@ -8,7 +8,8 @@ mod common;
 use std::collections::HashSet;
 
 use aws_sdk_mturk::types::AssignmentStatus;
-use common::{TestServer, now_secs, wire_error};
+use common::{MTURK, TestServer, now_secs, post, wire_error};
+use serde_json::json;
 
 /// Submits work from `count` workers (AW00000, AW00001, ...), in order; returns the ids.
 async fn submit_many(t: &TestServer, hit: &str, first: usize, count: usize) -> Vec<String> {
@@ -83,7 +84,14 @@ async fn two_hundred_fifty_assignments_come_in_pages_of_100_100_50() {
     let (third, token3) = assignment_page(&t, &hit, None, token2.clone()).await;
     assert_eq!((first.len(), second.len(), third.len()), (100, 100, 50));
     assert!(token.is_some() && token2.is_some() && token != token2);
-    assert_eq!(token3, None, "the last page has no NextToken");
+    // As MTurk: the last page with results has a NextToken too, and the page after it is
+    // empty and has none.
+    assert!(
+        token3.is_some(),
+        "the last page with results has a NextToken"
+    );
+    let (after, token4) = assignment_page(&t, &hit, None, token3).await;
+    assert_eq!((after.len(), token4), (0, None));
     let all: Vec<String> = [first, second, third].concat();
     assert_no_duplicates(&all);
     assert_eq!(all, submitted, "every assignment once, in submission order");
@@ -102,7 +110,7 @@ async fn two_hundred_fifty_assignments_come_in_pages_of_100_100_50() {
         .iter()
         .map(|p| p.as_ref().map(|p| p.assignments().len()).unwrap_or(0))
         .collect();
-    assert_eq!(sizes, [100, 100, 50]);
+    assert_eq!(sizes, [100, 100, 50, 0]);
 
     // A token is tied to its HIT: another HIT's list refuses it.
     let other = t.hit("0.01", 1).await;
@@ -139,7 +147,7 @@ async fn without_max_results_a_page_holds_ten() {
             break;
         }
     }
-    assert_eq!(sizes, [10, 10, 5]);
+    assert_eq!(sizes, [10, 10, 5, 0]);
 }
 
 #[tokio::test]
@@ -168,7 +176,7 @@ async fn list_hits_pages_across_many_hits() {
                 .filter_map(|h| h.hit_id().map(str::to_string)),
         );
     }
-    assert_eq!(sizes, [100, 100, 30]);
+    assert_eq!(sizes, [100, 100, 30, 0]);
     assert_no_duplicates(&listed);
     assert_eq!(listed, created);
 }
@@ -190,7 +198,8 @@ async fn assignment_tokens_stay_right_while_work_is_approved_and_submitted_betwe
     let (second, token) = assignment_page(&t, &hit, submitted.clone(), token).await;
     t.reject(&original[240]).await;
     let (third, token) = assignment_page(&t, &hit, submitted.clone(), token).await;
-    assert_eq!(token, None);
+    let (rest, token) = assignment_page(&t, &hit, submitted.clone(), token).await;
+    assert_eq!((rest.len(), token), (0, None));
 
     let all: Vec<String> = [first, second, third].concat();
     assert_no_duplicates(&all);
@@ -211,7 +220,8 @@ async fn assignment_tokens_stay_right_while_work_is_approved_and_submitted_betwe
     t.submit(&hit, "AW99999").await;
     let (b, token) = assignment_page(&t, &hit, None, token).await;
     let (c, token) = assignment_page(&t, &hit, None, token).await;
-    assert_eq!(token, None);
+    let (d, token) = assignment_page(&t, &hit, None, token).await;
+    assert_eq!((d.len(), token), (0, None));
     let all: Vec<String> = [a, b, c].concat();
     assert_no_duplicates(&all);
     assert_eq!(all.len(), 256);
@@ -311,7 +321,7 @@ async fn reviewable_hits_blocks_and_bonuses_paginate_too() {
         .iter()
         .map(|p| p.as_ref().map(|p| p.worker_blocks().len()).unwrap_or(0))
         .collect();
-    assert_eq!(sizes, [10, 5]);
+    assert_eq!(sizes, [10, 5, 0]);
 
     let pages: Vec<_> = t
         .client
@@ -326,5 +336,41 @@ async fn reviewable_hits_blocks_and_bonuses_paginate_too() {
         .iter()
         .map(|p| p.as_ref().map(|p| p.bonus_payments().len()).unwrap_or(0))
         .collect();
-    assert_eq!(sizes, [10, 5]);
+    assert_eq!(sizes, [10, 5, 0]);
+}
+
+#[tokio::test]
+async fn the_loop_widely_used_clients_run_ends_without_a_missing_token() {
+    // `while page["HITs"]: page = list_hits(NextToken=page["NextToken"])`, as Mephisto and
+    // psiTurk page: every page with results must carry a NextToken, the last one too.
+    let t = TestServer::start().await;
+    for _ in 0..15 {
+        t.hit("0.01", 1).await;
+    }
+    let mut page = post(
+        t.addr(),
+        &format!("{MTURK}.ListHITs"),
+        &json!({ "MaxResults": 5 }),
+    )
+    .await
+    .json();
+    let mut seen = 0;
+    while page["HITs"].as_array().is_some_and(|hits| !hits.is_empty()) {
+        seen += page["HITs"].as_array().map_or(0, Vec::len);
+        let token = page["NextToken"]
+            .as_str()
+            .unwrap_or_else(|| panic!("a page with results has no NextToken: {page}"));
+        page = post(
+            t.addr(),
+            &format!("{MTURK}.ListHITs"),
+            &json!({ "MaxResults": 5, "NextToken": token }),
+        )
+        .await
+        .json();
+    }
+    assert_eq!(seen, 15);
+    assert!(
+        page.get("NextToken").is_none(),
+        "the empty page ends it: {page}"
+    );
 }

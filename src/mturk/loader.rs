@@ -171,6 +171,7 @@ where
                 match page {
                     Ok(page) => {
                         let hits: Vec<Hit> = page.hits().iter().map(hit_from_sdk).collect();
+                        let listed = hits.len();
                         total += hits.len();
                         for hit in &hits {
                             start_hit(hit.id.clone(), &mut tasks);
@@ -180,7 +181,7 @@ where
                             hits_done: done,
                             hits_total: total,
                         });
-                        match tokens.after_page(page.next_token()) {
+                        match tokens.after_page(page.next_token(), listed, PAGE_SIZE as usize) {
                             Ok(Some(token)) => next_token = Some(token),
                             Ok(None) => break,
                             Err(endless) => {
@@ -272,12 +273,14 @@ async fn load_assignments<M: From<LoadEvent>>(
         .await;
         match page {
             Ok(page) => {
-                let assignments = page.assignments().iter().map(assignment_from_sdk).collect();
+                let assignments: Vec<_> =
+                    page.assignments().iter().map(assignment_from_sdk).collect();
+                let listed = assignments.len();
                 let _ = events.send(LoadEvent::Assignments {
                     hit_id: hit_id.to_string(),
                     assignments,
                 });
-                match tokens.after_page(page.next_token()) {
+                match tokens.after_page(page.next_token(), listed, PAGE_SIZE as usize) {
                     Ok(Some(token)) => next_token = Some(token),
                     Ok(None) => return,
                     Err(endless) => {

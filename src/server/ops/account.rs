@@ -114,21 +114,18 @@ pub fn list_bonus_payments(tx: &Transaction, ctx: &Ctx, input: &Value) -> ApiRes
     );
     let mut stmt = tx.prepare_cached(&sql)?;
     let rows = stmt
-        .query_map(
-            params![ctx.account, key, page.after_seq, page.limit + 1],
-            |r| {
-                Ok((
-                    r.get(0)?,
-                    json!({
-                        "WorkerId": r.get::<_, String>(1)?,
-                        "BonusAmount": money::format_cents(r.get(2)?),
-                        "AssignmentId": r.get::<_, String>(3)?,
-                        "Reason": r.get::<_, String>(4)?,
-                        "GrantTime": time_json(r.get(5)?),
-                    }),
-                ))
-            },
-        )?
+        .query_map(params![ctx.account, key, page.after_seq, page.limit], |r| {
+            Ok((
+                r.get(0)?,
+                json!({
+                    "WorkerId": r.get::<_, String>(1)?,
+                    "BonusAmount": money::format_cents(r.get(2)?),
+                    "AssignmentId": r.get::<_, String>(3)?,
+                    "Reason": r.get::<_, String>(4)?,
+                    "GrantTime": time_json(r.get(5)?),
+                }),
+            ))
+        })?
         .collect::<Result<Vec<_>, _>>()?;
     Ok(page_answer(&page, &kind, "BonusPayments", rows))
 }

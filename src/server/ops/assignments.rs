@@ -45,7 +45,7 @@ pub fn list_assignments_for_hit(tx: &Transaction, ctx: &Ctx, input: &Value) -> A
                 has(AssignmentStatus::Approved),
                 AssignmentStatus::Rejected,
                 has(AssignmentStatus::Rejected),
-                page.limit + 1
+                page.limit
             ],
             |row| Ok((row.get("seq")?, assignment_json(row)?)),
         )?

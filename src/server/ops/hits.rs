@@ -270,7 +270,7 @@ pub fn list_hits(tx: &Transaction, ctx: &Ctx, input: &Value) -> ApiResult<Value>
     let mut stmt = tx.prepare_cached(&sql)?;
     let rows = stmt
         .query_map(
-            params![ctx.now_ms, ctx.account, page.after_seq, page.limit + 1],
+            params![ctx.now_ms, ctx.account, page.after_seq, page.limit],
             |row| Ok((row.get("seq")?, hit_json(row)?)),
         )?
         .collect::<Result<Vec<_>, _>>()?;
@@ -302,7 +302,7 @@ pub fn list_reviewable_hits(tx: &Transaction, ctx: &Ctx, input: &Value) -> ApiRe
                 status,
                 hit_type,
                 page.after_seq,
-                page.limit + 1
+                page.limit
             ],
             |row| Ok((row.get("seq")?, hit_json(row)?)),
         )?

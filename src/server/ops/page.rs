@@ -47,13 +47,14 @@ fn decode_token(token: &str, kind: &str) -> Option<i64> {
     (k == kind).then(|| seq.parse().ok()).flatten()
 }
 
-/// Builds a list answer from up to `page.limit + 1` rows of (seq, item): the extra row only
-/// says that there is more.
+/// Builds a list answer from the rows of one page, (seq, item), at most `page.limit` of them.
+/// As MTurk does, every page with results carries a NextToken, the last one too; the listing
+/// is over when a page comes back empty, without one. (Clients loop "while the page has
+/// results: ask with its NextToken", and fail on a last page without the token.)
 pub fn page_answer(page: &Page, kind: &str, list_name: &str, mut rows: Vec<(i64, Value)>) -> Value {
-    let more = rows.len() as i64 > page.limit;
-    rows.truncate(page.limit as usize);
+    rows.truncate(usize::try_from(page.limit).unwrap_or(0));
     let mut answer = Map::new();
-    if more && let Some((seq, _)) = rows.last() {
+    if let Some((seq, _)) = rows.last() {
         answer.insert("NextToken".into(), encode_token(kind, *seq).into());
     }
     answer.insert("NumResults".into(), Value::from(rows.len()));

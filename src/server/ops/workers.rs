@@ -58,7 +58,7 @@ pub fn list_worker_blocks(tx: &Transaction, ctx: &Ctx, input: &Value) -> ApiResu
          WHERE account_id = ?1 AND seq > ?2 ORDER BY seq LIMIT ?3",
     )?;
     let rows = stmt
-        .query_map(params![ctx.account, page.after_seq, page.limit + 1], |r| {
+        .query_map(params![ctx.account, page.after_seq, page.limit], |r| {
             Ok((
                 r.get(0)?,
                 json!({ "WorkerId": r.get::<_, String>(1)?, "Reason": r.get::<_, String>(2)? }),
