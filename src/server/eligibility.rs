@@ -385,6 +385,30 @@ mod tests {
         assert!(!req("NotIn", json!({ "LocaleValues": list })).met_by(Some(&wa)));
     }
 
+    /// The throughput rule, measured: each lookup a requirement costs is a SEARCH by a
+    /// unique index or primary key, never a SCAN.
+    #[test]
+    fn each_requirement_costs_one_indexed_lookup() {
+        let mut conn = rusqlite::Connection::open_in_memory().unwrap();
+        crate::server::schema::migrate(&mut conn, 0).unwrap();
+        for sql in [GRANTED_SCORE_SQL, worker_records::LOAD_SQL] {
+            let params = ["Q", "W"].into_iter().take(sql.matches('?').count());
+            let plan: Vec<String> = conn
+                .prepare(&format!("EXPLAIN QUERY PLAN {sql}"))
+                .unwrap()
+                .query_map(rusqlite::params_from_iter(params), |r| r.get(3))
+                .unwrap()
+                .collect::<Result<_, _>>()
+                .unwrap();
+            assert_eq!(plan.len(), 1, "{sql}: {plan:?}");
+            assert!(
+                plan[0].starts_with("SEARCH")
+                    && (plan[0].contains("USING INDEX") || plan[0].contains("PRIMARY KEY")),
+                "{sql}: {plan:?}"
+            );
+        }
+    }
+
     #[test]
     fn what_each_requirement_guards() {
         assert_eq!(req("Exists", json!({})).guards_from(), Action::Accept);

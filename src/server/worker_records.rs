@@ -21,13 +21,14 @@ pub struct WorkerRecord {
     pub rejected: i64,
 }
 
+/// The statement that reads a worker's record.
+pub const LOAD_SQL: &str = "SELECT country, subdivision, adult, masters, submitted, approved,
+    rejected FROM workers WHERE id = ?1";
+
 /// The record of `worker_id`, with one primary-key lookup.
 pub fn load(tx: &Transaction, worker_id: &str) -> ApiResult<WorkerRecord> {
     let record = tx
-        .prepare_cached(
-            "SELECT country, subdivision, adult, masters, submitted, approved, rejected
-             FROM workers WHERE id = ?1",
-        )?
+        .prepare_cached(LOAD_SQL)?
         .query_row(params![worker_id], |r| {
             Ok(WorkerRecord {
                 country: r.get(0)?,
