@@ -896,3 +896,39 @@ async fn another_accounts_type_answers_as_one_that_does_not_exist() {
     raw.error()
         .assert_request_error("AWS.MechanicalTurk.QualificationTypeDoesNotExist");
 }
+
+#[tokio::test]
+async fn the_demo_has_qualification_types_and_a_qualified_hit() {
+    let t = TestServer::start_with(ServerConfig {
+        demo: true,
+        ..config()
+    })
+    .await;
+    let types = t
+        .client
+        .list_qualification_types()
+        .must_be_requestable(true)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(types.num_results(), Some(2));
+    let returning = types.qualification_types()[0]
+        .qualification_type_id()
+        .unwrap();
+    let granted = t
+        .client
+        .list_workers_with_qualification_type()
+        .qualification_type_id(returning)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(granted.num_results(), Some(2));
+    let hits = t
+        .client
+        .list_hits_for_qualification_type()
+        .qualification_type_id("000000000000000000L0")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(hits.hits()[0].qualification_requirements().len(), 3);
+}

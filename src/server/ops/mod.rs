@@ -17,6 +17,7 @@ pub use ctx::Ctx;
 pub use due::catch_up;
 pub use hits::create_hit;
 pub use local::{Submission, insert_assignment, plan_assignment, submit_assignment};
+pub use qualifications::{associate_qualification_with_worker, create_qualification_type};
 
 use rusqlite::Transaction;
 use serde_json::Value;
