@@ -12,11 +12,13 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 use aws_sdk_mturk::error::ProvideErrorMetadata;
+use aws_sdk_mturk::types::{Comparator, QualificationRequirement};
 use common::{QUESTION, TempDb, TestServer, config};
 use mturk_review::clock::now_ms;
 use mturk_review::money;
 use mturk_review::server::{self, ServerConfig};
 use rusqlite::{Connection, params};
+use serde_json::json;
 
 const FIXTURE: &str = "tests/fixtures/server-0.1.0.db";
 
@@ -233,6 +235,36 @@ async fn a_release_0_1_database_opens_with_everything_in_the_default_account() {
             .contains("already been processed"),
         "{extended:?}"
     );
+    // The workers' records were made from the history: a requirement on the system
+    // qualification NumberHITsApproved admits a worker the fixture shows approved, and no one new.
+    let approved_before = old
+        .assignments
+        .values()
+        .find(|a| a.status == "Approved")
+        .map(|a| a.worker_id.clone())
+        .unwrap();
+    let qualified = t
+        .create_hit()
+        .question(QUESTION)
+        .max_assignments(2)
+        .qualification_requirements(
+            QualificationRequirement::builder()
+                .qualification_type_id("00000000000000000040")
+                .comparator(Comparator::GreaterThanOrEqualTo)
+                .integer_values(1)
+                .build()
+                .unwrap(),
+        )
+        .send()
+        .await
+        .unwrap();
+    let qualified = qualified.hit().unwrap().hit_id().unwrap().to_string();
+    let admitted = t.submit_with(&qualified, &approved_before, json!({})).await;
+    assert_eq!(admitted.status, 200, "{}", admitted.body);
+    t.submit_with(&qualified, "ANEWWORKER", json!({}))
+        .await
+        .error()
+        .assert_request_error("AWS.MechanicalTurk.QualificationRequirementNotMet");
     t.stop().await;
 
     // On disk: the latest version, one account named default, whose ledger sums to its balance

@@ -5,7 +5,6 @@
 mod common;
 
 use aws_sdk_mturk::operation::RequestId;
-use aws_sdk_mturk::types::QualificationTypeStatus;
 use common::{MTURK, Raw, TestServer, config, post, request, wire_error};
 use mturk_review::server::ServerConfig;
 use serde_json::{Value, json};
@@ -111,23 +110,17 @@ async fn an_operation_of_the_model_that_is_not_implemented_is_named() {
     // Through the SDK, as a client that uses more of MTurk than the server offers would.
     let out = t
         .client
-        .create_qualification_type()
-        .name("Trusted")
-        .description("Workers we trust")
-        .qualification_type_status(QualificationTypeStatus::Active)
+        .update_hit_type_of_hit()
+        .hit_id("HIT1")
+        .hit_type_id("TYPE1")
         .send()
         .await;
     let err = wire_error(out);
     err.assert_request_error("AWS.MechanicalTurk.UnsupportedOperation");
-    assert!(err.message.contains("CreateQualificationType"), "{err:?}");
+    assert!(err.message.contains("UpdateHITTypeOfHIT"), "{err:?}");
 
-    let raw = raw(
-        &t,
-        Some(&format!("{MTURK}.ListQualificationRequests")),
-        b"{}",
-    )
-    .await;
-    assert_refused(&raw, "ListQualificationRequests");
+    let raw = raw(&t, Some(&format!("{MTURK}.GetFileUploadURL")), b"{}").await;
+    assert_refused(&raw, "GetFileUploadURL");
     still_serving(&t).await;
 }
 

@@ -20,7 +20,7 @@ use super::edge::HostCheck;
 use super::error::ApiError;
 use super::faults::Faults;
 use super::model;
-use super::ops::{self, Ctx, LOCAL_PREFIX, MTURK_PREFIX};
+use super::ops::{self, Ctx, LOCAL_OPERATIONS, LOCAL_PREFIX, MTURK_PREFIX};
 use super::rate::RateLimits;
 use super::store::Store;
 use crate::clock::now_ms;
@@ -166,7 +166,10 @@ async fn answer(app: &Arc<AppState>, request: Request, request_id: &str) -> Resu
         LOCAL_PREFIX => ops::local_operation(operation).ok_or_else(|| {
             ApiError::request(
                 "AWS.MechanicalTurk.UnknownOperation",
-                format!("Unknown local operation {operation}; the local operations are: SubmitAssignment."),
+                format!(
+                    "Unknown local operation {operation}; the local operations are: {}.",
+                    LOCAL_OPERATIONS.join(", ")
+                ),
             )
         }),
         _ => Err(ApiError::request(

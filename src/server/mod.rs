@@ -3,8 +3,10 @@
 //! console reaches it only over HTTP.
 
 pub mod accounts;
+mod answer_key;
 mod auth;
 mod edge;
+mod eligibility;
 pub mod error;
 mod faults;
 pub mod generate;
@@ -18,6 +20,8 @@ pub mod schema;
 pub mod seed;
 mod status;
 pub mod store;
+mod system_quals;
+mod worker_records;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;

@@ -16,8 +16,31 @@ const DEMO_JSON: &str = include_str!("../../assets/demo.json");
 
 #[derive(Debug, Deserialize)]
 struct DemoSet {
+    #[serde(default)]
+    qualification_types: Vec<DemoQualificationType>,
+    #[serde(default)]
+    grants: Vec<DemoGrant>,
     hits: Vec<DemoHit>,
     assignments: Vec<DemoAssignment>,
+}
+
+#[derive(Debug, Deserialize)]
+struct DemoQualificationType {
+    key: String,
+    name: String,
+    description: String,
+    keywords: Option<String>,
+    auto_granted: bool,
+    auto_granted_value: Option<i64>,
+}
+
+/// A qualification given to a worker; `type` is a qualification type's key.
+#[derive(Debug, Deserialize)]
+struct DemoGrant {
+    #[serde(rename = "type")]
+    type_key: String,
+    worker: String,
+    value: i64,
 }
 
 #[derive(Debug, Deserialize)]
@@ -33,6 +56,9 @@ struct DemoHit {
     created_ago_secs: i64,
     lifetime_secs: i64,
     question: String,
+    /// QualificationRequirements; a QualificationTypeId may name a qualification type's key.
+    #[serde(default)]
+    requirements: Vec<Value>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -54,6 +80,32 @@ pub fn load_demo(store: &Store) -> Result<(), String> {
     store
         .transaction(|tx| {
             let account = accounts::default_account(tx)?;
+            let ctx = Ctx::new(&account, now, "demo");
+            let mut type_ids = HashMap::new();
+            for q in &set.qualification_types {
+                let input = json!({
+                    "Name": q.name,
+                    "Description": q.description,
+                    "Keywords": q.keywords,
+                    "QualificationTypeStatus": "Active",
+                    "AutoGranted": q.auto_granted,
+                    "AutoGrantedValue": q.auto_granted_value,
+                });
+                let created = ops::create_qualification_type(tx, &ctx, &input)?;
+                let id = created["QualificationType"]["QualificationTypeId"]
+                    .as_str()
+                    .unwrap_or_default();
+                type_ids.insert(q.key.as_str(), id.to_string());
+            }
+            for g in &set.grants {
+                let input = json!({
+                    "QualificationTypeId": type_ids.get(g.type_key.as_str()),
+                    "WorkerId": g.worker,
+                    "IntegerValue": g.value,
+                    "SendNotification": false,
+                });
+                ops::associate_qualification_with_worker(tx, &ctx, &input)?;
+            }
             let mut hit_ids = HashMap::new();
             for hit in &set.hits {
                 let created = now - hit.created_ago_secs * 1000;
@@ -68,12 +120,12 @@ pub fn load_demo(store: &Store) -> Result<(), String> {
                     "AutoApprovalDelayInSeconds": hit.auto_approval_delay_secs,
                     "LifetimeInSeconds": hit.lifetime_secs,
                     "Question": hit.question,
+                    "QualificationRequirements": requirements(&hit.requirements, &type_ids),
                 });
                 let created = ops::create_hit(tx, &ctx, &input)?;
                 let id = created["HIT"]["HITId"].as_str().unwrap_or_default();
                 hit_ids.insert(hit.key.as_str(), id.to_string());
             }
-            let ctx = Ctx::new(&account, now, "demo");
             for a in &set.assignments {
                 let secs_ago = |s: i64| (now - s * 1000) as f64 / 1000.0;
                 let decided = a.decided_ago_secs.map(secs_ago);
@@ -97,6 +149,22 @@ pub fn load_demo(store: &Store) -> Result<(), String> {
             Ok(())
         })
         .map_err(|e| e.message)
+}
+
+/// The HIT's requirements with qualification type keys replaced by the types' ids; None when
+/// it has none.
+fn requirements(list: &[Value], type_ids: &HashMap<&str, String>) -> Option<Value> {
+    if list.is_empty() {
+        return None;
+    }
+    let mut list = list.to_vec();
+    for r in &mut list {
+        let key = r["QualificationTypeId"].as_str().unwrap_or_default();
+        if let Some(id) = type_ids.get(key) {
+            r["QualificationTypeId"] = id.clone().into();
+        }
+    }
+    Some(Value::Array(list))
 }
 
 fn strip_nulls(value: &mut Value) {

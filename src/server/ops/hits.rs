@@ -8,6 +8,7 @@ use super::input::{check_range, money_at_most, opt_i64, opt_str, opt_time_ms, re
 use super::page::{page, page_answer};
 use crate::clock::DAY_SECS;
 use crate::money::MAX_REWARD_CENTS;
+use crate::server::eligibility;
 use crate::server::error::{ApiError, ApiResult};
 use crate::server::ledger;
 use crate::server::read_model::{HIT_SELECT, hit_facts, hit_json};
@@ -59,15 +60,8 @@ impl HitTypeSpec {
             0,
             2_592_000,
         )?;
+        // At most 10 of them is the model's check; what each says is checked on `register`.
         let quals = input.get("QualificationRequirements");
-        if quals
-            .and_then(Value::as_array)
-            .is_some_and(|q| q.len() > 10)
-        {
-            return Err(ApiError::invalid(
-                "A HIT can have at most 10 QualificationRequirements.",
-            ));
-        }
         Ok(HitTypeSpec {
             title: title.to_string(),
             description: description.to_string(),
@@ -79,8 +73,11 @@ impl HitTypeSpec {
         })
     }
 
-    /// The HITTypeId for these fields, registering a new type when none matches.
+    /// The HITTypeId for these fields, registering a new type when none matches. Its
+    /// QualificationRequirements are checked every time: a type they name may have been
+    /// deactivated or deleted since an equal HIT type was registered.
     fn register(&self, tx: &Transaction, ctx: &Ctx) -> ApiResult<String> {
+        let required = self.checked_requirements(tx, ctx)?;
         let fingerprint = json!([
             self.title,
             self.description,
@@ -121,7 +118,26 @@ impl HitTypeSpec {
                 self.qualification_requirements
             ],
         )?;
+        let mut link = tx.prepare_cached(
+            "INSERT OR IGNORE INTO hit_type_requirements (qualification_type_id, hit_type_id)
+             VALUES (?1, ?2)",
+        )?;
+        for qualification_type_id in required {
+            link.execute(params![qualification_type_id, id])?;
+        }
         Ok(id)
+    }
+
+    /// The qualification type ids its requirements name, once they pass MTurk's rules.
+    fn checked_requirements(&self, tx: &Transaction, ctx: &Ctx) -> ApiResult<Vec<String>> {
+        match &self.qualification_requirements {
+            None => Ok(Vec::new()),
+            Some(text) => {
+                let list: Value = serde_json::from_str(text)
+                    .map_err(|e| ApiError::fault(format!("QualificationRequirements: {e}")))?;
+                eligibility::check_requirements(tx, &ctx.account, &list)
+            }
+        }
     }
 }
 
@@ -137,18 +153,24 @@ pub fn create_hit(tx: &Transaction, ctx: &Ctx, input: &Value) -> ApiResult<Value
 
 pub fn create_hit_with_hit_type(tx: &Transaction, ctx: &Ctx, input: &Value) -> ApiResult<Value> {
     let hit_type_id = req_str(input, "HITTypeId")?;
-    let exists: Option<i64> = tx
+    let requirements: Option<Option<String>> = tx
         .query_row(
-            "SELECT 1 FROM hit_types WHERE id = ?1 AND account_id = ?2",
+            "SELECT qualification_requirements FROM hit_types WHERE id = ?1 AND account_id = ?2",
             params![hit_type_id, ctx.account],
             |r| r.get(0),
         )
         .optional()?;
-    if exists.is_none() {
+    let Some(requirements) = requirements else {
         return Err(ApiError::request(
             "AWS.MechanicalTurk.HITTypeDoesNotExist",
             format!("Hit type {hit_type_id} does not exist."),
         ));
+    };
+    // A type it requires may have been deactivated or deleted since the HIT type was made.
+    if let Some(text) = requirements
+        && let Ok(list) = serde_json::from_str::<Value>(&text)
+    {
+        eligibility::check_requirements(tx, &ctx.account, &list)?;
     }
     insert_hit(tx, ctx, input, hit_type_id)
 }

@@ -1,32 +1,29 @@
-//! `MTurkLocal.SubmitAssignment`: the worker's side, which MTurk's API lacks. It submits work
-//! to a HIT as a simulated worker, obeying the HIT's rules (slots, expiry, one assignment per
-//! worker, blocks). It can also import an assignment already decided elsewhere, for demo data
-//! and migrations: such history moves no money.
+//! The local operations, the worker's side, which MTurk's API lacks. `SubmitAssignment`
+//! submits work to a HIT as a simulated worker, obeying the HIT's rules (slots, expiry, one
+//! assignment per worker, blocks, QualificationRequirements). It can also import an assignment
+//! already decided elsewhere, for demo data and migrations: such history moves no money.
+//! `UpdateWorker` sets a worker's locale, adult and masters flags; `RequestQualification` is a
+//! worker asking for a qualification (with a test's answer where the type has a test).
 
 use rusqlite::{OptionalExtension, Transaction, params};
 use serde_json::{Value, json};
 
 use super::ctx::Ctx;
 use super::input::{check_feedback, opt_str, opt_time_ms, req_str};
-use crate::rules;
+use super::qualifications;
+use crate::server::eligibility::{self, Action, LocaleValue};
 use crate::server::error::{ApiError, ApiResult};
 use crate::server::ledger;
 use crate::server::model;
 use crate::server::read_model::{HitRules, hit_facts};
 use crate::server::status::AssignmentStatus;
+use crate::server::worker_records::{self, WorkerUpdate, check_worker_id};
 
 /// The members only this operation has; the HTTP edge has already checked that the body is
 /// a JSON object.
 fn check_local_input(input: &Value) -> ApiResult<()> {
     for name in ["HITId", "WorkerId", "Answer"] {
-        if !input.get(name).is_some_and(Value::is_string) {
-            return Err(ApiError::request(
-                "AWS.MissingParameters",
-                format!(
-                    "Value null at '{name}' failed to satisfy constraint: Member must be a string"
-                ),
-            ));
-        }
+        local_str(input, name)?;
     }
     for name in ["AcceptTime", "SubmitTime", "ApprovalTime", "RejectionTime"] {
         if input
@@ -129,20 +126,82 @@ pub fn submit_assignment(tx: &Transaction, ctx: &Ctx, input: &Value) -> ApiResul
             ),
         ));
     }
+    let requirements = &hit.json["QualificationRequirements"];
+    if let Some(unmet) =
+        eligibility::unmet_requirement(tx, requirements, worker_id, Action::Accept)?
+    {
+        return Err(ApiError::request(
+            "AWS.MechanicalTurk.QualificationRequirementNotMet",
+            format!(
+                "Worker {worker_id} does not meet the QualificationRequirements of HIT {hit_id}: the requirement on QualificationType {} ({:?}) is not met.",
+                unmet.qualification_type_id, unmet.comparator
+            ),
+        ));
+    }
     let row = plan_assignment(hit_id, &hit.rules(), &submission, ctx.now_ms)?;
     let id = ctx.new_id();
     insert_assignment(tx, &id, &row)?;
     Ok(json!({ "AssignmentId": id }))
 }
 
-fn check_worker_id(worker: &str) -> ApiResult<()> {
-    if rules::is_worker_id(worker) {
-        Ok(())
-    } else {
-        Err(ApiError::invalid(format!(
-            "Value '{worker}' at 'WorkerId' failed to satisfy constraint: Member must satisfy regular expression pattern: ^A[A-Z0-9]+$"
-        )))
+/// `MTurkLocal.UpdateWorker {WorkerId, Locale?: {Country, Subdivision?}, Adult?, Masters?}`.
+pub fn update_worker(tx: &Transaction, ctx: &Ctx, input: &Value) -> ApiResult<Value> {
+    let worker_id = local_str(input, "WorkerId")?;
+    let locale: Option<LocaleValue> = match input.get("Locale").filter(|v| !v.is_null()) {
+        None => None,
+        Some(v) => Some(serde_json::from_value(v.clone()).map_err(|e| {
+            ApiError::invalid(format!(
+                "Locale must be an object {{\"Country\": \"US\", \"Subdivision\": \"WA\"}}: {e}."
+            ))
+        })?),
+    };
+    if let Some(problem) = locale.as_ref().and_then(eligibility::locale_problem) {
+        return Err(ApiError::invalid(format!("Locale: {problem}")));
     }
+    let flag = |name: &str| match input.get(name).filter(|v| !v.is_null()) {
+        None => Ok(None),
+        Some(v) => v
+            .as_bool()
+            .map(Some)
+            .ok_or_else(|| ApiError::invalid(format!("{name} must be true or false."))),
+    };
+    let change = WorkerUpdate {
+        locale: locale
+            .as_ref()
+            .map(|l| (l.country.as_str(), l.subdivision.as_deref())),
+        adult: flag("Adult")?,
+        masters: flag("Masters")?,
+    };
+    worker_records::update(tx, worker_id, &change, ctx.now_ms)?;
+    Ok(json!({}))
+}
+
+/// `MTurkLocal.RequestQualification {WorkerId, QualificationTypeId, Answer?}`.
+pub fn request_qualification(tx: &Transaction, ctx: &Ctx, input: &Value) -> ApiResult<Value> {
+    let answer = match input.get("Answer").filter(|v| !v.is_null()) {
+        None => None,
+        Some(v) => Some(
+            v.as_str()
+                .ok_or_else(|| ApiError::invalid("Answer must be a string."))?,
+        ),
+    };
+    qualifications::request_qualification(
+        tx,
+        ctx,
+        local_str(input, "WorkerId")?,
+        local_str(input, "QualificationTypeId")?,
+        answer,
+    )
+}
+
+/// A required string member of a local operation (no model checks these).
+fn local_str<'a>(input: &'a Value, name: &str) -> ApiResult<&'a str> {
+    input.get(name).and_then(Value::as_str).ok_or_else(|| {
+        ApiError::request(
+            "AWS.MissingParameters",
+            format!("Value null at '{name}' failed to satisfy constraint: Member must be a string"),
+        )
+    })
 }
 
 /// The rules a submission must pass that need no lookup beyond its HIT's: slots, expiry,

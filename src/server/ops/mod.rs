@@ -10,12 +10,14 @@ mod hits;
 mod input;
 mod local;
 mod page;
+mod qualifications;
 mod workers;
 
 pub use ctx::Ctx;
 pub use due::catch_up;
 pub use hits::create_hit;
 pub use local::{Submission, insert_assignment, plan_assignment, submit_assignment};
+pub use qualifications::{associate_qualification_with_worker, create_qualification_type};
 
 use rusqlite::Transaction;
 use serde_json::Value;
@@ -52,14 +54,35 @@ pub fn mturk_operation(name: &str) -> Option<Handler> {
         "DeleteWorkerBlock" => workers::delete_worker_block,
         "ListWorkerBlocks" => workers::list_worker_blocks,
         "NotifyWorkers" => workers::notify_workers,
+        "CreateQualificationType" => qualifications::create_qualification_type,
+        "GetQualificationType" => qualifications::get_qualification_type,
+        "UpdateQualificationType" => qualifications::update_qualification_type,
+        "DeleteQualificationType" => qualifications::delete_qualification_type,
+        "ListQualificationTypes" => qualifications::list_qualification_types,
+        "AssociateQualificationWithWorker" => qualifications::associate_qualification_with_worker,
+        "DisassociateQualificationFromWorker" => {
+            qualifications::disassociate_qualification_from_worker
+        }
+        "GetQualificationScore" => qualifications::get_qualification_score,
+        "ListWorkersWithQualificationType" => qualifications::list_workers_with_qualification_type,
+        "ListHITsForQualificationType" => qualifications::list_hits_for_qualification_type,
+        "ListQualificationRequests" => qualifications::list_qualification_requests,
+        "AcceptQualificationRequest" => qualifications::accept_qualification_request,
+        "RejectQualificationRequest" => qualifications::reject_qualification_request,
         _ => return None,
     })
 }
+
+/// The local operations, by name: the worker's side, which MTurk's API lacks.
+pub const LOCAL_OPERATIONS: [&str; 3] =
+    ["SubmitAssignment", "UpdateWorker", "RequestQualification"];
 
 /// The handler for a `MTurkLocal.*` operation.
 pub fn local_operation(name: &str) -> Option<Handler> {
     match name {
         "SubmitAssignment" => Some(local::submit_assignment),
+        "UpdateWorker" => Some(local::update_worker),
+        "RequestQualification" => Some(local::request_qualification),
         _ => None,
     }
 }

@@ -6,6 +6,8 @@
 //! - Version 1 is release 0.1.0's schema (a database it wrote has `user_version` 0), with the
 //!   holds that releases before it did not keep.
 //! - Version 2 adds requester accounts; everything before becomes the account `default`.
+//! - Version 3 adds qualification types, workers' qualifications and requests, and worker
+//!   records (counted from the assignments already there).
 //!
 //! A migration, once released, never changes: a new one is added at the end.
 
@@ -36,6 +38,7 @@ fn steps(opening_balance_cents: i64) -> Vec<M<'static>> {
             move |tx: &rusqlite::Transaction| v1_holds::complete(tx, opening_balance_cents),
         ),
         M::up(include_str!("v2_accounts.sql")).foreign_key_check(),
+        M::up(include_str!("v3_qualifications.sql")).foreign_key_check(),
     ]
 }
 
