@@ -19,7 +19,7 @@ use mturk_review::mturk::client::local_client;
 use crate::serve::{Serve, binary};
 use crate::table::{Row, Table};
 use crate::temp::TempPath;
-use crate::throughput::rate_of;
+use crate::throughput::{list_full_page, rate_of};
 
 const CLIENTS: usize = 8;
 const ROUNDS: usize = 5;
@@ -107,18 +107,7 @@ pub async fn figure(table: &mut Table) -> Result<()> {
         client.get_account_balance().send().await?;
         Ok(())
     };
-    let list = |client: Client, hit: String| async move {
-        let out = client
-            .list_assignments_for_hit()
-            .hit_id(hit)
-            .max_results(100)
-            .send()
-            .await?;
-        if out.assignments().len() != 100 {
-            bail!("a page of {} assignments", out.assignments().len());
-        }
-        Ok(())
-    };
+    let list = list_full_page;
 
     // Per call: the rates unchecked and checked, one pair per round.
     let mut rounds: [Vec<(f64, f64)>; 2] = [Vec::new(), Vec::new()];

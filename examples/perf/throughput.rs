@@ -65,6 +65,20 @@ where
     Ok(total as f64 / started.elapsed().as_secs_f64())
 }
 
+/// One ListAssignmentsForHIT of a HIT with at least 100 assignments: a full page.
+pub async fn list_full_page(client: aws_sdk_mturk::Client, hit: String) -> Result<()> {
+    let out = client
+        .list_assignments_for_hit()
+        .hit_id(hit)
+        .max_results(100)
+        .send()
+        .await?;
+    if out.assignments().len() != 100 {
+        bail!("a page of {} assignments", out.assignments().len());
+    }
+    Ok(())
+}
+
 pub async fn figure(table: &mut Table) -> Result<()> {
     let db = TempPath::new("server");
     let path = db.arg();
@@ -93,18 +107,7 @@ pub async fn figure(table: &mut Table) -> Result<()> {
     // Enough HIT ids to keep every client busy for the spell: the HITs, many times over.
     let listing: Arc<Vec<String>> =
         Arc::new(hits.iter().cycle().take(1_000_000).cloned().collect());
-    let list = |client: aws_sdk_mturk::Client, hit: String| async move {
-        let out = client
-            .list_assignments_for_hit()
-            .hit_id(hit)
-            .max_results(100)
-            .send()
-            .await?;
-        if out.assignments().len() != 100 {
-            bail!("a page of {} assignments", out.assignments().len());
-        }
-        Ok(())
-    };
+    let list = list_full_page;
     let list_one = rate(&serve.url, 1, listing.clone(), list).await?;
     let list_many = rate(&serve.url, CLIENTS, listing, list).await?;
 
