@@ -991,3 +991,42 @@ async fn every_integer_comparator_is_enforced_on_submit() {
         }
     }
 }
+
+#[tokio::test]
+async fn granting_notifies_the_worker_unless_asked_not_to() {
+    // SendNotification (true unless false) is recorded as NotifyWorkers records messages.
+    let db = TempDb::new("qual-notify");
+    let t = TestServer::start_with(ServerConfig {
+        db: db.0.clone(),
+        ..config()
+    })
+    .await;
+    let id = new_type(&t, "Notified").await;
+    for (worker, send) in [("ATOLD", None), ("ASILENT", Some(false))] {
+        t.client
+            .associate_qualification_with_worker()
+            .qualification_type_id(&id)
+            .worker_id(worker)
+            .integer_value(7)
+            .set_send_notification(send)
+            .send()
+            .await
+            .unwrap();
+    }
+    t.stop().await;
+    let conn = rusqlite::Connection::open(&db.0).unwrap();
+    let mut stmt = conn
+        .prepare("SELECT worker_id, subject, message_text FROM notifications ORDER BY seq")
+        .unwrap();
+    let sent: Vec<(String, String, String)> = stmt
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    assert_eq!(sent.len(), 1, "{sent:?}");
+    assert_eq!(sent[0].0, "ATOLD");
+    assert!(
+        sent[0].1.contains("Notified") && sent[0].2.contains("value 7"),
+        "{sent:?}"
+    );
+}
