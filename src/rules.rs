@@ -48,14 +48,19 @@ pub fn new_id(rng: &mut impl Rng) -> String {
     random_id_chars(rng, 30)
 }
 
-/// A new worker id in MTurk's shape: "A" and 13 characters of [A-Z0-9].
+/// A new worker (or requester) id in MTurk's shape: "A" and 13 characters of [A-Z0-9].
 pub fn new_worker_id(rng: &mut impl Rng) -> String {
     format!("A{}", random_id_chars(rng, 13))
 }
 
 fn random_id_chars(rng: &mut impl Rng, len: usize) -> String {
+    random_chars(rng, ID_ALPHABET, len)
+}
+
+/// `len` characters drawn from `alphabet` (ASCII).
+pub fn random_chars(rng: &mut impl Rng, alphabet: &[u8], len: usize) -> String {
     (0..len)
-        .map(|_| ID_ALPHABET[rng.random_range(0..ID_ALPHABET.len())] as char)
+        .map(|_| alphabet[rng.random_range(0..alphabet.len())] as char)
         .collect()
 }
 

@@ -3,12 +3,12 @@
 //! call and by `mturk-review accounts` on the same database file, whether or not a server is
 //! running on it (SQLite serialises the two).
 
-use rand::Rng;
 use rusqlite::{OptionalExtension, Transaction, params};
 
 use super::error::{ApiError, ApiResult};
 use super::ledger;
 use crate::money;
+use crate::rules;
 
 /// The account that a database made before accounts, or one with no access keys, acts as.
 pub const DEFAULT_NAME: &str = "default";
@@ -18,7 +18,6 @@ const KEY_ID_PREFIX: &str = "AKIA";
 const KEY_ID_ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
 const SECRET_ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 const SECRET_LEN: usize = 40;
-const ACCOUNT_ID_ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
 
 /// The largest deposit taken at once: $10,000,000.00. Far above what a lab or a company puts
 /// in at a time, and far inside 64-bit cents, so that a mistyped amount (a few zeros too many)
@@ -49,18 +48,15 @@ pub struct KeyOwner {
     pub secret: String,
 }
 
-fn random_text(alphabet: &[u8], len: usize) -> String {
+fn new_key() -> AccessKey {
     // ThreadRng is a cryptographically secure generator, reseeded from the OS.
     let mut rng = rand::rng();
-    (0..len)
-        .map(|_| alphabet[rng.random_range(0..alphabet.len())] as char)
-        .collect()
-}
-
-fn new_key() -> AccessKey {
     AccessKey {
-        id: format!("{KEY_ID_PREFIX}{}", random_text(KEY_ID_ALPHABET, 16)),
-        secret: random_text(SECRET_ALPHABET, SECRET_LEN),
+        id: format!(
+            "{KEY_ID_PREFIX}{}",
+            rules::random_chars(&mut rng, KEY_ID_ALPHABET, 16)
+        ),
+        secret: rules::random_chars(&mut rng, SECRET_ALPHABET, SECRET_LEN),
     }
 }
 
@@ -131,7 +127,8 @@ pub fn add(
             "An account named {name:?} exists already; `accounts add-key {name}` gives it another key."
         )));
     }
-    let id = format!("A{}", random_text(ACCOUNT_ID_ALPHABET, 13));
+    // Requester ids have the shape of worker ids on MTurk.
+    let id = rules::new_worker_id(&mut rand::rng());
     tx.execute(
         "INSERT INTO accounts (id, name, created_ms) VALUES (?1, ?2, ?3)",
         params![id, name, now_ms],
