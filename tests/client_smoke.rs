@@ -12,9 +12,7 @@ mod common;
 use std::path::Path;
 use std::process::{Command, Output, Stdio};
 
-use common::{ANSWER, Key, QUESTION, ServeProcess, TempDb, client_with_key, signed_post};
-use mturk_review::server::accounts;
-use mturk_review::server::store::Store;
+use common::{ANSWER, QUESTION, ServeProcess, TempDb, add_account, client_with_key, signed_post};
 use serde_json::json;
 
 fn available(program: &str, args: &[&str]) -> bool {
@@ -83,16 +81,7 @@ fn boto3_and_the_aws_cli_list_hits_and_approve_against_serve_demo() {
 #[test]
 fn boto3_and_the_aws_cli_sign_with_a_real_key_and_bad_signatures_are_refused() {
     let db = TempDb::new("signatures");
-    let (_, key) = {
-        let store = Store::open(&db.0, 0).unwrap();
-        store
-            .transaction(|tx| accounts::add(tx, "lab", 10_000, 1))
-            .unwrap()
-    };
-    let key = Key {
-        id: key.id,
-        secret: key.secret,
-    };
+    let key = add_account(&db.0, "lab", 10_000);
     let server = ServeProcess::spawn(&["--listen", "127.0.0.1:0", "--db", db.0.to_str().unwrap()]);
     let assignment = tokio::runtime::Runtime::new().unwrap().block_on(async {
         let client = client_with_key(&server.url, &key).await;

@@ -142,10 +142,7 @@ async fn allow_host_and_allow_remote_widen_the_names_answered() {
     // --allow-remote needs a database with access keys; any name is then answered, and the
     // unsigned request is refused by its (missing) signature, not by its Host (403).
     let db = common::TempDb::new("allow-remote");
-    mturk_review::server::store::Store::open(&db.0, 0)
-        .expect("open")
-        .transaction(|tx| mturk_review::server::accounts::add(tx, "lab", 0, 1))
-        .expect("an account with a key");
+    common::add_account(&db.0, "lab", 0);
     let remote = Limited::spawn(
         256,
         &[

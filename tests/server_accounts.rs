@@ -7,9 +7,9 @@
 mod common;
 
 use aws_sdk_mturk::Client;
-use common::{ANSWER, Key, QUESTION, TempDb, TestServer, client_with_key, config, signed_post};
-use mturk_review::server::accounts;
-use mturk_review::server::store::Store;
+use common::{
+    ANSWER, Key, QUESTION, TempDb, TestServer, add_account, client_with_key, config, signed_post,
+};
 use mturk_review::server::{RateConfig, ServerConfig};
 use serde_json::json;
 
@@ -28,20 +28,10 @@ impl Two {
 
     async fn start_with(base: ServerConfig) -> Two {
         let db = TempDb::new("accounts");
-        let (a, b) = {
-            let store = Store::open(&db.0, 0).unwrap();
-            let a = store
-                .transaction(|tx| accounts::add(tx, "a", 5_000, 1))
-                .unwrap();
-            let b = store
-                .transaction(|tx| accounts::add(tx, "b", 2_000, 1))
-                .unwrap();
-            (a.1, b.1)
-        };
-        let key = |k: accounts::AccessKey| Key {
-            id: k.id,
-            secret: k.secret,
-        };
+        let (a, b) = (
+            add_account(&db.0, "a", 5_000),
+            add_account(&db.0, "b", 2_000),
+        );
         let server = TestServer::start_with(ServerConfig {
             db: db.0.clone(),
             ..base
@@ -49,8 +39,8 @@ impl Two {
         .await;
         Two {
             server,
-            a: key(a),
-            b: key(b),
+            a,
+            b,
             _db: db,
         }
     }

@@ -4,40 +4,17 @@
 
 mod common;
 
-use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
 use aws_config::retry::RetryConfig;
 use aws_config::{BehaviorVersion, Region};
 use aws_sdk_mturk::Client;
-use aws_sdk_mturk::config::interceptors::BeforeTransmitInterceptorContextRef;
-use aws_sdk_mturk::config::{ConfigBag, Credentials, Intercept, RuntimeComponents};
-use aws_sdk_mturk::error::BoxError;
+use aws_sdk_mturk::config::Credentials;
 use aws_sdk_mturk::types::AssignmentStatus;
-use common::{MTURK, TestServer, config, post, wire_error};
+use common::{Attempts, MTURK, TestServer, config, post, wire_error};
 use mturk_review::server::{FaultConfig, ServerConfig};
 use serde_json::json;
-
-/// Counts the HTTP attempts the SDK makes, retries included.
-#[derive(Debug, Clone, Default)]
-struct Attempts(Arc<AtomicUsize>);
-
-impl Intercept for Attempts {
-    fn name(&self) -> &'static str {
-        "Attempts"
-    }
-
-    fn read_before_transmit(
-        &self,
-        _context: &BeforeTransmitInterceptorContextRef<'_>,
-        _runtime_components: &RuntimeComponents,
-        _cfg: &mut ConfigBag,
-    ) -> Result<(), BoxError> {
-        self.0.fetch_add(1, Ordering::SeqCst);
-        Ok(())
-    }
-}
 
 /// A client with `max_attempts` and a short backoff, counting its attempts.
 async fn counting_client(url: &str, max_attempts: u32) -> (Client, Attempts) {

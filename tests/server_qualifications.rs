@@ -10,10 +10,10 @@ use aws_sdk_mturk::types::{
     Comparator, HitAccessActions, Locale, QualificationRequirement, QualificationStatus,
     QualificationTypeStatus,
 };
-use common::{Key, TempDb, TestServer, client_with_key, config, post, signed_post, wire_error};
+use common::{
+    Key, TempDb, TestServer, add_account, client_with_key, config, post, signed_post, wire_error,
+};
 use mturk_review::server::ServerConfig;
-use mturk_review::server::accounts;
-use mturk_review::server::store::Store;
 use serde_json::{Value, json};
 
 const TEST_FORM: &str = r#"<QuestionForm xmlns="http://mechanicalturk.amazonaws.com/AWSMechanicalTurkDataSchemas/2017-11-06/QuestionForm.xsd"><Question><QuestionIdentifier>color</QuestionIdentifier><QuestionContent><Text>Sky?</Text></QuestionContent><AnswerSpecification><SelectionAnswer><Selections><Selection><SelectionIdentifier>blue</SelectionIdentifier><Text>Blue</Text></Selection><Selection><SelectionIdentifier>red</SelectionIdentifier><Text>Red</Text></Selection></Selections></SelectionAnswer></AnswerSpecification></Question></QuestionForm>"#;
@@ -790,21 +790,10 @@ async fn submitting_work_is_refused_to_a_worker_who_does_not_qualify() {
 #[tokio::test]
 async fn another_accounts_type_answers_as_one_that_does_not_exist() {
     let db = TempDb::new("quals");
-    let keys: Vec<Key> = {
-        let store = Store::open(&db.0, 0).unwrap();
-        ["a", "b"]
-            .iter()
-            .map(|name| {
-                let (_, k) = store
-                    .transaction(|tx| accounts::add(tx, name, 5_000, 1))
-                    .unwrap();
-                Key {
-                    id: k.id,
-                    secret: k.secret,
-                }
-            })
-            .collect()
-    };
+    let keys: Vec<Key> = ["a", "b"]
+        .iter()
+        .map(|name| add_account(&db.0, name, 5_000))
+        .collect();
     let server = TestServer::start_with(ServerConfig {
         db: db.0.clone(),
         ..config()

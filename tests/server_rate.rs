@@ -17,7 +17,7 @@ use aws_sdk_mturk::config::interceptors::BeforeTransmitInterceptorContextRef;
 use aws_sdk_mturk::config::{ConfigBag, Intercept, RuntimeComponents};
 use aws_sdk_mturk::error::{BoxError, SdkError};
 use aws_sdk_mturk::types::AssignmentStatus;
-use common::{MTURK, ServeProcess, TempDb, TestServer, config, post, wire_error};
+use common::{Attempts, MTURK, ServeProcess, TempDb, TestServer, config, post, wire_error};
 use mturk_review::journal::{Journal, Scope};
 use mturk_review::mturk::decisions::{DECISION_CONCURRENCY, RunnerEvent, spawn_runner};
 use mturk_review::mturk::domain::{Decision, DecisionKind, DecisionState};
@@ -111,26 +111,6 @@ async fn over_the_limit_a_call_is_throttled_with_a_hint_and_not_run() {
         Some(&AssignmentStatus::Submitted)
     );
     assert_eq!(assignment.approval_time(), None);
-}
-
-/// Counts the HTTP attempts the SDK makes, retries included.
-#[derive(Debug, Clone, Default)]
-struct Attempts(Arc<AtomicUsize>);
-
-impl Intercept for Attempts {
-    fn name(&self) -> &'static str {
-        "Attempts"
-    }
-
-    fn read_before_transmit(
-        &self,
-        _context: &BeforeTransmitInterceptorContextRef<'_>,
-        _runtime_components: &RuntimeComponents,
-        _cfg: &mut ConfigBag,
-    ) -> Result<(), BoxError> {
-        self.0.fetch_add(1, Ordering::SeqCst);
-        Ok(())
-    }
 }
 
 #[tokio::test]

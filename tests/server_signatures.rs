@@ -22,16 +22,12 @@ use serde_json::{Value, json};
 
 fn add_key(db: &TempDb, account: &str) -> Key {
     let store = Store::open(&db.0, 0).unwrap();
-    let key = store
+    store
         .transaction(|tx| match accounts::add(tx, account, 10_000, 1) {
             Ok((_, key)) => Ok(key),
             Err(_) => accounts::add_key(tx, account, 1),
         })
-        .unwrap();
-    Key {
-        id: key.id,
-        secret: key.secret,
-    }
+        .unwrap()
 }
 
 fn remove_key(db: &TempDb, key: &Key) {

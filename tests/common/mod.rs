@@ -10,7 +10,7 @@ use std::io::{BufRead, BufReader, Read};
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::{Child, Command, ExitStatus, Stdio};
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use aws_config::retry::RetryConfig;
@@ -709,10 +709,36 @@ impl Drop for TempDb {
 }
 
 /// An access key of a server's database, for tests that sign their requests.
-#[derive(Debug, Clone)]
-pub struct Key {
-    pub id: String,
-    pub secret: String,
+pub use mturk_review::server::accounts::AccessKey as Key;
+
+/// A new account `name` with `cents` deposited in the database file `db` (created when
+/// needed), and its access key.
+pub fn add_account(db: &std::path::Path, name: &str, cents: i64) -> Key {
+    let store = mturk_review::server::store::Store::open(db, 0).expect("open the database");
+    let (_, key) = store
+        .transaction(|tx| mturk_review::server::accounts::add(tx, name, cents, 1))
+        .expect("a new account");
+    key
+}
+
+/// Counts the HTTP attempts the SDK makes, retries included.
+#[derive(Debug, Clone, Default)]
+pub struct Attempts(pub std::sync::Arc<AtomicUsize>);
+
+impl aws_sdk_mturk::config::Intercept for Attempts {
+    fn name(&self) -> &'static str {
+        "Attempts"
+    }
+
+    fn read_before_transmit(
+        &self,
+        _context: &aws_sdk_mturk::config::interceptors::BeforeTransmitInterceptorContextRef<'_>,
+        _runtime_components: &aws_sdk_mturk::config::RuntimeComponents,
+        _cfg: &mut aws_sdk_mturk::config::ConfigBag,
+    ) -> Result<(), aws_sdk_mturk::error::BoxError> {
+        self.0.fetch_add(1, Ordering::SeqCst);
+        Ok(())
+    }
 }
 
 /// The headers of `POST /` to `target` with `body`, signed with `key` by AWS's own signer
