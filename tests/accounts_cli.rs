@@ -21,10 +21,9 @@ use aws_config::retry::RetryConfig;
 use aws_config::{BehaviorVersion, Region};
 use aws_sdk_mturk::Client;
 use aws_sdk_mturk::config::{Credentials, ProvideCredentials};
-use common::{QUESTION, ServeProcess, TempDb};
+use common::{QUESTION, ServeProcess, TempDb, credentials};
 use mturk_review::server::accounts;
 use mturk_review::server::store::Store;
-use regex::Regex;
 use serde_json::json;
 
 /// A new database file with `cents` in its `default` account, as `serve` would make it.
@@ -78,18 +77,6 @@ fn row(db: &Path, name: &str) -> Vec<String> {
         .into_iter()
         .find(|fields| fields.get(1).map(String::as_str) == Some(name))
         .unwrap_or_else(|| panic!("{name} is not listed"))
-}
-
-/// The key id and secret of a credentials block, checked to have AWS's shapes.
-fn credentials(block: &str, profile: &str) -> (String, String) {
-    let shape = Regex::new(&format!(
-        r"^\[{profile}\]\naws_access_key_id = (AKIA[A-Z2-7]{{16}})\naws_secret_access_key = ([A-Za-z0-9+/]{{40}})\n$"
-    ))
-    .unwrap();
-    let caps = shape
-        .captures(block)
-        .unwrap_or_else(|| panic!("not a credentials block: {block:?}"));
-    (caps[1].to_string(), caps[2].to_string())
 }
 
 #[cfg(unix)]

@@ -163,22 +163,6 @@ async fn reviewer_approves_overrides_and_rejects_from_the_keyboard() {
     );
 }
 
-/// The key in a credentials block as `accounts add` prints it.
-fn key_in(block: &str) -> common::Key {
-    let value = |name: &str| {
-        block
-            .lines()
-            .find_map(|line| line.strip_prefix(name))
-            .unwrap()
-            .trim()
-            .to_string()
-    };
-    common::Key {
-        id: value("aws_access_key_id ="),
-        secret: value("aws_secret_access_key ="),
-    }
-}
-
 #[tokio::test(flavor = "multi_thread")]
 async fn with_accounts_the_console_signs_with_the_profile_it_is_given() {
     let db = common::TempDb::new("console-profile");
@@ -194,7 +178,8 @@ async fn with_accounts_the_console_signs_with_the_profile_it_is_given() {
     let block = String::from_utf8(added.stdout).unwrap();
     let credentials = common::TempDb::new("console-credentials");
     std::fs::write(&credentials.0, &block).unwrap();
-    let key = key_in(&block);
+    let (id, secret) = common::credentials(&block, "lab");
+    let key = common::Key { id, secret };
 
     let client = common::client_with_key(&server.url, &key).await;
     let hit = client

@@ -721,6 +721,18 @@ pub fn add_account(db: &std::path::Path, name: &str, cents: i64) -> Key {
     key
 }
 
+/// The key id and secret of a credentials block, checked to have AWS's shapes.
+pub fn credentials(block: &str, profile: &str) -> (String, String) {
+    let shape = regex::Regex::new(&format!(
+        r"^\[{profile}\]\naws_access_key_id = (AKIA[A-Z2-7]{{16}})\naws_secret_access_key = ([A-Za-z0-9+/]{{40}})\n$"
+    ))
+    .expect("a pattern");
+    let caps = shape
+        .captures(block)
+        .unwrap_or_else(|| panic!("not a credentials block: {block:?}"));
+    (caps[1].to_string(), caps[2].to_string())
+}
+
 /// Counts the HTTP attempts the SDK makes, retries included.
 #[derive(Debug, Clone, Default)]
 pub struct Attempts(pub std::sync::Arc<AtomicUsize>);
