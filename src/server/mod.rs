@@ -18,9 +18,11 @@ mod rate;
 mod read_model;
 pub mod schema;
 pub mod seed;
+pub mod site;
 mod status;
 pub mod store;
 mod system_quals;
+pub mod work;
 mod worker_records;
 
 use std::net::SocketAddr;

@@ -8,6 +8,8 @@
 //! - Version 2 adds requester accounts; everything before becomes the account `default`.
 //! - Version 3 adds qualification types, workers' qualifications and requests, and worker
 //!   records (counted from the assignments already there).
+//! - Version 4 adds the worker site: accepted and released work, sign-in links, sessions, HIT
+//!   layouts and uploaded files.
 //!
 //! A migration, once released, never changes: a new one is added at the end.
 
@@ -39,6 +41,7 @@ fn steps(opening_balance_cents: i64) -> Vec<M<'static>> {
         ),
         M::up(include_str!("v2_accounts.sql")).foreign_key_check(),
         M::up(include_str!("v3_qualifications.sql")).foreign_key_check(),
+        M::up(include_str!("v4_worker_site.sql")).foreign_key_check(),
     ]
 }
 
