@@ -9,7 +9,9 @@
 //! new HITs, bonuses and overrides draw on:
 //! - held for a HIT's unused slots while it is open (`hits.slot_hold_cents`): publishing a HIT
 //!   or adding assignments holds each slot's pay, reward plus fee, as MTurk held "funds for
-//!   liability"; expiry and deletion give back what is held for slots nobody took;
+//!   liability"; expiry and deletion give back what is held for slots nobody took. Work a
+//!   worker has accepted keeps its slot's hold, also past the HIT's expiry, until it is
+//!   submitted, returned or abandoned;
 //! - held for each Submitted assignment: when work is submitted its slot's hold becomes the
 //!   assignment's, which its approval (or auto-approval) pays out and its rejection gives back.
 //!   This hold is not stored apart: every Submitted assignment is always paid for in advance.
@@ -231,7 +233,7 @@ pub fn release_slots(tx: &Transaction, hit_id: &str) -> ApiResult<()> {
     Ok(())
 }
 
-/// Gives back what is held for the unused slots of every HIT that has expired.
+/// Gives back what every HIT that has expired holds beyond its work in progress.
 pub fn release_expired(tx: &Transaction, now_ms: i64) -> ApiResult<()> {
     let mut expired =
         tx.prepare_cached("SELECT id FROM hits WHERE slot_hold_cents > 0 AND expiration_ms <= ?1")?;
@@ -239,7 +241,36 @@ pub fn release_expired(tx: &Transaction, now_ms: i64) -> ApiResult<()> {
         .query_map(params![now_ms], |r| r.get::<_, String>(0))?
         .collect::<Result<Vec<_>, _>>()?;
     for id in ids {
-        release_slots(tx, &id)?;
+        release_expired_hit(tx, &id, now_ms)?;
+    }
+    Ok(())
+}
+
+/// When `hit_id` has expired, gives back what it holds beyond the pay of the work workers
+/// still hold on it: its unused slots go back to the available balance, while a slot in
+/// progress stays held until its work is submitted (and takes this hold, so a submission
+/// never depends on the available balance), returned or abandoned (and this runs again).
+/// An open HIT is left as it is.
+pub fn release_expired_hit(tx: &Transaction, hit_id: &str, now_ms: i64) -> ApiResult<()> {
+    let row: Option<(String, i64, i64, i64, i64)> = tx
+        .prepare_cached(
+            "SELECT h.account_id, h.slot_hold_cents, t.reward_cents, h.max_assignments,
+                    (SELECT COUNT(*) FROM accepted_assignments w WHERE w.hit_id = h.id)
+             FROM hits h JOIN hit_types t ON t.id = h.hit_type_id
+             WHERE h.id = ?1 AND h.expiration_ms <= ?2",
+        )?
+        .query_row(params![hit_id, now_ms], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
+        })
+        .optional()?;
+    let Some((account, held, reward_cents, max_assignments, in_progress)) = row else {
+        return Ok(());
+    };
+    let keep = slots_cents(pay_cents(reward_cents, max_assignments)?, in_progress)?;
+    if held > keep {
+        tx.prepare_cached("UPDATE hits SET slot_hold_cents = ?2 WHERE id = ?1")?
+            .execute(params![hit_id, keep])?;
+        move_held(tx, &account, keep - held)?;
     }
     Ok(())
 }

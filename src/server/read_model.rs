@@ -10,37 +10,49 @@ use super::ledger;
 use super::status::{AssignmentStatus, HitStatus};
 use crate::money;
 
-/// Every HIT column a reply needs, with its status worked out from its assignments and the
-/// clock (`?1` is now in ms). Callers add a WHERE clause over these columns, always naming
-/// the caller's `account_id`.
+/// Every HIT column a reply needs, with its status worked out from its assignments, the work
+/// accepted on it and the clock (`?1` is now in ms). Callers add a WHERE clause over these
+/// columns, always naming the caller's `account_id`.
+///
+/// `taken` counts its assignments (Submitted, Approved, Rejected), `pending` the work workers
+/// have accepted and not yet submitted. HITStatus as MTurk documents it: Assignable while a
+/// slot is free and the HIT is alive; Unassignable when workers hold every free slot, or still
+/// hold work on an expired HIT; Reviewable once every slot is submitted or decided, or the HIT
+/// has expired with nothing in progress.
 pub const HIT_SELECT: &str = "
 SELECT * FROM (
-  SELECT h.seq, h.id, h.account_id, h.hit_type_id, t.group_id, h.hit_layout_id, h.creation_ms, t.title,
-         t.description, h.question, t.keywords, h.max_assignments, t.reward_cents,
-         t.auto_approval_delay, h.expiration_ms, t.assignment_duration, h.requester_annotation,
-         t.qualification_requirements, h.review_status, h.deleted,
-         (SELECT COUNT(*) FROM assignments a WHERE a.hit_id = h.id) AS total,
-         (SELECT COUNT(*) FROM assignments a WHERE a.hit_id = h.id AND a.status != 'Submitted')
-           AS completed,
-         CASE WHEN h.deleted THEN 'Disposed'
-              WHEN h.reviewing THEN 'Reviewing'
-              WHEN h.expiration_ms <= ?1
-                OR (SELECT COUNT(*) FROM assignments a WHERE a.hit_id = h.id) >= h.max_assignments
+  SELECT *,
+         CASE WHEN deleted THEN 'Disposed'
+              WHEN reviewing THEN 'Reviewing'
+              WHEN pending = 0 AND (expiration_ms <= ?1 OR taken >= max_assignments)
                 THEN 'Reviewable'
+              WHEN expiration_ms <= ?1 OR taken + pending >= max_assignments
+                THEN 'Unassignable'
               ELSE 'Assignable' END AS status
-  FROM hits h JOIN hit_types t ON t.id = h.hit_type_id
+  FROM (
+    SELECT h.seq, h.id, h.account_id, h.hit_type_id, t.group_id, h.hit_layout_id, h.creation_ms,
+           t.title, t.description, h.question, t.keywords, h.max_assignments, t.reward_cents,
+           t.auto_approval_delay, h.expiration_ms, t.assignment_duration, h.requester_annotation,
+           t.qualification_requirements, h.review_status, h.deleted, h.reviewing,
+           (SELECT COUNT(*) FROM assignments a WHERE a.hit_id = h.id) AS taken,
+           (SELECT COUNT(*) FROM accepted_assignments w WHERE w.hit_id = h.id) AS pending,
+           (SELECT COUNT(*) FROM assignments a WHERE a.hit_id = h.id AND a.status != 'Submitted')
+             AS completed
+    FROM hits h JOIN hit_types t ON t.id = h.hit_type_id
+  )
 )";
 
 /// The HIT as MTurk writes it, from a row of `HIT_SELECT`.
 pub fn hit_json(row: &Row) -> rusqlite::Result<Value> {
     let mut hit = Map::new();
     let max: i64 = row.get("max_assignments")?;
-    let total: i64 = row.get("total")?;
+    let pending: i64 = row.get("pending")?;
+    let taken: i64 = row.get("taken")?;
     let expiration_ms: i64 = row.get("expiration_ms")?;
     // Slots nobody has taken, in every state, as MTurk counts them: an expired HIT keeps its
     // unused slots here (clients tell an expired HIT from a completed one by it), so that
     // MaxAssignments = Pending + Available + Completed + the Submitted work not yet decided.
-    let available = (max - total).max(0);
+    let available = (max - taken - pending).max(0);
     let quals: Option<String> = row.get("qualification_requirements")?;
     let quals: Value = quals
         .and_then(|q| serde_json::from_str(&q).ok())
@@ -103,7 +115,7 @@ pub fn hit_json(row: &Row) -> rusqlite::Result<Value> {
         "HITReviewStatus".into(),
         row.get::<_, String>("review_status")?.into(),
     );
-    hit.insert("NumberOfAssignmentsPending".into(), 0.into());
+    hit.insert("NumberOfAssignmentsPending".into(), pending.into());
     hit.insert("NumberOfAssignmentsAvailable".into(), available.into());
     hit.insert(
         "NumberOfAssignmentsCompleted".into(),
@@ -124,7 +136,10 @@ pub struct HitFacts {
     pub auto_approval_delay: i64,
     pub assignment_duration: i64,
     pub expiration_ms: i64,
+    /// Slots taken: its assignments and the work accepted on it.
     pub total: i64,
+    /// Work accepted on it and not yet submitted.
+    pub pending: i64,
     pub json: Value,
 }
 
@@ -132,7 +147,7 @@ pub struct HitFacts {
 #[derive(Debug, Clone, Copy)]
 pub struct HitRules {
     pub max_assignments: i64,
-    /// Assignments it has already.
+    /// Slots taken: the assignments it has already, and the work workers hold on it.
     pub total: i64,
     pub expiration_ms: i64,
     pub assignment_duration: i64,
@@ -182,7 +197,8 @@ pub fn hit_facts(
                 auto_approval_delay: row.get("auto_approval_delay")?,
                 assignment_duration: row.get("assignment_duration")?,
                 expiration_ms,
-                total: row.get("total")?,
+                total: row.get::<_, i64>("taken")? + row.get::<_, i64>("pending")?,
+                pending: row.get("pending")?,
                 json: hit_json(row)?,
             };
             Ok((facts, row.get::<_, i64>("reward_cents")?))

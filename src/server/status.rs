@@ -36,11 +36,12 @@ impl AssignmentStatus {
     }
 }
 
-/// HITStatus as the server works it out. MTurk's `Unassignable` (every slot accepted, some
-/// still being worked on) never arises: simulated workers accept and submit in one step.
+/// HITStatus as the server works it out (see `read_model::HIT_SELECT`): `Unassignable` while
+/// workers hold every free slot, or hold work on a HIT that has expired.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum HitStatus {
     Assignable,
+    Unassignable,
     Reviewable,
     Reviewing,
     Disposed,
@@ -50,6 +51,7 @@ impl HitStatus {
     pub fn as_str(self) -> &'static str {
         match self {
             HitStatus::Assignable => "Assignable",
+            HitStatus::Unassignable => "Unassignable",
             HitStatus::Reviewable => "Reviewable",
             HitStatus::Reviewing => "Reviewing",
             HitStatus::Disposed => "Disposed",
@@ -57,7 +59,33 @@ impl HitStatus {
     }
 }
 
-/// Both enums read from their words, are stored as them, and print as them.
+/// What became of a worker's work, as the worker sees it: accepted and in progress, one of
+/// the three AssignmentStatus words, or ended without a submission (returned by the worker,
+/// or abandoned at its deadline). `released_assignments.reason` stores the last two.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WorkStatus {
+    Accepted,
+    Submitted,
+    Approved,
+    Rejected,
+    Returned,
+    Abandoned,
+}
+
+impl WorkStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            WorkStatus::Accepted => "Accepted",
+            WorkStatus::Submitted => "Submitted",
+            WorkStatus::Approved => "Approved",
+            WorkStatus::Rejected => "Rejected",
+            WorkStatus::Returned => "Returned",
+            WorkStatus::Abandoned => "Abandoned",
+        }
+    }
+}
+
+/// The enums read from their words, are stored as them, and print as them.
 macro_rules! status_words {
     ($kind:ty, $($variant:expr),+) => {
         impl FromStr for $kind {
@@ -103,9 +131,19 @@ status_words!(
 status_words!(
     HitStatus,
     HitStatus::Assignable,
+    HitStatus::Unassignable,
     HitStatus::Reviewable,
     HitStatus::Reviewing,
     HitStatus::Disposed
+);
+status_words!(
+    WorkStatus,
+    WorkStatus::Accepted,
+    WorkStatus::Submitted,
+    WorkStatus::Approved,
+    WorkStatus::Rejected,
+    WorkStatus::Returned,
+    WorkStatus::Abandoned
 );
 
 #[cfg(test)]
@@ -122,6 +160,23 @@ mod tests {
             Some(HitStatus::Reviewing)
         );
         assert!("submitted".parse::<AssignmentStatus>().is_err());
-        assert!("Unassignable".parse::<HitStatus>().is_err());
+        assert_eq!(
+            "Unassignable".parse::<HitStatus>().ok(),
+            Some(HitStatus::Unassignable)
+        );
+        assert!("unassignable".parse::<HitStatus>().is_err());
+        for s in AssignmentStatus::ALL {
+            assert_eq!(
+                s.as_str()
+                    .parse::<WorkStatus>()
+                    .map(WorkStatus::as_str)
+                    .ok(),
+                Some(s.as_str())
+            );
+        }
+        assert_eq!(
+            "Abandoned".parse::<WorkStatus>().ok(),
+            Some(WorkStatus::Abandoned)
+        );
     }
 }

@@ -1,16 +1,18 @@
 //! What time does between calls, caught up before every call so that anything that reads or
 //! acts on the data sees it already done: Submitted work past its AutoApprovalTime is approved
-//! at that time (and paid from its hold), and HITs past their expiration give back what their
-//! unused slots held.
+//! at that time (and paid from its hold), accepted work past its deadline is abandoned (its
+//! slot comes back), and HITs past their expiration give back what their unused slots held.
 
 use rusqlite::{Transaction, params};
 
 use crate::server::error::ApiResult;
 use crate::server::ledger;
 use crate::server::status::AssignmentStatus;
+use crate::server::work;
 
 pub fn catch_up(tx: &Transaction, now_ms: i64) -> ApiResult<()> {
     auto_approve_due(tx, now_ms)?;
+    work::abandon_due(tx, now_ms)?;
     ledger::release_expired(tx, now_ms)
 }
 

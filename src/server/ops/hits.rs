@@ -304,7 +304,9 @@ pub fn list_reviewable_hits(tx: &Transaction, ctx: &Ctx, input: &Value) -> ApiRe
     let status = match opt_str(input, "Status") {
         Some(word) => word
             .parse()
-            .map_err(|_| ApiError::invalid(format!("{word} is not a HIT status.")))?,
+            .ok()
+            .filter(|s| [HitStatus::Reviewable, HitStatus::Reviewing].contains(s))
+            .ok_or_else(|| ApiError::invalid(format!("{word} is not a HIT status.")))?,
         None => HitStatus::Reviewable,
     };
     let hit_type = opt_str(input, "HITTypeId");
@@ -394,6 +396,17 @@ pub fn delete_hit(tx: &Transaction, ctx: &Ctx, input: &Value) -> ApiResult<Value
     let deletable = [HitStatus::Reviewing, HitStatus::Reviewable];
     if !deletable.contains(&facts.status) {
         return Err(ApiError::hit_state("Reviewing, Reviewable"));
+    }
+    // MTurk: a HIT that still has active assignments cannot be deleted (a Reviewing HIT
+    // given more assignments may have some).
+    if facts.pending > 0 {
+        return Err(ApiError::request(
+            "AWS.MechanicalTurk.InvalidHITState",
+            format!(
+                "This HIT has {} assignment(s) in progress. This operation can be called with a status of: Reviewing, Reviewable",
+                facts.pending
+            ),
+        ));
     }
     let unreviewed: i64 = tx.query_row(
         "SELECT COUNT(*) FROM assignments WHERE hit_id = ?1 AND status = ?2",

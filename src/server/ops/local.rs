@@ -2,10 +2,11 @@
 //! submits work to a HIT as a simulated worker, obeying the HIT's rules (slots, expiry, one
 //! assignment per worker, blocks, QualificationRequirements). It can also import an assignment
 //! already decided elsewhere, for demo data and migrations: such history moves no money.
-//! `UpdateWorker` sets a worker's locale, adult and masters flags; `RequestQualification` is a
+//! `CreateWorker` makes a new worker a requester invites; `UpdateWorker` sets a worker's
+//! locale, adult and masters flags; `RequestQualification` is a
 //! worker asking for a qualification (with a test's answer where the type has a test).
 
-use rusqlite::{OptionalExtension, Transaction, params};
+use rusqlite::{Transaction, params};
 use serde_json::{Value, json};
 
 use super::ctx::Ctx;
@@ -17,6 +18,7 @@ use crate::server::ledger;
 use crate::server::model;
 use crate::server::read_model::{HitRules, hit_facts};
 use crate::server::status::AssignmentStatus;
+use crate::server::work::{self, rules as work_rules, rules::WorkedOn};
 use crate::server::worker_records::{self, WorkerUpdate, check_worker_id};
 
 /// The members only this operation has; the HTTP edge has already checked that the body is
@@ -98,27 +100,16 @@ pub fn submit_assignment(tx: &Transaction, ctx: &Ctx, input: &Value) -> ApiResul
     if hit.deleted {
         return Err(ApiError::hit_not_found(hit_id));
     }
-    let blocked: Option<i64> = tx
-        .query_row(
-            "SELECT 1 FROM worker_blocks WHERE account_id = ?1 AND worker_id = ?2",
-            params![ctx.account, worker_id],
-            |r| r.get(0),
-        )
-        .optional()?;
-    if blocked.is_some() {
+    if work_rules::blocked(tx, &ctx.account, worker_id)? {
         return Err(ApiError::request(
             "AWS.MechanicalTurk.WorkerBlocked",
             format!("Worker {worker_id} is blocked by this requester."),
         ));
     }
-    let done_before: Option<String> = tx
-        .query_row(
-            "SELECT id FROM assignments WHERE hit_id = ?1 AND worker_id = ?2",
-            params![hit_id, worker_id],
-            |r| r.get(0),
-        )
-        .optional()?;
-    if let Some(existing) = done_before {
+    // Work the worker holds on the HIT (accepted on the worker site) counts too.
+    if let Some(WorkedOn::Holding(existing) | WorkedOn::Submitted(existing)) =
+        work_rules::worked_on(tx, hit_id, worker_id)?
+    {
         return Err(ApiError::request(
             "AWS.MechanicalTurk.DuplicateAssignment",
             format!(
@@ -144,9 +135,8 @@ pub fn submit_assignment(tx: &Transaction, ctx: &Ctx, input: &Value) -> ApiResul
     Ok(json!({ "AssignmentId": id }))
 }
 
-/// `MTurkLocal.UpdateWorker {WorkerId, Locale?: {Country, Subdivision?}, Adult?, Masters?}`.
-pub fn update_worker(tx: &Transaction, ctx: &Ctx, input: &Value) -> ApiResult<Value> {
-    let worker_id = local_str(input, "WorkerId")?;
+/// The optional `Locale: {Country, Subdivision?}` member of a local operation, checked.
+fn locale_input(input: &Value) -> ApiResult<Option<LocaleValue>> {
     let locale: Option<LocaleValue> = match input.get("Locale").filter(|v| !v.is_null()) {
         None => None,
         Some(v) => Some(serde_json::from_value(v.clone()).map_err(|e| {
@@ -158,6 +148,34 @@ pub fn update_worker(tx: &Transaction, ctx: &Ctx, input: &Value) -> ApiResult<Va
     if let Some(problem) = locale.as_ref().and_then(eligibility::locale_problem) {
         return Err(ApiError::invalid(format!("Locale: {problem}")));
     }
+    Ok(locale)
+}
+
+/// `MTurkLocal.CreateWorker {Name?, Locale?: {Country, Subdivision?}}` -> `{WorkerId}`: a
+/// new worker a requester invites.
+pub fn create_worker_op(tx: &Transaction, ctx: &Ctx, input: &Value) -> ApiResult<Value> {
+    let name = match input.get("Name").filter(|v| !v.is_null()) {
+        None => None,
+        Some(v) => Some(
+            v.as_str()
+                .ok_or_else(|| ApiError::invalid("Name must be a string."))?,
+        ),
+    };
+    let locale = locale_input(input)?;
+    let locale = locale
+        .as_ref()
+        .map(|l| (l.country.as_str(), l.subdivision.as_deref()));
+    let worker_id = match &ctx.ids {
+        Some(rng) => work::create_worker(tx, name, locale, ctx.now_ms, &mut *rng.borrow_mut())?,
+        None => work::create_worker(tx, name, locale, ctx.now_ms, &mut rand::rng())?,
+    };
+    Ok(json!({ "WorkerId": worker_id }))
+}
+
+/// `MTurkLocal.UpdateWorker {WorkerId, Locale?: {Country, Subdivision?}, Adult?, Masters?}`.
+pub fn update_worker(tx: &Transaction, ctx: &Ctx, input: &Value) -> ApiResult<Value> {
+    let worker_id = local_str(input, "WorkerId")?;
+    let locale = locale_input(input)?;
     let flag = |name: &str| match input.get(name).filter(|v| !v.is_null()) {
         None => Ok(None),
         Some(v) => v

@@ -74,13 +74,18 @@ pub fn mturk_operation(name: &str) -> Option<Handler> {
 }
 
 /// The local operations, by name: the worker's side, which MTurk's API lacks.
-pub const LOCAL_OPERATIONS: [&str; 3] =
-    ["SubmitAssignment", "UpdateWorker", "RequestQualification"];
+pub const LOCAL_OPERATIONS: [&str; 4] = [
+    "SubmitAssignment",
+    "CreateWorker",
+    "UpdateWorker",
+    "RequestQualification",
+];
 
 /// The handler for a `MTurkLocal.*` operation.
 pub fn local_operation(name: &str) -> Option<Handler> {
     match name {
         "SubmitAssignment" => Some(local::submit_assignment),
+        "CreateWorker" => Some(local::create_worker_op),
         "UpdateWorker" => Some(local::update_worker),
         "RequestQualification" => Some(local::request_qualification),
         _ => None,
