@@ -1,0 +1,1 @@
+//! Tests of parsing, rendering and answering QuestionForms.
