@@ -1089,3 +1089,46 @@ fn the_script_and_styles_are_embedded() {
     assert!(JS.contains("data-qf-other"));
     assert!(CSS.contains(":focus-visible"));
 }
+
+/// The mixed form as a whole page, with images inline so a browser loading it goes nowhere.
+fn fixture_page() -> String {
+    const DOT: &str = "data:image/gif;base64,R0lGODlhAQABAIAAAAAAAP///ywAAAAAAQABAAACAUwAOw==";
+    let xml = mixed_form()
+        .replace("https://example.com/board.gif", DOT)
+        .replace("https://example.com/blue.png", DOT);
+    let form = parse(&xml).unwrap();
+    let body = render(
+        &form,
+        &RenderContext {
+            action: "/mturk/externalSubmit",
+            assignment_id: "ASSIGNMENT_FIXTURE",
+            preview: false,
+            script_src: "../../assets/site/question-form.js",
+        },
+    );
+    format!(
+        "<!DOCTYPE html>\n<!-- Written by `UPDATE_FIXTURES=1 cargo test --lib server::site::question_form`: \
+         the QuestionForm renderer's output for the browser tests. Do not edit. -->\n\
+         <html lang=\"en\"><head><meta charset=\"utf-8\">\
+         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
+         <title>QuestionForm fixture</title>\
+         <link rel=\"stylesheet\" href=\"../../assets/site/question-form.css\"></head>\n<body>{body}</body></html>\n"
+    )
+}
+
+#[test]
+fn the_page_fixture_is_the_current_rendering() {
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/fixtures/question-form-page.html"
+    );
+    let page = fixture_page();
+    if std::env::var_os("UPDATE_FIXTURES").is_some() {
+        std::fs::write(path, &page).unwrap();
+    }
+    let stored = std::fs::read_to_string(path).unwrap_or_default();
+    assert!(
+        stored == page,
+        "{path} is stale: rerun with UPDATE_FIXTURES=1"
+    );
+}
