@@ -20,6 +20,18 @@
 //! are written as `\n` (what an XML reader makes of `\r\n` anyway), and characters XML 1.0 cannot
 //! carry (C0 controls other than tab and newline, U+FFFE, U+FFFF) are dropped: they are
 //! invisible, and keeping them would make the document unreadable to every XML parser.
+//!
+//! # Decisions where MTurk's documents are silent
+//! - An OtherSelection has no SelectionIdentifier, so choosing it writes only
+//!   `OtherSelectionText`; it counts as one choice against Min/MaxSelectionCount.
+//! - `combobox` is drawn as a drop-down (so it picks one, like `radiobutton` and `dropdown`),
+//!   whose typing part is the OtherSelection's text box when the form has one.
+//! - AnswerFormatRegex must match somewhere in the answer (`\S` means "not blank"), as
+//!   JavaScript's `RegExp.test`. The server checks it with the `regex` crate; a regex that crate
+//!   refuses (lookaround, backreferences) makes the form unusable rather than unchecked.
+//!   `\d` and `\w` are Unicode-aware there and ASCII in the browser, so the server also takes
+//!   non-ASCII digits and letters that the browser's check would refuse.
+//! - IsNumeric takes decimals and exponents (what `<input type=number>` sends).
 
 mod answer;
 mod content;

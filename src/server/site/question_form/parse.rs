@@ -326,9 +326,12 @@ fn format_regex(node: &Node) -> Result<FormatRegex, FormError> {
         .size_limit(REGEX_SIZE_LIMIT)
         .build()
         .or_else(|e| {
+            // regex's message ends with a line "error: what is wrong".
+            let message = e.to_string();
+            let why = message.lines().last().unwrap_or_default();
             fail(format!(
-                "the AnswerFormatRegex \"{source}\" is not supported by this server: {}",
-                e.to_string().lines().last().unwrap_or_default()
+                "the AnswerFormatRegex \"{source}\" is not supported by this server: {}.",
+                why.trim_start_matches("error: ").trim_end_matches('.')
             ))
         })?;
     Ok(FormatRegex {

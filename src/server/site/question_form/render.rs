@@ -528,7 +528,7 @@ fn text_control(out: &mut String, t: TextControl<'_>) {
 /// punctuation in classes); an AnswerFormatRegex only has to match somewhere. So the regex is
 /// wrapped to match anywhere, and only offered when it uses plain syntax; any other one is
 /// checked by question-form.js and the server alone.
-fn html_pattern(regex: &str, case_insensitive: bool) -> Option<String> {
+pub(super) fn html_pattern(regex: &str, case_insensitive: bool) -> Option<String> {
     if case_insensitive {
         return None; // a pattern has no flags
     }
