@@ -175,6 +175,7 @@ where
         endpoint: Endpoint::Custom(url.to_string()),
         selection: HitSelection::All,
         journal: Journal::open(Path::new(":memory:"), scope).unwrap(),
+        worker_site: None,
     };
     let app = console::run(&mut terminal, input, stop, session);
     let console = Console {

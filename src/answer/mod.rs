@@ -8,6 +8,7 @@
 mod json;
 #[cfg(test)]
 mod tests;
+pub mod write;
 
 pub use json::compact_json;
 

@@ -73,8 +73,9 @@ fn parse_deposit(text: &str) -> Result<i64, String> {
     Ok(cents)
 }
 
-pub fn run(args: AccountsArgs) -> Result<()> {
-    let db = match args.db {
+/// The server's database at `db` (or the default one), which must exist already.
+pub(super) fn open_existing(db: Option<PathBuf>) -> Result<(PathBuf, Store)> {
+    let db = match db {
         Some(db) => db,
         None => super::serve::default_db_path()?,
     };
@@ -87,6 +88,11 @@ pub fn run(args: AccountsArgs) -> Result<()> {
     }
     let store = Store::open(&db, 0)
         .with_context(|| format!("cannot open the database {}", db.display()))?;
+    Ok((db, store))
+}
+
+pub fn run(args: AccountsArgs) -> Result<()> {
+    let (db, store) = open_existing(args.db)?;
     match args.command {
         AccountsCommand::Add { name, balance } => {
             let cents = balance.unwrap_or(0);
@@ -151,7 +157,7 @@ pub fn run(args: AccountsArgs) -> Result<()> {
 }
 
 /// Runs `f` in one transaction: all of it or, on an error, nothing.
-fn transaction<T>(
+pub(super) fn transaction<T>(
     store: &Store,
     f: impl FnOnce(&rusqlite::Transaction) -> ApiResult<T>,
 ) -> Result<T> {

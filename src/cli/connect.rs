@@ -10,6 +10,7 @@ use aws_sdk_mturk::Client;
 use aws_sdk_mturk::config::ProvideCredentials;
 use clap::Args;
 
+use mturk_review::console::WorkerSite;
 use mturk_review::journal::{Scope, account_fingerprint};
 use mturk_review::mturk::client::{
     ClientOptions, Endpoint, error_chain, load_config, local_client,
@@ -44,6 +45,8 @@ pub struct Connected {
     pub scope: Scope,
     /// The demo's server, to stop when done.
     pub demo_server: Option<RunningServer>,
+    /// The demo's worker site and a worker's sign-in link.
+    pub worker_site: Option<WorkerSite>,
 }
 
 impl Connected {
@@ -67,6 +70,7 @@ pub async fn connect(args: &EndpointArgs) -> Result<Connected> {
             max_body_bytes: DEFAULT_MAX_BODY_BYTES,
             edge: EdgeConfig::default(),
             require_signatures: false,
+            site: Default::default(),
         })
         .await
         .context("cannot start the demo server")?;
@@ -78,6 +82,10 @@ pub async fn connect(args: &EndpointArgs) -> Result<Connected> {
                 endpoint: url,
                 account: "demo".to_string(),
             },
+            worker_site: Some(WorkerSite {
+                url: server.site_url.clone(),
+                sign_in_url: server.demo_invite.as_ref().map(|i| i.sign_in_url.clone()),
+            }),
             demo_server: Some(server),
         });
     }
@@ -118,6 +126,7 @@ pub async fn connect(args: &EndpointArgs) -> Result<Connected> {
             account: account_fingerprint(&access_key_id),
         },
         demo_server: None,
+        worker_site: None,
     })
 }
 

@@ -50,6 +50,7 @@ pub async fn console(args: ConsoleArgs) -> Result<()> {
         endpoint: connected.endpoint.clone(),
         selection,
         journal,
+        worker_site: connected.worker_site.clone(),
     };
     let mut terminal = ratatui::try_init().context("cannot take over the terminal")?;
     let result = console::run(&mut terminal, EventStream::new(), terminated(), session).await;

@@ -8,6 +8,7 @@ mod export;
 mod journal;
 mod progress;
 mod serve;
+mod workers;
 
 use std::process::ExitCode;
 
@@ -32,9 +33,11 @@ struct Cli {
 enum Command {
     /// Run a local MTurk-compatible server backed by SQLite (`serve backup` copies its
     /// database).
-    Serve(serve::ServeArgs),
+    Serve(Box<serve::ServeArgs>),
     /// Requester accounts and their access keys, on the server's database.
     Accounts(accounts::AccountsArgs),
+    /// Workers of the worker site: `workers invite NAME` prints a sign-in link.
+    Workers(workers::WorkersArgs),
     /// Print the history of decisions from the journal.
     Journal(journal::JournalArgs),
     /// Write every assignment (of the chosen statuses) as CSV or JSON lines.
@@ -44,12 +47,15 @@ enum Command {
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
-        Some(Command::Serve(serve::ServeArgs {
-            command: Some(serve::ServeCommand::Backup(args)),
-            ..
-        })) => serve::backup(args),
-        Some(Command::Serve(args)) => run_async(serve::serve(args)),
+        Some(Command::Serve(args)) => match *args {
+            serve::ServeArgs {
+                command: Some(serve::ServeCommand::Backup(backup)),
+                ..
+            } => serve::backup(backup),
+            args => run_async(serve::serve(args)),
+        },
         Some(Command::Accounts(args)) => accounts::run(args),
+        Some(Command::Workers(args)) => workers::run(args),
         Some(Command::Journal(args)) => journal::print(args),
         Some(Command::Export(args)) => run_async(export::export(args)),
         None => run_async(console::console(cli.console)),

@@ -15,6 +15,7 @@ use mturk_review::server::generate::GenerateSpec;
 use mturk_review::server::store::{self, BackupError};
 use mturk_review::server::{
     self, DEFAULT_MAX_BODY_BYTES, EdgeConfig, FaultConfig, HostCheck, RateConfig, ServerConfig,
+    SiteConfig,
 };
 
 #[derive(Debug, Args)]
@@ -35,6 +36,22 @@ pub struct ServeArgs {
     /// that a web page cannot reach the server by DNS rebinding.
     #[arg(long, value_name = "NAME")]
     allow_host: Vec<String>,
+    /// The worker site's public URL (scheme://host[:port]) when a proxy serves it elsewhere
+    /// than --listen; sign-in links and task pages use it. Its host is answered.
+    #[arg(long, value_name = "URL")]
+    site_url: Option<String>,
+    /// Where the content origin (requester HTML, served apart from the site) listens. Default:
+    /// the --listen address on the next port.
+    #[arg(long, value_name = "ADDR")]
+    content_listen: Option<SocketAddr>,
+    /// The content origin's public URL behind a proxy: a different host name than the site's.
+    /// Its host is answered.
+    #[arg(long, value_name = "URL")]
+    content_url: Option<String>,
+    /// Let anyone who reaches the worker site become a worker (otherwise only invited ones:
+    /// `mturk-review workers invite NAME`).
+    #[arg(long)]
+    open_signup: bool,
     /// SQLite database file (`:memory:` for a throwaway run). Default: mturk-review/server.db
     /// under the user's data directory.
     #[arg(long)]
@@ -183,6 +200,10 @@ pub async fn serve(args: ServeArgs) -> Result<()> {
         Some(db) => db,
         None => default_db_path()?,
     };
+    let mut allow_host = args.allow_host;
+    for url in [&args.site_url, &args.content_url].into_iter().flatten() {
+        allow_host.push(url_host(url)?);
+    }
     let config = ServerConfig {
         listen: args.listen,
         db: db.clone(),
@@ -213,12 +234,16 @@ pub async fn serve(args: ServeArgs) -> Result<()> {
             hosts: if args.allow_remote {
                 HostCheck::Any
             } else {
-                HostCheck::Loopback {
-                    also: args.allow_host,
-                }
+                HostCheck::Loopback { also: allow_host }
             },
         },
         require_signatures: args.allow_remote,
+        site: SiteConfig {
+            url: args.site_url,
+            content_listen: args.content_listen,
+            content_url: args.content_url,
+            open_signup: args.open_signup,
+        },
     };
     let started = std::time::Instant::now();
     let running = server::start(config).await?;
@@ -235,8 +260,17 @@ pub async fn serve(args: ServeArgs) -> Result<()> {
     {
         let mut out = std::io::stdout().lock();
         writeln!(out, "listening on {}", running.endpoint_url())?;
+        writeln!(out, "worker site: {}/worker/", running.site_url)?;
+        if let Some(invite) = &running.demo_invite {
+            writeln!(
+                out,
+                "sign in as the demo worker {}: {}",
+                invite.worker_id, invite.sign_in_url
+            )?;
+        }
         out.flush()?;
     }
+    eprintln!("content origin: {}", running.content_url);
     eprintln!("database: {}", db.display());
     if !running.addr.ip().is_loopback() {
         eprintln!(
@@ -248,6 +282,20 @@ pub async fn serve(args: ServeArgs) -> Result<()> {
     eprintln!("shutting down");
     running.stop().await;
     Ok(())
+}
+
+/// The host of a URL given on the command line, so the server answers requests addressed to it.
+fn url_host(url: &str) -> Result<String> {
+    let authority = url
+        .split_once("://")
+        .map(|(_, rest)| rest.split('/').next().unwrap_or_default())
+        .filter(|a| !a.is_empty())
+        .with_context(|| format!("{url} is not a URL of the form scheme://host[:port]"))?;
+    let host = authority
+        .parse::<axum::http::uri::Authority>()
+        .map(|a| a.host().to_string())
+        .with_context(|| format!("{url} is not a URL of the form scheme://host[:port]"))?;
+    Ok(host)
 }
 
 /// Ctrl-C or SIGTERM.

@@ -17,7 +17,7 @@ use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 
 use super::message::{Effect, Message};
-use super::state::State;
+use super::state::{State, WorkerSite};
 use super::ui::render;
 use super::update::update;
 use crate::clock::now_secs;
@@ -37,6 +37,8 @@ pub struct Session {
     pub endpoint: Endpoint,
     pub selection: HitSelection,
     pub journal: Journal,
+    /// The worker site, for the help (the demo knows it).
+    pub worker_site: Option<WorkerSite>,
 }
 
 /// Runs the console on `terminal`, reading `input`, until the reviewer quits or `stop`
@@ -52,6 +54,7 @@ pub async fn run<B: Backend>(
         endpoint,
         selection,
         journal,
+        worker_site,
     } = session;
     let (messages_tx, mut messages) = mpsc::unbounded_channel::<Message>();
     let decisions = spawn_runner(
@@ -65,6 +68,7 @@ pub async fn run<B: Backend>(
     let mut stop = pin!(stop);
 
     let mut state = State::new(endpoint, now_secs());
+    state.worker_site = worker_site;
     let mut tick = tokio::time::interval(TICK);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
     loop {

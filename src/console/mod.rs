@@ -25,6 +25,6 @@ mod update;
 
 pub use app::{Session, run};
 pub use message::{Effect, Message};
-pub use state::State;
+pub use state::{State, WorkerSite};
 pub use ui::render;
 pub use update::update;

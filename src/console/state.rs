@@ -110,6 +110,14 @@ pub struct Detail {
     pub raw_lines: Vec<Line<'static>>,
 }
 
+/// Where people do the HITs the console reviews, shown in the help.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WorkerSite {
+    pub url: String,
+    /// A link that signs in a worker to try it with.
+    pub sign_in_url: Option<String>,
+}
+
 pub struct State {
     pub(crate) endpoint: Endpoint,
     pub(crate) now: EpochSecs,
@@ -126,6 +134,8 @@ pub struct State {
     pub(crate) filter: String,
     pub(crate) filter_editing: bool,
     pub(crate) help_visible: bool,
+    /// The worker site of the server the console reviews, when it knows it (the demo).
+    pub(crate) worker_site: Option<WorkerSite>,
     pub(crate) confirm: Option<Confirm>,
     pub(crate) balance: Option<Result<String, String>>,
     pub(crate) status: Option<StatusLine>,
@@ -156,6 +166,7 @@ impl State {
             filter: String::new(),
             filter_editing: false,
             help_visible: false,
+            worker_site: None,
             confirm: None,
             balance: None,
             status: None,

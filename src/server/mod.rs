@@ -29,7 +29,6 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use axum::Router;
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
@@ -39,6 +38,7 @@ pub use faults::FaultConfig;
 use generate::{GenerateSpec, Generated};
 use http::AppState;
 pub use rate::RateConfig;
+pub use site::{Invitation, SiteConfig};
 use store::Store;
 
 /// Everything `serve` can be told.
@@ -61,6 +61,8 @@ pub struct ServerConfig {
     /// is reachable from other machines): a database without keys is refused at start, and
     /// should its last key be removed while it runs, every request is refused.
     pub require_signatures: bool,
+    /// The worker site: its public addresses and who may join.
+    pub site: site::SiteConfig,
 }
 
 pub const DEFAULT_MAX_BODY_BYTES: usize = 2 * 1024 * 1024;
@@ -92,6 +94,12 @@ pub enum ServerError {
 /// A server running on a tokio task; dropping `shutdown` (or sending on it) stops it.
 pub struct RunningServer {
     pub addr: SocketAddr,
+    /// The worker site's origin, as browsers reach it.
+    pub site_url: String,
+    /// The content origin (requester HTML), as browsers reach it.
+    pub content_url: String,
+    /// With `demo`: a worker to try the site as, and their sign-in link.
+    pub demo_invite: Option<Invitation>,
     /// What `generate` put in the database, when it was asked to.
     pub generated: Option<Generated>,
     shutdown: Option<oneshot::Sender<()>>,
@@ -162,7 +170,7 @@ pub async fn start(config: ServerConfig) -> Result<RunningServer, ServerError> {
             source,
         })?;
     let app = Arc::new(AppState {
-        store,
+        store: store.clone(),
         verifier: auth::Verifier::new(),
         require_signatures: config.require_signatures,
         faults: faults::Faults::new(config.faults),
@@ -171,13 +179,67 @@ pub async fn start(config: ServerConfig) -> Result<RunningServer, ServerError> {
         body_timeout: config.edge.body_timeout,
         hosts: config.edge.hosts.clone(),
     });
-    let router = Router::new().fallback(http::handle).with_state(app);
+    let content_addr = site::content_listen_for(&config.site, addr);
+    let content_listener =
+        TcpListener::bind(content_addr)
+            .await
+            .map_err(|source| ServerError::Listen {
+                addr: content_addr,
+                source,
+            })?;
+    let content_addr = content_listener
+        .local_addr()
+        .map_err(|source| ServerError::Listen {
+            addr: content_addr,
+            source,
+        })?;
+    let site_url = site::site_origin_for(&config.site, addr);
+    let content_url = site::content_origin_for(&config.site, &site_url, content_addr);
+    store
+        .transaction(|tx| site::record_site_origin(tx, &site_url))
+        .map_err(|e| ServerError::Read(e.message))?;
+    let worker_site = Arc::new(site::Site {
+        store: app.store.clone(),
+        origin: site_url.clone(),
+        content_origin: content_url.clone(),
+        open_signup: config.site.open_signup,
+        hosts: config.edge.hosts.clone(),
+    });
+    let demo_invite = if config.demo {
+        let invite = store
+            .transaction(|tx| site::invite(tx, Some("Demo worker"), None, crate::clock::now_ms()))
+            .map_err(|e| ServerError::Demo(e.message))?;
+        Some(invite)
+    } else {
+        None
+    };
+    let router =
+        site::site_routes(worker_site.clone()).fallback(site::or_api(worker_site.clone(), app));
+    let content = site::content_routes(worker_site);
     let (shutdown, stopped) = oneshot::channel::<()>();
-    let task = tokio::spawn(edge::serve(listener, router, config.edge, async {
-        let _ = stopped.await;
-    }));
+    let (content_shutdown, content_stopped) = oneshot::channel::<()>();
+    let content_edge = config.edge.clone();
+    let task = tokio::spawn(async move {
+        let content_task = tokio::spawn(edge::serve(
+            content_listener,
+            content,
+            content_edge,
+            async {
+                let _ = content_stopped.await;
+            },
+        ));
+        edge::serve(listener, router, config.edge, async {
+            let _ = stopped.await;
+        })
+        .await;
+        let _ = content_shutdown.send(());
+        let _ = content_task.await;
+    });
     Ok(RunningServer {
         addr,
+        site_url,
+        content_url,
+        demo_invite,
         generated,
         shutdown: Some(shutdown),
         task,

@@ -5,6 +5,7 @@
 #![allow(dead_code, clippy::expect_used, clippy::unwrap_used)]
 
 pub mod pty;
+pub mod site;
 
 use std::io::{BufRead, BufReader, Read};
 use std::net::SocketAddr;
@@ -51,6 +52,7 @@ pub fn config() -> ServerConfig {
         max_body_bytes: DEFAULT_MAX_BODY_BYTES,
         edge: EdgeConfig::default(),
         require_signatures: false,
+        site: Default::default(),
     }
 }
 

@@ -7,7 +7,9 @@ use ratatui::widgets::{Block, BorderType, Clear, Paragraph};
 
 use super::parts::centered;
 use crate::console::keymap::{BINDINGS, Section};
+use crate::console::state::WorkerSite;
 use crate::console::style::dim;
+use crate::sanitize::sanitize_inline;
 
 /// One block of lines per section of the key table, in the order the table first mentions
 /// it.
@@ -42,8 +44,32 @@ fn sections() -> Vec<Vec<Line<'static>>> {
         .collect()
 }
 
-pub fn render(frame: &mut Frame, area: Rect) {
-    let sections = sections();
+/// Where the HITs are done, with a link to sign in and try one (the demo's worker).
+fn worker_site_lines(site: &WorkerSite) -> Vec<Line<'static>> {
+    let mut lines = vec![
+        Line::styled(
+            "Worker site",
+            Style::default()
+                .fg(Color::Cyan)
+                .add_modifier(Modifier::BOLD),
+        ),
+        Line::from(format!("  {}/worker/", sanitize_inline(&site.url))),
+    ];
+    if let Some(link) = &site.sign_in_url {
+        lines.push(Line::from(
+            "  Do a HIT in a browser as the demo worker, then R here:",
+        ));
+        lines.push(Line::from(format!("  {}", sanitize_inline(link))));
+    }
+    lines.push(Line::from(""));
+    lines
+}
+
+pub fn render(frame: &mut Frame, area: Rect, site: Option<&WorkerSite>) {
+    let mut sections = sections();
+    if let Some(site) = site {
+        sections.push(worker_site_lines(site));
+    }
     let total: usize = sections.iter().map(Vec::len).sum();
     let (mut left, mut right) = (Vec::new(), Vec::new());
     for section in sections {

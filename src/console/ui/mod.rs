@@ -46,7 +46,7 @@ pub fn render(state: &State, frame: &mut Frame) {
     footer::render(state, frame, footer_area);
 
     if state.help_visible {
-        help::render(frame, area);
+        help::render(frame, area, state.worker_site.as_ref());
     }
     if let Some(question) = &state.confirm {
         confirm::render(state, question, frame, area);

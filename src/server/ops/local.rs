@@ -17,8 +17,9 @@ use crate::server::error::{ApiError, ApiResult};
 use crate::server::ledger;
 use crate::server::model;
 use crate::server::read_model::{HitRules, hit_facts};
+use crate::server::site;
 use crate::server::status::AssignmentStatus;
-use crate::server::work::{self, rules as work_rules, rules::WorkedOn};
+use crate::server::work::{rules as work_rules, rules::WorkedOn};
 use crate::server::worker_records::{self, WorkerUpdate, check_worker_id};
 
 /// The members only this operation has; the HTTP edge has already checked that the body is
@@ -151,8 +152,9 @@ fn locale_input(input: &Value) -> ApiResult<Option<LocaleValue>> {
     Ok(locale)
 }
 
-/// `MTurkLocal.CreateWorker {Name?, Locale?: {Country, Subdivision?}}` -> `{WorkerId}`: a
-/// new worker a requester invites.
+/// `MTurkLocal.CreateWorker {Name?, Locale?: {Country, Subdivision?}}` ->
+/// `{WorkerId, SignInUrl}`: a new worker a requester invites, and the link that signs them in
+/// to the worker site.
 pub fn create_worker_op(tx: &Transaction, ctx: &Ctx, input: &Value) -> ApiResult<Value> {
     let name = match input.get("Name").filter(|v| !v.is_null()) {
         None => None,
@@ -165,11 +167,8 @@ pub fn create_worker_op(tx: &Transaction, ctx: &Ctx, input: &Value) -> ApiResult
     let locale = locale
         .as_ref()
         .map(|l| (l.country.as_str(), l.subdivision.as_deref()));
-    let worker_id = match &ctx.ids {
-        Some(rng) => work::create_worker(tx, name, locale, ctx.now_ms, &mut *rng.borrow_mut())?,
-        None => work::create_worker(tx, name, locale, ctx.now_ms, &mut rand::rng())?,
-    };
-    Ok(json!({ "WorkerId": worker_id }))
+    let invite = site::invite(tx, name, locale, ctx.now_ms)?;
+    Ok(json!({ "WorkerId": invite.worker_id, "SignInUrl": invite.sign_in_url }))
 }
 
 /// `MTurkLocal.UpdateWorker {WorkerId, Locale?: {Country, Subdivision?}, Adult?, Masters?}`.

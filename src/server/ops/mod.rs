@@ -6,6 +6,7 @@ mod account;
 mod assignments;
 mod ctx;
 mod due;
+mod files;
 mod hits;
 mod input;
 mod local;
@@ -45,6 +46,7 @@ pub fn mturk_operation(name: &str) -> Option<Handler> {
         "CreateAdditionalAssignmentsForHIT" => hits::create_additional_assignments_for_hit,
         "ListAssignmentsForHIT" => assignments::list_assignments_for_hit,
         "GetAssignment" => assignments::get_assignment,
+        "GetFileUploadURL" => files::get_file_upload_url,
         "ApproveAssignment" => assignments::approve_assignment,
         "RejectAssignment" => assignments::reject_assignment,
         "SendBonus" => account::send_bonus,

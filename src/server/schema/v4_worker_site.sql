@@ -80,3 +80,6 @@ CREATE TABLE uploaded_files (
     created_ms INTEGER NOT NULL,
     UNIQUE (assignment_id, question_identifier)
 );
+
+-- A worker's own history on the site is read by worker.
+CREATE INDEX assignments_by_worker ON assignments (worker_id, seq);

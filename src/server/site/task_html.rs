@@ -159,7 +159,8 @@ fn host_and_path(url: &str) -> Option<(String, &str)> {
     Some((host.to_ascii_lowercase(), path))
 }
 
-fn escape(text: &str) -> String {
+/// `text` escaped for HTML text or a quoted attribute.
+pub fn escape(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     // Writing into a String cannot fail.
     let _ = askama::filters::Html.write_escaped_str(&mut out, text);
