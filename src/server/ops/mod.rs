@@ -8,6 +8,7 @@ mod ctx;
 mod due;
 mod hits;
 mod input;
+mod layouts;
 mod local;
 mod page;
 mod qualifications;
@@ -74,8 +75,12 @@ pub fn mturk_operation(name: &str) -> Option<Handler> {
 }
 
 /// The local operations, by name: the worker's side, which MTurk's API lacks.
-pub const LOCAL_OPERATIONS: [&str; 3] =
-    ["SubmitAssignment", "UpdateWorker", "RequestQualification"];
+pub const LOCAL_OPERATIONS: [&str; 4] = [
+    "SubmitAssignment",
+    "UpdateWorker",
+    "RequestQualification",
+    "CreateHITLayout",
+];
 
 /// The handler for a `MTurkLocal.*` operation.
 pub fn local_operation(name: &str) -> Option<Handler> {
@@ -83,6 +88,7 @@ pub fn local_operation(name: &str) -> Option<Handler> {
         "SubmitAssignment" => Some(local::submit_assignment),
         "UpdateWorker" => Some(local::update_worker),
         "RequestQualification" => Some(local::request_qualification),
+        "CreateHITLayout" => Some(layouts::create_hit_layout),
         _ => None,
     }
 }
