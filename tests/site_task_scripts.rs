@@ -438,7 +438,8 @@ async fn an_unsupported_element_shows_a_notice_and_blocks_the_submit() {
             r#"<crowd-form>
   <crowd-bounding-box name="annotatedResult" src="cat.png" labels="['cat']"></crowd-bounding-box>
   <crowd-input name="note"></crowd-input>
-</crowd-form>"#,
+</crowd-form>
+<crowd-form><crowd-input name="feedback" label="Feedback"></crowd-input></crowd-form>"#,
         ),
     )])
     .await;
@@ -448,18 +449,39 @@ async fn an_unsupported_element_shows_a_notice_and_blocks_the_submit() {
         .await
         .expect("goto");
     let notice = css(&browser, ".crowd-unsupported").await;
+    let notices = browser
+        .client
+        .find_all(Locator::Css(".crowd-unsupported"))
+        .await
+        .expect("find");
+    assert_eq!(
+        notices.len(),
+        1,
+        "one notice per element, however many forms"
+    );
     assert_eq!(
         notice.text().await.expect("text"),
-        "This task uses crowd-bounding-box, which this server does not support yet; your answer for it would be lost, so the form can\u{2019}t be submitted."
+        "This task uses crowd-bounding-box, which this server does not support yet; your answer for it would be lost, so the form can't be submitted."
     );
     assert!(notice.is_displayed().await.expect("displayed?"));
-    let submit = css(&browser, "crowd-form button[type=submit]").await;
-    wait_for("the submit to be disabled", WAIT, async || {
-        (!submit.is_enabled().await.ok()?).then_some(())
-    })
-    .await;
+    // An answer anywhere on the page would be lost: neither form may be sent.
+    let submits = browser
+        .client
+        .find_all(Locator::Css("crowd-form button[type=submit]"))
+        .await
+        .expect("find");
+    assert_eq!(submits.len(), 2);
+    for submit in &submits {
+        wait_for("the submit to be disabled", WAIT, async || {
+            (!submit.is_enabled().await.ok()?).then_some(())
+        })
+        .await;
+    }
     browser
-        .js("document.querySelector('crowd-form').submit()", vec![])
+        .js(
+            "document.querySelectorAll('crowd-form').forEach(f => f.submit())",
+            vec![],
+        )
         .await;
     assert_nothing_submitted(&site).await;
     browser.close().await;
