@@ -716,10 +716,14 @@
   }
 
   function showUnsupported(el) {
+    if (el._noticeShown) {
+      return;
+    }
+    el._noticeShown = true;
     var tag = el.tagName.toLowerCase();
     var notice = make('div', { class: 'crowd-unsupported', role: 'alert' },
       'This task uses ' + tag + ', which this server does not support yet; your answer for it ' +
-      'would be lost, so the form can\u2019t be submitted.');
+      "would be lost, so the form can't be submitted.");
     el.parentNode.insertBefore(notice, el);
   }
 

@@ -4,6 +4,7 @@
 // Each test file uses a part of this; a failed expectation here is a failed test.
 #![allow(dead_code, clippy::expect_used, clippy::unwrap_used)]
 
+pub mod browser;
 pub mod pty;
 pub mod site;
 

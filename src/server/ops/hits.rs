@@ -5,6 +5,7 @@ use serde_json::{Value, json};
 
 use super::ctx::Ctx;
 use super::input::{check_range, money_at_most, opt_i64, opt_str, opt_time_ms, req_str};
+use super::layouts;
 use super::page::{page, page_answer};
 use crate::clock::DAY_SECS;
 use crate::money::MAX_REWARD_CENTS;
@@ -197,6 +198,20 @@ fn insert_hit(tx: &Transaction, ctx: &Ctx, input: &Value, hit_type_id: &str) -> 
         (Some(q), None) => check_question(q)?,
         (None, Some(_)) => {}
     }
+    // A HIT made from a layout gets the HTMLQuestion it fills, as MTurk generated one.
+    let generated = match layout {
+        Some(layout_id) => {
+            let question = layouts::question_from_layout(tx, ctx, layout_id, input)?;
+            check_question(&question)?;
+            Some(question)
+        }
+        None => None,
+    };
+    let question = generated.as_deref().or(question);
+    let layout_parameters = layout
+        .and(input.get("HITLayoutParameters"))
+        .filter(|p| !p.is_null())
+        .map(Value::to_string);
     let token = opt_str(input, "UniqueRequestToken");
     if let Some(token) = token {
         let existing: Option<String> = tx
@@ -219,8 +234,9 @@ fn insert_hit(tx: &Transaction, ctx: &Ctx, input: &Value, hit_type_id: &str) -> 
     let id = ctx.new_id();
     tx.execute(
         "INSERT INTO hits (id, account_id, hit_type_id, creation_ms, expiration_ms, question,
-           hit_layout_id, requester_annotation, max_assignments, unique_request_token)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+           hit_layout_id, hit_layout_parameters, requester_annotation, max_assignments,
+           unique_request_token)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
         params![
             id,
             ctx.account,
@@ -229,6 +245,7 @@ fn insert_hit(tx: &Transaction, ctx: &Ctx, input: &Value, hit_type_id: &str) -> 
             ctx.now_ms + lifetime * 1000,
             question,
             layout,
+            layout_parameters,
             opt_str(input, "RequesterAnnotation"),
             max_assignments,
             token

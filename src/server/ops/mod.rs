@@ -9,6 +9,7 @@ mod due;
 mod files;
 mod hits;
 mod input;
+mod layouts;
 mod local;
 mod page;
 mod qualifications;
@@ -76,11 +77,12 @@ pub fn mturk_operation(name: &str) -> Option<Handler> {
 }
 
 /// The local operations, by name: the worker's side, which MTurk's API lacks.
-pub const LOCAL_OPERATIONS: [&str; 4] = [
+pub const LOCAL_OPERATIONS: [&str; 5] = [
     "SubmitAssignment",
     "CreateWorker",
     "UpdateWorker",
     "RequestQualification",
+    "CreateHITLayout",
 ];
 
 /// The handler for a `MTurkLocal.*` operation.
@@ -90,6 +92,7 @@ pub fn local_operation(name: &str) -> Option<Handler> {
         "CreateWorker" => Some(local::create_worker_op),
         "UpdateWorker" => Some(local::update_worker),
         "RequestQualification" => Some(local::request_qualification),
+        "CreateHITLayout" => Some(layouts::create_hit_layout),
         _ => None,
     }
 }

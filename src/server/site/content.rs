@@ -1,4 +1,4 @@
-//! The content origin: requester HTML (HTMLQuestion, HIT layouts) and QuestionForm pages for
+//! The content origin: requester HTML (HTMLQuestion, and HIT layouts, which become one) and QuestionForm pages for
 //! the site's task frame, with our own versions of the scripts MTurk's pages load. A task URL
 //! is signed by the site for the HIT, assignment and worker it showed it to, so content is
 //! served only to someone the site let preview the HIT. Every answer says, with
@@ -58,36 +58,17 @@ pub async fn task(
             if !links::task_signature_ok(&signer, &hit_id, &assignment_id, &worker_id, &signature) {
                 return Ok(None);
             }
-            let row: Option<(Option<String>, Option<String>, Option<String>)> = tx
+            let question: Option<Option<String>> = tx
                 .query_row(
-                    "SELECT question, hit_layout_id, hit_layout_parameters FROM hits WHERE id = ?1",
+                    "SELECT question FROM hits WHERE id = ?1",
                     params![hit_id],
-                    |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+                    |r| r.get(0),
                 )
                 .optional()?;
-            let Some((question, layout_id, parameters)) = row else {
-                return Ok(None);
-            };
-            let layout = match &layout_id {
-                Some(id) => tx
-                    .query_row(
-                        "SELECT template FROM hit_layouts WHERE id = ?1",
-                        params![id],
-                        |r| r.get::<_, String>(0),
-                    )
-                    .optional()?,
-                None => None,
-            };
-            Ok(Some((
-                question,
-                layout_id,
-                parameters,
-                layout,
-                assignment_id,
-            )))
+            Ok(question.map(|q| (q, assignment_id)))
         })
         .await;
-    let (question, layout_id, parameters, layout, assignment_id) = match found {
+    let (question, assignment_id) = match found {
         Ok(Some(found)) => found,
         Ok(None) => {
             return (
@@ -104,42 +85,8 @@ pub async fn task(
         crowd_elements_js: format!("{}/static/crowd-html-elements.js", site.content_origin),
         submit_url: Some(submit_url.clone()),
     };
-    let html = match task_kind(question.as_deref(), layout_id.as_deref()) {
+    let html = match task_kind(question.as_deref()) {
         Some(TaskKind::Html { content, .. }) => task_html::rewrite_html_question(&content, &assets),
-        Some(TaskKind::Layout { .. }) => {
-            let Some(template) = layout else {
-                return (StatusCode::NOT_FOUND, "This HIT's layout no longer exists.")
-                    .into_response();
-            };
-            let parameters: Vec<(String, String)> = parameters
-                .and_then(|p| serde_json::from_str::<Vec<serde_json::Value>>(&p).ok())
-                .unwrap_or_default()
-                .iter()
-                .filter_map(|p| {
-                    Some((
-                        p.get("Name")?.as_str()?.to_string(),
-                        p.get("Value")?.as_str()?.to_string(),
-                    ))
-                })
-                .collect();
-            let filled = task_html::fill_layout(&template, &parameters)
-                .map(|filled| task_kind(Some(&task_html::layout_question(&filled)), None));
-            match filled {
-                Ok(Some(TaskKind::Html { content, .. })) => {
-                    task_html::rewrite_html_question(&content, &assets)
-                }
-                Ok(_) => {
-                    return (
-                        StatusCode::INTERNAL_SERVER_ERROR,
-                        "This HIT's layout could not be read.",
-                    )
-                        .into_response();
-                }
-                Err(e) => {
-                    return (StatusCode::INTERNAL_SERVER_ERROR, e.to_string()).into_response();
-                }
-            }
-        }
         Some(TaskKind::Form { xml }) => match question_form::parse(&xml) {
             Ok(form) => form_page(&site, &form, &assignment_id, preview, &[], &[]),
             Err(e) => {

@@ -424,7 +424,7 @@ fn task_page(
             acceptable: task.cannot_accept.is_none(),
         },
         cannot_accept: task.cannot_accept,
-        kind: task_kind(task.question.as_deref(), task.hit_layout_id.as_deref()),
+        kind: task_kind(task.question.as_deref()),
         assignment_id,
     })
 }

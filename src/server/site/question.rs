@@ -1,5 +1,6 @@
-//! What a HIT asks the worker to do, read from its Question XML (or its HIT layout): an
-//! ExternalQuestion's page, an HTMLQuestion's HTML, a QuestionForm, or a filled layout.
+//! What a HIT asks the worker to do, read from its Question XML: an ExternalQuestion's page,
+//! an HTMLQuestion's HTML, or a QuestionForm. (A HIT made from a layout holds the filled
+//! layout as its HTMLQuestion.)
 
 use quick_xml::Reader;
 use quick_xml::escape::resolve_predefined_entity;
@@ -14,8 +15,6 @@ pub enum TaskKind {
     Html { content: String, frame_height: u32 },
     /// A QuestionForm, rendered by the server (on the content origin).
     Form { xml: String },
-    /// A HIT layout's HTML with its parameters, filled on the content origin.
-    Layout { layout_id: String },
 }
 
 /// The frame's height when a question gives none (MTurk's default was 450 pixels); 0 fills
@@ -24,12 +23,7 @@ pub const DEFAULT_FRAME_HEIGHT: u32 = 450;
 
 /// Reads a HIT's question; `None` for XML that is not one of MTurk's three question types
 /// (CreateHIT refuses those, so only a damaged database has them).
-pub fn task_kind(question: Option<&str>, layout_id: Option<&str>) -> Option<TaskKind> {
-    if let Some(id) = layout_id {
-        return Some(TaskKind::Layout {
-            layout_id: id.to_string(),
-        });
-    }
+pub fn task_kind(question: Option<&str>) -> Option<TaskKind> {
     let xml = question?;
     let mut reader = Reader::from_str(xml);
     let mut root: Option<Vec<u8>> = None;
@@ -137,7 +131,7 @@ mod tests {
     fn each_question_type_is_recognised() {
         let external = r#"<ExternalQuestion xmlns="http://mechanicalturk.amazonaws.com/AWSMechanicalTurkDataSchemas/2006-07-14/ExternalQuestion.xsd"><ExternalURL>https://example.org/task?x=1&amp;y=2</ExternalURL><FrameHeight>0</FrameHeight></ExternalQuestion>"#;
         assert_eq!(
-            task_kind(Some(external), None),
+            task_kind(Some(external)),
             Some(TaskKind::External {
                 url: "https://example.org/task?x=1&y=2".into(),
                 frame_height: 0
@@ -145,24 +139,16 @@ mod tests {
         );
         let html = r#"<HTMLQuestion xmlns="x"><HTMLContent><![CDATA[<p>Hi & bye</p>]]></HTMLContent><FrameHeight>600</FrameHeight></HTMLQuestion>"#;
         assert_eq!(
-            task_kind(Some(html), None),
+            task_kind(Some(html)),
             Some(TaskKind::Html {
                 content: "<p>Hi & bye</p>".into(),
                 frame_height: 600
             })
         );
         let form = r#"<?xml version="1.0"?><QuestionForm xmlns="x"><Question/></QuestionForm>"#;
-        assert!(matches!(
-            task_kind(Some(form), None),
-            Some(TaskKind::Form { .. })
-        ));
-        assert_eq!(
-            task_kind(None, Some("L1")),
-            Some(TaskKind::Layout {
-                layout_id: "L1".into()
-            })
-        );
-        assert_eq!(task_kind(Some("<Other/>"), None), None);
+        assert!(matches!(task_kind(Some(form)), Some(TaskKind::Form { .. })));
+        assert_eq!(task_kind(Some("<Other/>")), None);
+        assert_eq!(task_kind(None), None);
     }
 
     #[test]

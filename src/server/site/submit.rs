@@ -134,19 +134,18 @@ fn record(
             "This assignment belongs to another worker than the one signed in on this browser.",
         ));
     }
-    let question: Option<(Option<String>, Option<String>)> = tx
+    let question: Option<Option<String>> = tx
         .query_row(
-            "SELECT h.question, h.hit_layout_id FROM hits h
+            "SELECT h.question FROM hits h
              JOIN accepted_assignments w ON w.hit_id = h.id WHERE w.id = ?1
              UNION ALL
-             SELECT h.question, h.hit_layout_id FROM hits h
+             SELECT h.question FROM hits h
              JOIN assignments a ON a.hit_id = h.id WHERE a.id = ?1",
             params![assignment_id],
-            |r| Ok((r.get(0)?, r.get(1)?)),
+            |r| r.get(0),
         )
         .optional()?;
-    let (question, layout) = question.unwrap_or_default();
-    let kind = task_kind(question.as_deref(), layout.as_deref());
+    let kind = task_kind(question.flatten().as_deref());
     let (answer, files) = match kind {
         Some(TaskKind::Form { xml }) => {
             let form = question_form::parse(&xml).map_err(|e| {
