@@ -181,6 +181,15 @@
   function setUp(form) {
     var sections = Array.prototype.slice.call(form.querySelectorAll('.qf-question'));
     form.noValidate = true; // this script shows the messages, next to each question
+    // A message shown while the worker is pressing on another control would move that
+    // control away before the click lands: checks on leaving a question wait for the release.
+    var pressing = false;
+    var waiting = [];
+    document.addEventListener('pointerdown', function () { pressing = true; }, true);
+    document.addEventListener('pointerup', function () {
+      pressing = false;
+      setTimeout(function () { waiting.splice(0).forEach(check); }, 0);
+    }, true);
     sections.forEach(function (section) {
       syncOther(section);
       section.addEventListener('change', function () {
@@ -194,7 +203,11 @@
           return; // still inside this question
         }
         section.setAttribute('data-qf-checked', '');
-        check(section);
+        if (pressing) {
+          waiting.push(section);
+        } else {
+          check(section);
+        }
       });
     });
     form.addEventListener('submit', function (event) {

@@ -13,6 +13,7 @@ use crate::server::eligibility;
 use crate::server::error::{ApiError, ApiResult};
 use crate::server::ledger;
 use crate::server::read_model::{HIT_SELECT, hit_facts, hit_json};
+use crate::server::site::question_form;
 use crate::server::status::{AssignmentStatus, HitStatus};
 
 const DEFAULT_AUTO_APPROVAL_DELAY: i64 = 30 * DAY_SECS;
@@ -275,7 +276,15 @@ fn check_question(question: &str) -> ApiResult<()> {
             Ok(quick_xml::events::Event::Start(e)) | Ok(quick_xml::events::Event::Empty(e)) => {
                 let root = e.local_name();
                 return match root.as_ref() {
-                    b"QuestionForm" | b"ExternalQuestion" | b"HTMLQuestion" => Ok(()),
+                    // The worker site renders a QuestionForm itself: one it could not honour
+                    // is refused now, as MTurk refused one its schema did not allow.
+                    b"QuestionForm" => question_form::parse(question).map(|_| ()).map_err(|e| {
+                        ApiError::request(
+                            "AWS.MechanicalTurk.XMLParseError",
+                            format!("The QuestionForm is not valid: {e}"),
+                        )
+                    }),
+                    b"ExternalQuestion" | b"HTMLQuestion" => Ok(()),
                     other => Err(ApiError::request(
                         "AWS.MechanicalTurk.XMLParseError",
                         format!(
