@@ -245,6 +245,7 @@ pub async fn serve(args: ServeArgs) -> Result<()> {
             open_signup: args.open_signup,
         },
     };
+    let stop = shutdown_signal();
     let started = std::time::Instant::now();
     let running = server::start(config).await?;
     if let Some(done) = running.generated {
@@ -258,16 +259,21 @@ pub async fn serve(args: ServeArgs) -> Result<()> {
         );
     }
     {
-        let mut out = std::io::stdout().lock();
-        writeln!(out, "listening on {}", running.endpoint_url())?;
-        writeln!(out, "worker site: {}/worker/", running.site_url)?;
+        // One write: a script that reads the first line and closes the pipe must not make
+        // the next lines fail.
+        let mut text = format!(
+            "listening on {}\nworker site: {}/worker/\n",
+            running.endpoint_url(),
+            running.site_url
+        );
         if let Some(invite) = &running.demo_invite {
-            writeln!(
-                out,
-                "sign in as the demo worker {}: {}",
+            text.push_str(&format!(
+                "sign in as the demo worker {}: {}\n",
                 invite.worker_id, invite.sign_in_url
-            )?;
+            ));
         }
+        let mut out = std::io::stdout().lock();
+        out.write_all(text.as_bytes())?;
         out.flush()?;
     }
     eprintln!("content origin: {}", running.content_url);
@@ -278,7 +284,7 @@ pub async fn serve(args: ServeArgs) -> Result<()> {
             running.addr
         );
     }
-    shutdown_signal().await;
+    stop.await;
     eprintln!("shutting down");
     running.stop().await;
     Ok(())
@@ -298,25 +304,21 @@ fn url_host(url: &str) -> Result<String> {
     Ok(host)
 }
 
-/// Ctrl-C or SIGTERM.
-async fn shutdown_signal() {
+/// Ctrl-C or SIGTERM. SIGTERM is listened for from this call on, not from the first poll, so
+/// that one sent right after "listening on" is seen (the default action would kill the
+/// process without a clean stop).
+fn shutdown_signal() -> impl std::future::Future<Output = ()> {
     #[cfg(unix)]
-    {
-        use tokio::signal::unix::{SignalKind, signal};
-        match signal(SignalKind::terminate()) {
-            Ok(mut term) => {
-                tokio::select! {
-                    _ = tokio::signal::ctrl_c() => {}
-                    _ = term.recv() => {}
-                }
+    let term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).ok();
+    async move {
+        #[cfg(unix)]
+        if let Some(mut term) = term {
+            tokio::select! {
+                _ = tokio::signal::ctrl_c() => {}
+                _ = term.recv() => {}
             }
-            Err(_) => {
-                let _ = tokio::signal::ctrl_c().await;
-            }
+            return;
         }
-    }
-    #[cfg(not(unix))]
-    {
         let _ = tokio::signal::ctrl_c().await;
     }
 }

@@ -44,32 +44,30 @@ fn sections() -> Vec<Vec<Line<'static>>> {
         .collect()
 }
 
-/// Where the HITs are done, with a link to sign in and try one (the demo's worker).
+/// Where the HITs are done, with a link to sign in and try one (the demo's worker), each on
+/// one line of the full width so that it can be copied.
 fn worker_site_lines(site: &WorkerSite) -> Vec<Line<'static>> {
-    let mut lines = vec![
-        Line::styled(
-            "Worker site",
-            Style::default()
-                .fg(Color::Cyan)
-                .add_modifier(Modifier::BOLD),
-        ),
-        Line::from(format!("  {}/worker/", sanitize_inline(&site.url))),
-    ];
+    let bold = Style::default()
+        .fg(Color::Cyan)
+        .add_modifier(Modifier::BOLD);
+    let mut lines = vec![Line::from(vec![
+        Span::styled("Worker site  ", bold),
+        Span::raw(format!("{}/worker/", sanitize_inline(&site.url))),
+    ])];
     if let Some(link) = &site.sign_in_url {
         lines.push(Line::from(
-            "  Do a HIT in a browser as the demo worker, then R here:",
+            "Do a HIT in a browser as the demo worker, then press R here to see it:",
         ));
-        lines.push(Line::from(format!("  {}", sanitize_inline(link))));
+        lines.push(Line::from(sanitize_inline(link).to_string()));
     }
     lines.push(Line::from(""));
     lines
 }
 
 pub fn render(frame: &mut Frame, area: Rect, site: Option<&WorkerSite>) {
-    let mut sections = sections();
-    if let Some(site) = site {
-        sections.push(worker_site_lines(site));
-    }
+    let sections = sections();
+    // Full width under the keys, so that a sign-in link fits on one line to copy.
+    let site_lines = site.map(worker_site_lines).unwrap_or_default();
     let total: usize = sections.iter().map(Vec::len).sum();
     let (mut left, mut right) = (Vec::new(), Vec::new());
     for section in sections {
@@ -79,8 +77,14 @@ pub fn render(frame: &mut Frame, area: Rect, site: Option<&WorkerSite>) {
             right.extend(section);
         }
     }
-    let height = left.len().max(right.len()) as u16 + 2;
-    let rect = centered(area, 112, height);
+    let keys_height = left.len().max(right.len()) as u16;
+    let site_height = site_lines.len() as u16;
+    // Wide enough for the sign-in link (borders and margins take 4 columns).
+    let width = site_lines
+        .iter()
+        .map(|line| line.width() as u16 + 4)
+        .fold(112, u16::max);
+    let rect = centered(area, width, keys_height + site_height + 2);
     frame.render_widget(Clear, rect);
     let block = Block::bordered()
         .border_type(BorderType::Rounded)
@@ -89,9 +93,13 @@ pub fn render(frame: &mut Frame, area: Rect, site: Option<&WorkerSite>) {
         .title_bottom(Line::styled(" any key closes ", dim()).right_aligned());
     let inner = block.inner(rect);
     frame.render_widget(block, rect);
-    let [l, r] = Layout::horizontal([Constraint::Percentage(50), Constraint::Percentage(50)])
-        .horizontal_margin(1)
-        .areas(inner);
+    let [site_area, keys] =
+        Layout::vertical([Constraint::Length(site_height), Constraint::Fill(1)])
+            .horizontal_margin(1)
+            .areas(inner);
+    frame.render_widget(Paragraph::new(site_lines), site_area);
+    let [l, r] =
+        Layout::horizontal([Constraint::Percentage(50), Constraint::Percentage(50)]).areas(keys);
     frame.render_widget(Paragraph::new(left), l);
     frame.render_widget(Paragraph::new(right), r);
 }

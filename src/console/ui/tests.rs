@@ -128,6 +128,35 @@ fn help_overlay() {
 }
 
 #[test]
+fn help_shows_the_worker_site_and_a_whole_sign_in_link() {
+    let mut state = loaded_state();
+    let link = "http://127.0.0.1:8780/worker/sign-in?token=0123456789abcdef0123456789abcdef.0123456789abcdef0123456789abcdef";
+    state.worker_site = Some(crate::console::state::WorkerSite {
+        url: "http://127.0.0.1:8780".into(),
+        sign_in_url: Some(link.into()),
+    });
+    update(&mut state, key('?'));
+    let terminal = draw(&state, 120, 40);
+    let lines: Vec<String> = (0..40)
+        .map(|y| {
+            (0..120)
+                .map(|x| terminal.backend().buffer()[(x, y)].symbol().to_string())
+                .collect()
+        })
+        .collect();
+    assert!(lines.iter().any(|l| l.contains(link)), "{lines:#?}");
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.contains("Worker site  http://127.0.0.1:8780/worker/"))
+    );
+    assert!(
+        lines.iter().any(|l| l.contains("approve with feedback")),
+        "the keys are still there"
+    );
+}
+
+#[test]
 fn raw_view() {
     let mut state = crowd_selected();
     update(&mut state, key('v'));

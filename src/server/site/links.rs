@@ -61,16 +61,19 @@ impl Signer {
         Ok(Signer { keyed })
     }
 
-    /// The hex HMAC of `parts`, joined so that no two lists of parts sign the same bytes.
+    /// The HMAC of `parts` (joined so that no two lists of parts sign the same bytes), its
+    /// first 128 bits in hex: short enough for a link a person copies, and as hard to forge.
     pub fn sign(&self, parts: &[&str]) -> String {
-        hex::encode(self.mac(parts).finalize().into_bytes())
+        hex::encode(&self.mac(parts).finalize().into_bytes()[..SIGNATURE_BYTES])
     }
 
     /// Whether `signature` is `sign(parts)`, compared in constant time.
     pub fn verify(&self, parts: &[&str], signature: &str) -> bool {
         match hex::decode(signature) {
-            Ok(bytes) => self.mac(parts).verify_slice(&bytes).is_ok(),
-            Err(_) => false,
+            Ok(bytes) if bytes.len() == SIGNATURE_BYTES => {
+                self.mac(parts).verify_truncated_left(&bytes).is_ok()
+            }
+            _ => false,
         }
     }
 
@@ -84,9 +87,12 @@ impl Signer {
     }
 }
 
-/// A random token of 32 bytes, hex-encoded, from the thread's CSPRNG.
-pub fn random_token() -> String {
-    let mut bytes = [0u8; 32];
+/// The bytes of a signature kept in links.
+const SIGNATURE_BYTES: usize = 16;
+
+/// A random token of `N` bytes, hex-encoded, from the thread's CSPRNG.
+pub fn random_token<const N: usize>() -> String {
+    let mut bytes = [0u8; N];
     rand::rng().fill_bytes(&mut bytes);
     hex::encode(bytes)
 }
@@ -94,7 +100,7 @@ pub fn random_token() -> String {
 /// A new sign-in link for `worker_id`, absolute on the site's origin.
 pub fn new_sign_in_url(tx: &Transaction, worker_id: &str, now_ms: i64) -> ApiResult<String> {
     let origin = site_origin(tx)?;
-    let nonce = random_token();
+    let nonce = random_token::<16>();
     let expires_ms = now_ms + SIGN_IN_LINK_MS;
     tx.execute(
         "INSERT INTO sign_in_links (nonce, worker_id, created_ms, expires_ms) VALUES (?1, ?2, ?3, ?4)",

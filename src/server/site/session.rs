@@ -63,14 +63,14 @@ pub fn start(
     now_ms: i64,
     secure: bool,
 ) -> ApiResult<HeaderValue> {
-    let token = random_token();
+    let token = random_token::<32>();
     tx.execute(
         "INSERT INTO worker_sessions (token_hash, worker_id, csrf_token, created_ms, expires_ms)
          VALUES (?1, ?2, ?3, ?4, ?5)",
         params![
             token_hash(&token),
             worker_id,
-            random_token(),
+            random_token::<32>(),
             now_ms,
             now_ms + SESSION_MS
         ],
