@@ -328,3 +328,83 @@ async fn returning_frees_the_slot_and_the_content_origin_serves_only_signed_task
     assert_eq!(late.status, 409);
     t.stop().await;
 }
+
+#[tokio::test]
+async fn open_signup_makes_a_worker_and_signing_out_ends_the_session() {
+    let closed = TestServer::start().await;
+    let refused = Agent::new(closed.addr())
+        .post_form("/worker/sign-up", &[])
+        .await;
+    assert_eq!(refused.status, 403);
+    closed.stop().await;
+
+    let t = TestServer::start_with(mturk_review::server::ServerConfig {
+        site: mturk_review::server::SiteConfig {
+            open_signup: true,
+            ..Default::default()
+        },
+        ..common::config()
+    })
+    .await;
+    let landing = Agent::new(t.addr()).get("/worker/").await;
+    assert!(landing.body.contains("/worker/sign-up"), "{}", landing.body);
+    let signed_up = Agent::new(t.addr()).post_form("/worker/sign-up", &[]).await;
+    assert_eq!(signed_up.status, 303, "{}", signed_up.body);
+    let cookie = signed_up
+        .header("set-cookie")
+        .expect("a session")
+        .split(';')
+        .next()
+        .expect("name=value")
+        .to_string();
+    let agent = Agent {
+        site: t.addr(),
+        cookie: Some(cookie),
+    };
+    let me = agent.get("/worker/me").await;
+    assert_eq!(me.status, 200);
+    let id_at = me.body.find("<dd>A").expect("a worker id starting with A");
+    let worker = &me.body[id_at + 4..id_at + 4 + 14];
+    assert!(mturk_review::rules::is_worker_id(worker), "{worker}");
+
+    let csrf = Agent::csrf(&me);
+    let out = agent
+        .post_form("/worker/sign-out", &[("csrf", &csrf)])
+        .await;
+    assert_eq!(out.status, 200);
+    assert!(
+        out.header("set-cookie")
+            .expect("cleared")
+            .contains("Max-Age=0")
+    );
+    assert_eq!(
+        agent.get("/worker/me").await.status,
+        401,
+        "the old cookie no longer works"
+    );
+    t.stop().await;
+}
+
+#[tokio::test]
+async fn after_a_submission_the_worker_is_offered_the_next_hit_of_the_same_type() {
+    let t = TestServer::start().await;
+    let first = hit(&t, 1).await;
+    let second = hit(&t, 1).await;
+    let (_, link) = invite(t.addr(), "Next").await;
+    let agent = Agent::sign_in(t.addr(), &link).await;
+    let assignment = agent.accept(&first).await.expect("accepted");
+    let done = submit(&agent, &[("assignmentId", &assignment), ("q1", "x")]).await;
+    assert_eq!(done.status, 200);
+    let page = agent
+        .get(&format!("/worker/assignments/{assignment}/done"))
+        .await;
+    assert_eq!(page.status, 200, "{}", page.body);
+    assert!(
+        page.body
+            .contains(&format!("href=\"/worker/hits/{second}\"")),
+        "{}",
+        page.body
+    );
+    assert!(page.body.contains("Next HIT in this group"));
+    t.stop().await;
+}
