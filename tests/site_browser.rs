@@ -16,36 +16,15 @@ use axum::Router;
 use axum::response::Html;
 use axum::routing::get;
 use fantoccini::Locator;
-use fantoccini::elements::Element;
 
 use common::TestServer;
-use common::browser::{Browser, SKIPPED, wait_for};
+use common::browser::{Browser, WAIT, wait_for};
 use common::site::invite;
-
-const WAIT: Duration = Duration::from_secs(15);
-
-async fn start() -> Option<Browser> {
-    let browser = Browser::start().await;
-    if browser.is_none() {
-        eprintln!("{SKIPPED}");
-    }
-    browser
-}
 
 fn screenshot_path(name: &str) -> PathBuf {
     PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
         .join("site-screenshots")
         .join(format!("{name}.png"))
-}
-
-async fn css(browser: &Browser, selector: &str) -> Element {
-    browser
-        .client
-        .wait()
-        .at_most(WAIT)
-        .for_element(Locator::Css(selector))
-        .await
-        .unwrap_or_else(|e| panic!("no {selector}: {e}"))
 }
 
 async fn path(browser: &Browser) -> String {
@@ -62,7 +41,8 @@ async fn path(browser: &Browser) -> String {
 async fn sign_in(browser: &Browser, t: &TestServer, name: &str) -> String {
     let (worker, link) = invite(t.addr(), name).await;
     browser.client.goto(&link).await.expect("open the link");
-    css(browser, "form[action='/worker/sign-in'] button")
+    browser
+        .css("form[action='/worker/sign-in'] button")
         .await
         .click()
         .await
@@ -86,7 +66,8 @@ async fn accept_from_list(browser: &Browser, title: &str) {
         .click()
         .await
         .expect("open the preview");
-    css(browser, "form[action$='/accept'] button")
+    browser
+        .css("form[action$='/accept'] button")
         .await
         .click()
         .await
@@ -102,7 +83,8 @@ async fn accept_from_list(browser: &Browser, title: &str) {
 }
 
 async fn enter_task(browser: &Browser) {
-    css(browser, "iframe#task")
+    browser
+        .css("iframe#task")
         .await
         .enter_frame()
         .await
@@ -124,7 +106,7 @@ async fn wait_until_submitted(browser: &Browser) {
         path(browser).await.ends_with("/done").then_some(())
     })
     .await;
-    let text = css(browser, "main").await.text().await.expect("text");
+    let text = browser.css("main").await.text().await.expect("text");
     assert!(text.contains("Submitted"), "{text}");
 }
 
@@ -174,7 +156,9 @@ const CLASSIC_FORM: &str = r#"<form name="mturk_form" method="post" id="mturk_fo
 
 #[tokio::test]
 async fn a_worker_signs_in_previews_accepts_and_submits_an_html_question() {
-    let Some(browser) = start().await else { return };
+    let Some(browser) = Browser::start_or_skip().await else {
+        return;
+    };
     let t = TestServer::start().await;
     let hit = hit_with(
         &t,
@@ -184,7 +168,7 @@ async fn a_worker_signs_in_previews_accepts_and_submits_an_html_question() {
     )
     .await;
     let worker = sign_in(&browser, &t, "Ada").await;
-    let header = css(&browser, "header").await.text().await.expect("text");
+    let header = browser.css("header").await.text().await.expect("text");
     assert!(header.contains(&worker), "{header}");
     browser.screenshot(&screenshot_path("find")).await;
 
@@ -198,7 +182,7 @@ async fn a_worker_signs_in_previews_accepts_and_submits_an_html_question() {
         .expect("preview");
     // The preview: the task's own submit button is disabled by our externalHIT_v1.js.
     enter_task(&browser).await;
-    let submit = css(&browser, "#submitButton").await;
+    let submit = browser.css("#submitButton").await;
     wait_for("the preview's disabled submit", WAIT, async || {
         (submit.attr("disabled").await.ok().flatten().is_some()).then_some(())
     })
@@ -212,7 +196,8 @@ async fn a_worker_signs_in_previews_accepts_and_submits_an_html_question() {
     leave_task(&browser).await;
     browser.screenshot(&screenshot_path("preview")).await;
 
-    css(&browser, "form[action$='/accept'] button")
+    browser
+        .css("form[action$='/accept'] button")
         .await
         .click()
         .await
@@ -231,7 +216,8 @@ async fn a_worker_signs_in_previews_accepts_and_submits_an_html_question() {
         .expect("id")
         .to_string();
     enter_task(&browser).await;
-    css(&browser, "#colour")
+    browser
+        .css("#colour")
         .await
         .send_keys("Blue <&> grey")
         .await
@@ -239,7 +225,8 @@ async fn a_worker_signs_in_previews_accepts_and_submits_an_html_question() {
     leave_task(&browser).await;
     browser.screenshot(&screenshot_path("task")).await;
     enter_task(&browser).await;
-    css(&browser, "#submitButton")
+    browser
+        .css("#submitButton")
         .await
         .click()
         .await
@@ -247,7 +234,7 @@ async fn a_worker_signs_in_previews_accepts_and_submits_an_html_question() {
     wait_until_submitted(&browser).await;
     browser.screenshot(&screenshot_path("submitted")).await;
     // The next HIT of the group is offered: the HIT has a second slot, but not for this worker.
-    let page = css(&browser, "main").await.text().await.expect("text");
+    let page = browser.css("main").await.text().await.expect("text");
     assert!(!page.contains("Next HIT in this group"), "{page}");
 
     assert_eq!(
@@ -275,7 +262,7 @@ async fn a_worker_signs_in_previews_accepts_and_submits_an_html_question() {
         .goto(&format!("{}/worker/me", t.server.site_url))
         .await
         .expect("my work");
-    let me = css(&browser, "main").await.text().await.expect("text");
+    let me = browser.css("main").await.text().await.expect("text");
     assert!(me.contains("Submitted"), "{me}");
     browser.screenshot(&screenshot_path("my-work")).await;
     assert_eq!(answers(&t, &hit).await.len(), 1);
@@ -285,7 +272,9 @@ async fn a_worker_signs_in_previews_accepts_and_submits_an_html_question() {
 
 #[tokio::test]
 async fn a_crowd_form_hit_is_done_in_the_site_and_answered_as_task_answers() {
-    let Some(browser) = start().await else { return };
+    let Some(browser) = Browser::start_or_skip().await else {
+        return;
+    };
     let t = TestServer::start().await;
     let question = html_question(
         r#"<script src="https://assets.crowd.aws/crowd-html-elements.js"></script>
@@ -299,12 +288,14 @@ async fn a_crowd_form_hit_is_done_in_the_site_and_answered_as_task_answers() {
     let hit = hit_with(&t, "Sentiment of a review", &question, 1).await;
     sign_in(&browser, &t, "Bo").await;
     accept_from_list(&browser, "Sentiment of a review").await;
-    css(&browser, "crowd-classifier input[value=Positive]")
+    browser
+        .css("crowd-classifier input[value=Positive]")
         .await
         .click()
         .await
         .expect("choose Positive");
-    css(&browser, "crowd-input[name=comment] input")
+    browser
+        .css("crowd-input[name=comment] input")
         .await
         .send_keys("The music")
         .await
@@ -313,7 +304,8 @@ async fn a_crowd_form_hit_is_done_in_the_site_and_answered_as_task_answers() {
     browser.screenshot(&screenshot_path("crowd-form")).await;
     enter_task(&browser).await;
     // crowd-form added its own Submit button.
-    css(&browser, "crowd-form button[type=submit]")
+    browser
+        .css("crowd-form button[type=submit]")
         .await
         .click()
         .await
@@ -349,14 +341,17 @@ const QUESTION_FORM: &str = r#"<QuestionForm xmlns="http://mechanicalturk.amazon
 
 #[tokio::test]
 async fn a_question_form_is_rendered_checked_in_the_browser_and_answered_as_mturk() {
-    let Some(browser) = start().await else { return };
+    let Some(browser) = Browser::start_or_skip().await else {
+        return;
+    };
     let t = TestServer::start().await;
     let hit = hit_with(&t, "Read a street sign", QUESTION_FORM, 1).await;
     sign_in(&browser, &t, "Cy").await;
     accept_from_list(&browser, "Read a street sign").await;
-    let zip = css(&browser, "input[name='q.zip']").await;
+    let zip = browser.css("input[name='q.zip']").await;
     zip.send_keys("98I01").await.expect("type");
-    css(&browser, "input[name='q.kind'][value='yield']")
+    browser
+        .css("input[name='q.kind'][value='yield']")
         .await
         .click()
         .await
@@ -368,17 +363,15 @@ async fn a_question_form_is_rendered_checked_in_the_browser_and_answered_as_mtur
         )
         .await;
     assert_eq!(checked, serde_json::json!(true));
-    css(
-        &browser,
-        "form button[type='submit'], form input[type='submit']",
-    )
-    .await
-    .click()
-    .await
-    .expect("submit");
+    browser
+        .css("form button[type='submit'], form input[type='submit']")
+        .await
+        .click()
+        .await
+        .expect("submit");
     // Refused in the browser, with the form's own message; nothing reaches the server.
     let body = wait_for("the error message", WAIT, async || {
-        let text = css(&browser, "body").await.text().await.ok()?;
+        let text = browser.css("body").await.text().await.ok()?;
         text.contains("Five digits, please.").then_some(text)
     })
     .await;
@@ -387,17 +380,15 @@ async fn a_question_form_is_rendered_checked_in_the_browser_and_answered_as_mtur
     browser.screenshot(&screenshot_path("question-form")).await;
     assert!(answers(&t, &hit).await.is_empty());
     enter_task(&browser).await;
-    let zip = css(&browser, "input[name='q.zip']").await;
+    let zip = browser.css("input[name='q.zip']").await;
     zip.clear().await.expect("clear");
     zip.send_keys("98101").await.expect("type");
-    css(
-        &browser,
-        "form button[type='submit'], form input[type='submit']",
-    )
-    .await
-    .click()
-    .await
-    .expect("submit");
+    browser
+        .css("form button[type='submit'], form input[type='submit']")
+        .await
+        .click()
+        .await
+        .expect("submit");
     wait_until_submitted(&browser).await;
     assert_eq!(
         answers(&t, &hit).await,
@@ -436,7 +427,9 @@ document.getElementById("send").disabled = !p.get("workerId");
 
 #[tokio::test]
 async fn an_external_question_page_on_another_origin_gets_the_parameters_and_submits_here() {
-    let Some(browser) = start().await else { return };
+    let Some(browser) = Browser::start_or_skip().await else {
+        return;
+    };
     let t = TestServer::start().await;
     let url = requester_server().await;
     let question = format!(
@@ -453,7 +446,7 @@ async fn an_external_question_page_on_another_origin_gets_the_parameters_and_sub
         .click()
         .await
         .expect("preview");
-    let frame = css(&browser, "iframe#task").await;
+    let frame = browser.css("iframe#task").await;
     let src = frame.attr("src").await.expect("src").expect("a src");
     assert!(
         src.starts_with(&format!(
@@ -467,11 +460,12 @@ async fn an_external_question_page_on_another_origin_gets_the_parameters_and_sub
     );
     enter_task(&browser).await;
     assert_eq!(
-        css(&browser, "#mode").await.text().await.expect("text"),
+        browser.css("#mode").await.text().await.expect("text"),
         "preview"
     );
     leave_task(&browser).await;
-    css(&browser, "form[action$='/accept'] button")
+    browser
+        .css("form[action$='/accept'] button")
         .await
         .click()
         .await
@@ -483,7 +477,8 @@ async fn an_external_question_page_on_another_origin_gets_the_parameters_and_sub
             .then_some(())
     })
     .await;
-    let src = css(&browser, "iframe#task")
+    let src = browser
+        .css("iframe#task")
         .await
         .attr("src")
         .await
@@ -495,15 +490,16 @@ async fn an_external_question_page_on_another_origin_gets_the_parameters_and_sub
     );
     enter_task(&browser).await;
     assert_eq!(
-        css(&browser, "#mode").await.text().await.expect("text"),
+        browser.css("#mode").await.text().await.expect("text"),
         "working"
     );
-    css(&browser, "#answer")
+    browser
+        .css("#answer")
         .await
         .send_keys("done")
         .await
         .expect("type");
-    css(&browser, "#send").await.click().await.expect("send");
+    browser.css("#send").await.click().await.expect("send");
     wait_until_submitted(&browser).await;
     let recorded = answers(&t, &hit).await;
     assert_eq!(
@@ -518,7 +514,9 @@ async fn an_external_question_page_on_another_origin_gets_the_parameters_and_sub
 
 #[tokio::test]
 async fn a_hostile_html_question_cannot_read_the_site_or_move_the_worker() {
-    let Some(browser) = start().await else { return };
+    let Some(browser) = Browser::start_or_skip().await else {
+        return;
+    };
     let t = TestServer::start().await;
     let hostile = html_question(
         r#"<form name="mturk_form" method="post" id="mturk_form" action="https://www.mturk.com/mturk/externalSubmit">
@@ -554,7 +552,8 @@ catch (e) { document.getElementById("top").value = "blocked"; }
         "still signed in"
     );
     enter_task(&browser).await;
-    css(&browser, "#submitButton")
+    browser
+        .css("#submitButton")
         .await
         .click()
         .await

@@ -15,7 +15,7 @@ use axum::extract::{Path, State};
 use axum::response::Html;
 use axum::routing::{get, post};
 use axum::{Form, Router};
-use common::browser::{Browser, SKIPPED, wait_for};
+use common::browser::{Browser, WAIT, wait_for};
 use fantoccini::Locator;
 use fantoccini::key::Key;
 use mturk_review::server::site::task_html::{
@@ -24,7 +24,6 @@ use mturk_review::server::site::task_html::{
 use serde_json::{Value, json};
 
 const PREVIEW_TEXT: &str = "You must ACCEPT the HIT before you can submit the results.";
-const WAIT: Duration = Duration::from_secs(10);
 
 type Fields = Vec<(String, String)>;
 
@@ -155,24 +154,6 @@ fn crowd_page(body: &str) -> String {
     )
 }
 
-async fn start() -> Option<Browser> {
-    let browser = Browser::start().await;
-    if browser.is_none() {
-        eprintln!("{SKIPPED}");
-    }
-    browser
-}
-
-async fn css(browser: &Browser, selector: &str) -> fantoccini::elements::Element {
-    browser
-        .client
-        .wait()
-        .at_most(WAIT)
-        .for_element(Locator::Css(selector))
-        .await
-        .unwrap_or_else(|e| panic!("no {selector}: {e}"))
-}
-
 /// Gives a page's scripts a moment, then checks that nothing was submitted: a refused submit
 /// leaves no trace to wait for.
 async fn assert_nothing_submitted(site: &Site) {
@@ -212,24 +193,29 @@ const EVERY_ELEMENT: &str = r#"
 
 #[tokio::test]
 async fn a_crowd_form_submits_every_element_as_one_task_answers_object() {
-    let Some(browser) = start().await else { return };
+    let Some(browser) = Browser::start_or_skip().await else {
+        return;
+    };
     let site = serve(vec![("every", crowd_page(EVERY_ELEMENT))]).await;
     let c = &browser.client;
     c.goto(&site.url("page", "every", "A1"))
         .await
         .expect("goto");
-    css(&browser, "crowd-classifier input[value=Positive]")
+    browser
+        .css("crowd-classifier input[value=Positive]")
         .await
         .click()
         .await
         .expect("choose Positive");
-    css(&browser, "crowd-text-area[name=comment] textarea")
+    browser
+        .css("crowd-text-area[name=comment] textarea")
         .await
         .send_keys("Loved the ending & the music")
         .await
         .expect("type the comment");
     // To the minimum (1), then three steps right.
-    css(&browser, "crowd-slider[name=confidence] input[type=range]")
+    browser
+        .css("crowd-slider[name=confidence] input[type=range]")
         .await
         .send_keys(&format!(
             "{}{}{}{}",
@@ -240,27 +226,32 @@ async fn a_crowd_form_submits_every_element_as_one_task_answers_object() {
         ))
         .await
         .expect("move the slider");
-    css(&browser, "crowd-input[name=title] input")
+    browser
+        .css("crowd-input[name=title] input")
         .await
         .send_keys("Worth it")
         .await
         .expect("type the title");
-    css(&browser, "crowd-checkbox[value=music] input")
+    browser
+        .css("crowd-checkbox[value=music] input")
         .await
         .click()
         .await
         .expect("check music");
-    css(&browser, "crowd-radio-button[name=recommend] input")
+    browser
+        .css("crowd-radio-button[name=recommend] input")
         .await
         .click()
         .await
         .expect("choose yes");
-    css(&browser, "crowd-toggle-button[name=spoilers] label")
+    browser
+        .css("crowd-toggle-button[name=spoilers] label")
         .await
         .click()
         .await
         .expect("toggle spoilers");
-    css(&browser, "crowd-instructions button")
+    browser
+        .css("crowd-instructions button")
         .await
         .click()
         .await
@@ -272,7 +263,7 @@ async fn a_crowd_form_submits_every_element_as_one_task_answers_object() {
     browser
         .screenshot(&screenshot_path("crowd-form-end.png"))
         .await;
-    let submit = css(&browser, "crowd-button button[type=submit]").await;
+    let submit = browser.css("crowd-button button[type=submit]").await;
     assert_eq!(submit.text().await.expect("text"), "Send my answers");
     submit.click().await.expect("submit");
 
@@ -302,7 +293,9 @@ fn screenshot_path(name: &str) -> std::path::PathBuf {
 
 #[tokio::test]
 async fn a_crowd_form_without_a_submit_button_gets_one() {
-    let Some(browser) = start().await else { return };
+    let Some(browser) = Browser::start_or_skip().await else {
+        return;
+    };
     let site = serve(vec![(
         "bare",
         crowd_page(
@@ -315,7 +308,8 @@ async fn a_crowd_form_without_a_submit_button_gets_one() {
         .goto(&site.url("page", "bare", "A1"))
         .await
         .expect("goto");
-    css(&browser, "crowd-input[name=word] input")
+    browser
+        .css("crowd-input[name=word] input")
         .await
         .send_keys("hello")
         .await
@@ -335,7 +329,9 @@ async fn a_crowd_form_without_a_submit_button_gets_one() {
 
 #[tokio::test]
 async fn in_preview_a_crowd_form_cannot_be_submitted() {
-    let Some(browser) = start().await else { return };
+    let Some(browser) = Browser::start_or_skip().await else {
+        return;
+    };
     let site = serve(vec![(
         "preview",
         crowd_page(r#"<crowd-form><crowd-input name="word"></crowd-input></crowd-form>"#),
@@ -346,14 +342,15 @@ async fn in_preview_a_crowd_form_cannot_be_submitted() {
         .goto(&site.url("page", "preview", "ASSIGNMENT_ID_NOT_AVAILABLE"))
         .await
         .expect("goto");
-    let submit = css(&browser, "crowd-form button[type=submit]").await;
+    let submit = browser.css("crowd-form button[type=submit]").await;
     wait_for("the preview text", WAIT, async || {
         (submit.text().await.ok()? == PREVIEW_TEXT).then_some(())
     })
     .await;
     assert!(!submit.is_enabled().await.expect("enabled?"));
     // Neither Enter in a field nor the element's own submit() gets through.
-    css(&browser, "crowd-input input")
+    browser
+        .css("crowd-input input")
         .await
         .send_keys(&format!("word{}", Key::Enter))
         .await
@@ -367,7 +364,9 @@ async fn in_preview_a_crowd_form_cannot_be_submitted() {
 
 #[tokio::test]
 async fn required_elements_block_the_submit_until_they_are_answered() {
-    let Some(browser) = start().await else { return };
+    let Some(browser) = Browser::start_or_skip().await else {
+        return;
+    };
     let site = serve(vec![(
         "required",
         crowd_page(
@@ -384,7 +383,7 @@ async fn required_elements_block_the_submit_until_they_are_answered() {
         .goto(&site.url("page", "required", "A1"))
         .await
         .expect("goto");
-    let submit = css(&browser, "crowd-form button[type=submit]").await;
+    let submit = browser.css("crowd-form button[type=submit]").await;
     submit.click().await.expect("submit");
     assert_nothing_submitted(&site).await;
     let invalid = browser
@@ -403,19 +402,22 @@ async fn required_elements_block_the_submit_until_they_are_answered() {
         ])
     );
 
-    css(&browser, "crowd-input input")
+    browser
+        .css("crowd-input input")
         .await
         .send_keys("yes")
         .await
         .expect("type");
-    css(&browser, "crowd-checkbox input")
+    browser
+        .css("crowd-checkbox input")
         .await
         .click()
         .await
         .expect("check");
     submit.click().await.expect("submit");
     assert_nothing_submitted(&site).await;
-    css(&browser, "crowd-classifier input[value=dog]")
+    browser
+        .css("crowd-classifier input[value=dog]")
         .await
         .click()
         .await
@@ -431,7 +433,9 @@ async fn required_elements_block_the_submit_until_they_are_answered() {
 
 #[tokio::test]
 async fn an_unsupported_element_shows_a_notice_and_blocks_the_submit() {
-    let Some(browser) = start().await else { return };
+    let Some(browser) = Browser::start_or_skip().await else {
+        return;
+    };
     let site = serve(vec![(
         "boxes",
         crowd_page(
@@ -448,7 +452,7 @@ async fn an_unsupported_element_shows_a_notice_and_blocks_the_submit() {
         .goto(&site.url("page", "boxes", "A1"))
         .await
         .expect("goto");
-    let notice = css(&browser, ".crowd-unsupported").await;
+    let notice = browser.css(".crowd-unsupported").await;
     let notices = browser
         .client
         .find_all(Locator::Css(".crowd-unsupported"))
@@ -489,7 +493,9 @@ async fn an_unsupported_element_shows_a_notice_and_blocks_the_submit() {
 
 #[tokio::test]
 async fn a_page_can_cancel_a_crowd_form_submit_and_flatten_its_answers() {
-    let Some(browser) = start().await else { return };
+    let Some(browser) = Browser::start_or_skip().await else {
+        return;
+    };
     let site = serve(vec![(
         "flat",
         crowd_page(
@@ -513,12 +519,13 @@ async fn a_page_can_cancel_a_crowd_form_submit_and_flatten_its_answers() {
         .goto(&site.url("page", "flat", "A1"))
         .await
         .expect("goto");
-    css(&browser, "crowd-classifier input[value=Negative]")
+    browser
+        .css("crowd-classifier input[value=Negative]")
         .await
         .click()
         .await
         .expect("choose");
-    let submit = css(&browser, "crowd-form button[type=submit]").await;
+    let submit = browser.css("crowd-form button[type=submit]").await;
     submit.click().await.expect("submit");
     assert_nothing_submitted(&site).await;
     submit.click().await.expect("submit again");
@@ -554,7 +561,9 @@ fn mturk_page(script_src: &str) -> String {
 
 #[tokio::test]
 async fn external_hit_fills_the_assignment_id_and_points_the_form_here() {
-    let Some(browser) = start().await else { return };
+    let Some(browser) = Browser::start_or_skip().await else {
+        return;
+    };
     let site = serve(vec![("mturk", mturk_page("/assets/externalHIT_v1.js"))]).await;
     let c = &browser.client;
     c.goto(&site.url("page", "mturk", "A1"))
@@ -575,12 +584,14 @@ async fn external_hit_fills_the_assignment_id_and_points_the_form_here() {
             "none"
         ])
     );
-    css(&browser, "#country")
+    browser
+        .css("#country")
         .await
         .send_keys("United States")
         .await
         .expect("type");
-    css(&browser, "#submitButton")
+    browser
+        .css("#submitButton")
         .await
         .click()
         .await
@@ -593,14 +604,16 @@ async fn external_hit_fills_the_assignment_id_and_points_the_form_here() {
 
 #[tokio::test]
 async fn external_hit_disables_the_submit_button_in_preview() {
-    let Some(browser) = start().await else { return };
+    let Some(browser) = Browser::start_or_skip().await else {
+        return;
+    };
     let site = serve(vec![("mturk", mturk_page("/assets/externalHIT_v1.js"))]).await;
     browser
         .client
         .goto(&site.url("page", "mturk", "ASSIGNMENT_ID_NOT_AVAILABLE"))
         .await
         .expect("goto");
-    let button = css(&browser, "#submitButton").await;
+    let button = browser.css("#submitButton").await;
     assert!(!button.is_enabled().await.expect("enabled?"));
     assert_eq!(
         button.prop("value").await.expect("value").as_deref(),
@@ -611,7 +624,9 @@ async fn external_hit_disables_the_submit_button_in_preview() {
 
 #[tokio::test]
 async fn rewritten_pages_load_our_scripts_and_submit_here() {
-    let Some(browser) = start().await else { return };
+    let Some(browser) = Browser::start_or_skip().await else {
+        return;
+    };
     let without_script = r#"<form method="post" action="https://workersandbox.mturk.com/mturk/externalSubmit">
 <input type="hidden" name="assignmentId" value="">
 <input name="answer" id="answer"><input type="submit" id="go"></form>"#;
@@ -635,12 +650,14 @@ async fn rewritten_pages_load_our_scripts_and_submit_here() {
     c.goto(&site.url("rewritten", "with-script", "A1"))
         .await
         .expect("goto");
-    css(&browser, "#country")
+    browser
+        .css("#country")
         .await
         .send_keys("Peru")
         .await
         .expect("type");
-    css(&browser, "#submitButton")
+    browser
+        .css("#submitButton")
         .await
         .click()
         .await
@@ -654,12 +671,13 @@ async fn rewritten_pages_load_our_scripts_and_submit_here() {
     c.goto(&site.url("rewritten", "without-script", "A2"))
         .await
         .expect("goto");
-    css(&browser, "#answer")
+    browser
+        .css("#answer")
         .await
         .send_keys("42")
         .await
         .expect("type");
-    css(&browser, "#go").await.click().await.expect("submit");
+    browser.css("#go").await.click().await.expect("submit");
     let fields = site.submission().await;
     assert_eq!(
         fields,
@@ -672,12 +690,14 @@ async fn rewritten_pages_load_our_scripts_and_submit_here() {
     c.goto(&site.url("rewritten", "crowd", "A3"))
         .await
         .expect("goto");
-    css(&browser, "crowd-input input")
+    browser
+        .css("crowd-input input")
         .await
         .send_keys("b")
         .await
         .expect("type");
-    css(&browser, "crowd-form button[type=submit]")
+    browser
+        .css("crowd-form button[type=submit]")
         .await
         .click()
         .await

@@ -28,6 +28,9 @@ use serde_json::{Map, Value, json};
 
 pub const SKIPPED: &str = "skipped: chromium and chromedriver are not installed (apt-get install chromium chromium-driver)";
 
+/// How long a test waits for the page to show what it expects.
+pub const WAIT: Duration = Duration::from_secs(15);
+
 /// The window every test sees, so that screenshots and layouts are alike from run to run.
 pub const WINDOW: (u32, u32) = (1280, 900);
 
@@ -139,6 +142,25 @@ impl Browser {
             .execute(script, args)
             .await
             .unwrap_or_else(|e| panic!("script failed ({e}): {script}"))
+    }
+
+    /// A new browser, or None after saying the test skipped (chromium or chromedriver missing).
+    pub async fn start_or_skip() -> Option<Browser> {
+        let browser = Browser::start().await;
+        if browser.is_none() {
+            eprintln!("{SKIPPED}");
+        }
+        browser
+    }
+
+    /// The element `selector` names, waiting up to `WAIT` for it to appear.
+    pub async fn css(&self, selector: &str) -> fantoccini::elements::Element {
+        self.client
+            .wait()
+            .at_most(WAIT)
+            .for_element(fantoccini::Locator::Css(selector))
+            .await
+            .unwrap_or_else(|e| panic!("no {selector}: {e}"))
     }
 
     /// Ends the WebDriver session (Chromium quits), then chromedriver.

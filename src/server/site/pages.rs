@@ -79,11 +79,7 @@ async fn form_session(
     headers: &HeaderMap,
     fields: &Fields,
 ) -> Result<Session, Response> {
-    let session = match site.session(headers).await {
-        Ok(Some(session)) => session,
-        Ok(None) => return Err(signed_out()),
-        Err(e) => return Err(fault(e)),
-    };
+    let session = signed_in(site, headers).await?;
     if !from_site(site, headers)
         || !session::csrf_ok(&session, fields.get("csrf").map(String::as_str))
     {
@@ -96,6 +92,15 @@ async fn form_session(
         ));
     }
     Ok(session)
+}
+
+/// The signed-in worker, or the page that asks them to sign in.
+async fn signed_in(site: &Arc<Site>, headers: &HeaderMap) -> Result<Session, Response> {
+    match site.session(headers).await {
+        Ok(Some(session)) => Ok(session),
+        Ok(None) => Err(signed_out()),
+        Err(e) => Err(fault(e)),
+    }
 }
 
 fn signed_out() -> Response {
@@ -315,10 +320,9 @@ pub async fn sign_out(
 
 /// `GET /worker/me`: the worker's id, earnings and assignments.
 pub async fn me(State(site): State<Arc<Site>>, headers: HeaderMap) -> Response {
-    let session = match site.session(&headers).await {
-        Ok(Some(session)) => session,
-        Ok(None) => return signed_out(),
-        Err(e) => return fault(e),
+    let session = match signed_in(&site, &headers).await {
+        Ok(session) => session,
+        Err(page) => return page,
     };
     let worker = session.worker_id.clone();
     let history = match site
@@ -365,10 +369,9 @@ pub async fn group(
     headers: HeaderMap,
     Path(hit_type_id): Path<String>,
 ) -> Response {
-    let session = match site.session(&headers).await {
-        Ok(Some(session)) => session,
-        Ok(None) => return signed_out(),
-        Err(e) => return fault(e),
+    let session = match signed_in(&site, &headers).await {
+        Ok(session) => session,
+        Err(page) => return page,
     };
     let worker = session.worker_id.clone();
     match site
@@ -534,10 +537,9 @@ pub async fn preview(
     headers: HeaderMap,
     Path(hit_id): Path<String>,
 ) -> Response {
-    let session = match site.session(&headers).await {
-        Ok(Some(session)) => session,
-        Ok(None) => return signed_out(),
-        Err(e) => return fault(e),
+    let session = match signed_in(&site, &headers).await {
+        Ok(session) => session,
+        Err(page) => return page,
     };
     let worker = session.worker_id.clone();
     let hit = hit_id.clone();
@@ -601,10 +603,9 @@ pub async fn assignment(
     headers: HeaderMap,
     Path(assignment_id): Path<String>,
 ) -> Response {
-    let session = match site.session(&headers).await {
-        Ok(Some(session)) => session,
-        Ok(None) => return signed_out(),
-        Err(e) => return fault(e),
+    let session = match signed_in(&site, &headers).await {
+        Ok(session) => session,
+        Err(page) => return page,
     };
     let id = assignment_id.clone();
     let held = site.run(move |tx, now| work::held(tx, &id, now)).await;
@@ -657,10 +658,9 @@ pub async fn done(
     headers: HeaderMap,
     Path(assignment_id): Path<String>,
 ) -> Response {
-    let session = match site.session(&headers).await {
-        Ok(Some(session)) => session,
-        Ok(None) => return signed_out(),
-        Err(e) => return fault(e),
+    let session = match signed_in(&site, &headers).await {
+        Ok(session) => session,
+        Err(page) => return page,
     };
     let worker = session.worker_id.clone();
     let next = site
