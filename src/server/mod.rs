@@ -179,7 +179,9 @@ pub async fn start(config: ServerConfig) -> Result<RunningServer, ServerError> {
         body_timeout: config.edge.body_timeout,
         hosts: config.edge.hosts.clone(),
     });
-    let content_addr = site::content_listen_for(&config.site, addr);
+    // From the configured address, not the bound one: an API on port 0 gets a content origin on
+    // any free port too, never "the port after" one the kernel picked.
+    let content_addr = site::content_listen_for(&config.site, config.listen);
     let content_listener =
         TcpListener::bind(content_addr)
             .await

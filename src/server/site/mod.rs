@@ -234,3 +234,44 @@ fn guard(
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_content_origin_is_the_next_port_on_the_other_loopback_name() {
+        let config = SiteConfig::default();
+        let at = |s: &str| s.parse::<SocketAddr>().expect("an address");
+        assert_eq!(
+            content_listen_for(&config, at("127.0.0.1:8780")),
+            at("127.0.0.1:8781")
+        );
+        // A free port for a free port: never the one after a port the kernel chose.
+        assert_eq!(
+            content_listen_for(&config, at("127.0.0.1:0")),
+            at("127.0.0.1:0")
+        );
+        assert_eq!(
+            content_origin_for(&config, "http://127.0.0.1:8780", at("127.0.0.1:8781")),
+            "http://localhost:8781"
+        );
+        assert_eq!(
+            content_origin_for(&config, "http://localhost:8780", at("127.0.0.1:8781")),
+            "http://127.0.0.1:8781"
+        );
+        let behind = SiteConfig {
+            content_url: Some("https://content.example.org/".into()),
+            content_listen: Some(at("127.0.0.1:9000")),
+            ..SiteConfig::default()
+        };
+        assert_eq!(
+            content_listen_for(&behind, at("127.0.0.1:8780")),
+            at("127.0.0.1:9000")
+        );
+        assert_eq!(
+            content_origin_for(&behind, "https://work.example.org", at("127.0.0.1:9000")),
+            "https://content.example.org"
+        );
+    }
+}
