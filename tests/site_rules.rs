@@ -46,6 +46,14 @@ async fn two_workers_accepting_the_last_slot_at_once_one_gets_it() {
         );
         let loser = ra.err().or(rb.err()).expect("one refused");
         assert_eq!(loser.status, 409);
+        // The site's own page, not mistaken for one hyper wrote (and replaced by a JSON error).
+        assert_eq!(
+            loser.header("content-type"),
+            Some("text/html; charset=utf-8"),
+            "{}",
+            loser.body
+        );
+        assert!(loser.body.contains("accept this HIT"), "{}", loser.body);
         let facts = t.get_hit(&hit).await;
         assert_eq!(facts.number_of_assignments_pending(), Some(1));
         assert_eq!(facts.number_of_assignments_available(), Some(0));

@@ -11,7 +11,8 @@
 //! 6. server throughput with 8 clients on a file database;
 //! 7. the runner and the loader under throttling: by rate (an account limited to 50 calls/s)
 //!    and at random (10% of calls), side by side;
-//! 8. server throughput with signatures checked, beside unchecked.
+//! 8. server throughput with signatures checked, beside unchecked;
+//! 9. the worker site under 200 simulated workers, beside approvals in the same run.
 //!
 //! Figure 3 (drawing, moving, filtering, a 1 MB answer) is `cargo bench`. Name figures to run
 //! only those (`cargo run --release --example perf -- 4 5`). A full run takes about five
@@ -27,6 +28,7 @@ mod table;
 mod temp;
 mod throttling;
 mod throughput;
+mod worker_site;
 
 use anyhow::Result;
 
@@ -63,6 +65,10 @@ async fn main() -> Result<()> {
     if wanted("8") {
         eprintln!("figure 8: signatures checked…");
         signatures::figure(&mut table).await?;
+    }
+    if wanted("9") {
+        eprintln!("figure 9: the worker site…");
+        worker_site::figure(&mut table).await?;
     }
     println!();
     table.print();

@@ -1,5 +1,5 @@
 //! `mturk-review serve` as a child process on 127.0.0.1, its URL read from the first stdout
-//! line and its stderr kept; killed when dropped.
+//! line (the rest drained) and its stderr kept; killed when dropped.
 
 use std::io::{BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
@@ -69,7 +69,11 @@ impl Serve {
         }
         let mut line = String::new();
         if let Some(stdout) = child.stdout.take() {
-            BufReader::new(stdout).read_line(&mut line)?;
+            let mut stdout = BufReader::new(stdout);
+            stdout.read_line(&mut line)?;
+            // The rest is drained too: a server whose stdout is closed dies at its next line
+            // (the worker site's address follows the first).
+            std::thread::spawn(move || std::io::copy(&mut stdout, &mut std::io::sink()));
         }
         let Some(url) = line.trim_end().strip_prefix("listening on ") else {
             let _ = child.kill();
