@@ -119,8 +119,13 @@ async fn an_operation_of_the_model_that_is_not_implemented_is_named() {
     err.assert_request_error("AWS.MechanicalTurk.UnsupportedOperation");
     assert!(err.message.contains("UpdateHITTypeOfHIT"), "{err:?}");
 
-    let raw = raw(&t, Some(&format!("{MTURK}.GetFileUploadURL")), b"{}").await;
-    assert_refused(&raw, "GetFileUploadURL");
+    let raw = raw(
+        &t,
+        Some(&format!("{MTURK}.ListReviewPolicyResultsForHIT")),
+        b"{\"HITId\":\"H\"}",
+    )
+    .await;
+    assert_refused(&raw, "ListReviewPolicyResultsForHIT");
     still_serving(&t).await;
 }
 
