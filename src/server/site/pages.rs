@@ -544,25 +544,19 @@ pub async fn preview(
     let worker = session.worker_id.clone();
     let hit = hit_id.clone();
     let held = site
-        .run(move |tx, now| held_by(tx, &worker, &hit, now))
+        // After the catch-up `run` starts with, work still held is within its deadline.
+        .run(
+            move |tx, _| match work::rules::worked_on(tx, &hit, &worker)? {
+                Some(work::rules::WorkedOn::Holding(id)) => Ok(Some(id)),
+                _ => Ok(None),
+            },
+        )
         .await;
     match held {
         Ok(Some(assignment_id)) => see_other(&format!("/worker/assignments/{assignment_id}")),
         Ok(None) => show_task(&site, &session, hit_id, None).await,
         Err(e) => fault(e),
     }
-}
-
-/// The worker's accepted, unexpired assignment of `hit_id`, if they hold one.
-fn held_by(tx: &Transaction, worker: &str, hit_id: &str, now: i64) -> ApiResult<Option<String>> {
-    Ok(tx
-        .query_row(
-            "SELECT id FROM accepted_assignments
-             WHERE worker_id = ?1 AND hit_id = ?2 AND deadline_ms > ?3",
-            params![worker, hit_id, now],
-            |r| r.get(0),
-        )
-        .optional()?)
 }
 
 /// `POST /worker/hits/{hit_id}/accept`.
