@@ -33,16 +33,58 @@ impl Site {
         self: &Arc<Self>,
         f: impl FnOnce(&Transaction, i64) -> ApiResult<T> + Send + 'static,
     ) -> ApiResult<T> {
-        let site = self.clone();
-        tokio::task::spawn_blocking(move || {
-            let now = now_ms();
+        self.off_thread(move |site, now| {
             site.store.transaction(|tx| {
                 crate::server::ops::catch_up(tx, now)?;
                 f(tx, now)
             })
         })
-        .await
-        .map_err(|e| ApiError::fault(format!("The request did not finish: {e}")))?
+        .await?
+    }
+
+    /// Runs `f` on a blocking thread with the time.
+    async fn off_thread<T: Send + 'static>(
+        self: &Arc<Self>,
+        f: impl FnOnce(&Site, i64) -> T + Send + 'static,
+    ) -> ApiResult<T> {
+        let site = self.clone();
+        tokio::task::spawn_blocking(move || f(&site, now_ms()))
+            .await
+            .map_err(|e| ApiError::fault(format!("The request did not finish: {e}")))
+    }
+
+    /// Runs `f` for the worker signed in on this request, in the transaction that finds their
+    /// session: one transaction per page where a session lookup of its own made two, each
+    /// taking the write lock and catching up. The session comes back with whatever `f`
+    /// answered (rolled back when it failed), for the page to show; without a live session,
+    /// the page that says so (or the fault's).
+    async fn signed_in<T: Send + 'static>(
+        self: &Arc<Self>,
+        headers: &HeaderMap,
+        f: impl FnOnce(&Transaction, &Session, i64) -> ApiResult<T> + Send + 'static,
+    ) -> Result<(Session, ApiResult<T>), Response> {
+        let headers = headers.clone();
+        let done = self
+            .off_thread(move |site, now| {
+                let mut found = None;
+                let outcome = site.store.transaction(|tx| {
+                    crate::server::ops::catch_up(tx, now)?;
+                    let Some(session) = session::current(tx, &headers, now)? else {
+                        return Ok(None);
+                    };
+                    let outcome = f(tx, &session, now);
+                    found = Some(session);
+                    outcome.map(Some)
+                });
+                (found, outcome)
+            })
+            .await;
+        match done {
+            Ok((Some(session), Ok(Some(value)))) => Ok((session, Ok(value))),
+            Ok((Some(session), Err(e))) => Ok((session, Err(e))),
+            Ok((None, Err(e))) | Err(e) => Err(fault(e)),
+            Ok((_, Ok(_))) => Err(signed_out()),
+        }
     }
 
     async fn session(self: &Arc<Self>, headers: &HeaderMap) -> ApiResult<Option<Session>> {
@@ -79,28 +121,28 @@ async fn form_session(
     headers: &HeaderMap,
     fields: &Fields,
 ) -> Result<Session, Response> {
-    let session = signed_in(site, headers).await?;
+    let session = match site.session(headers).await {
+        Ok(Some(session)) => session,
+        Ok(None) => return Err(signed_out()),
+        Err(e) => return Err(fault(e)),
+    };
     if !from_site(site, headers)
         || !session::csrf_ok(&session, fields.get("csrf").map(String::as_str))
     {
-        return Err(message(
-            StatusCode::FORBIDDEN,
-            Some(&session),
-            "This form has expired",
-            "The form was not sent from this site's own page (or the page is too old). Go back, reload the page and try again.",
-            &[("/worker/", "Back to the work list")],
-        ));
+        return Err(stale_form(&session));
     }
     Ok(session)
 }
 
-/// The signed-in worker, or the page that asks them to sign in.
-async fn signed_in(site: &Arc<Site>, headers: &HeaderMap) -> Result<Session, Response> {
-    match site.session(headers).await {
-        Ok(Some(session)) => Ok(session),
-        Ok(None) => Err(signed_out()),
-        Err(e) => Err(fault(e)),
-    }
+/// The refusal of a form that did not come from the site's own page, or is too old.
+fn stale_form(session: &Session) -> Response {
+    message(
+        StatusCode::FORBIDDEN,
+        Some(session),
+        "This form has expired",
+        "The form was not sent from this site's own page (or the page is too old). Go back, reload the page and try again.",
+        &[("/worker/", "Back to the work list")],
+    )
 }
 
 fn signed_out() -> Response {
@@ -320,17 +362,15 @@ pub async fn sign_out(
 
 /// `GET /worker/me`: the worker's id, earnings and assignments.
 pub async fn me(State(site): State<Arc<Site>>, headers: HeaderMap) -> Response {
-    let session = match signed_in(&site, &headers).await {
-        Ok(session) => session,
+    let found = site
+        .signed_in(&headers, |tx, session, _| {
+            work::worker_assignments(tx, &session.worker_id)
+        })
+        .await;
+    let (session, history) = match found {
+        Ok((session, Ok(history))) => (session, history),
+        Ok((_, Err(e))) => return fault(e),
         Err(page) => return page,
-    };
-    let worker = session.worker_id.clone();
-    let history = match site
-        .run(move |tx, _| work::worker_assignments(tx, &worker))
-        .await
-    {
-        Ok(history) => history,
-        Err(e) => return fault(e),
     };
     let rows = history
         .items
@@ -369,15 +409,16 @@ pub async fn group(
     headers: HeaderMap,
     Path(hit_type_id): Path<String>,
 ) -> Response {
-    let session = match signed_in(&site, &headers).await {
-        Ok(session) => session,
+    let found = site
+        .signed_in(&headers, move |tx, session, now| {
+            work::next_hit(tx, &session.worker_id, &hit_type_id, now)
+        })
+        .await;
+    let (session, next) = match found {
+        Ok(found) => found,
         Err(page) => return page,
     };
-    let worker = session.worker_id.clone();
-    match site
-        .run(move |tx, now| work::next_hit(tx, &worker, &hit_type_id, now))
-        .await
-    {
+    match next {
         Ok(Some(hit_id)) => see_other(&format!("/worker/hits/{hit_id}")),
         Ok(None) => message(
             StatusCode::NOT_FOUND,
@@ -473,19 +514,19 @@ fn frame(
     }
 }
 
-async fn show_task(
-    site: &Arc<Site>,
-    session: &Session,
-    hit_id: String,
+/// The task page's facts and the signer of its frame, read in the caller's transaction.
+fn task_facts(
+    tx: &Transaction,
+    worker: &str,
+    hit_id: &str,
     assignment_id: Option<String>,
-) -> Response {
-    let worker = session.worker_id.clone();
-    let built = site
-        .run(move |tx, now| {
-            let page = task_page(tx, &worker, &hit_id, assignment_id, now)?;
-            Ok((page, Signer::load(tx)?))
-        })
-        .await;
+    now: i64,
+) -> ApiResult<(TaskPage, Signer)> {
+    let page = task_page(tx, worker, hit_id, assignment_id, now)?;
+    Ok((page, Signer::load(tx)?))
+}
+
+fn show_task(site: &Site, session: &Session, built: ApiResult<(TaskPage, Signer)>) -> Response {
     let (page, signer) = match built {
         Ok(built) => built,
         Err(e) if e.status() < 500 => {
@@ -537,26 +578,31 @@ pub async fn preview(
     headers: HeaderMap,
     Path(hit_id): Path<String>,
 ) -> Response {
-    let session = match signed_in(&site, &headers).await {
-        Ok(session) => session,
-        Err(page) => return page,
-    };
-    let worker = session.worker_id.clone();
-    let hit = hit_id.clone();
-    let held = site
-        // After the catch-up `run` starts with, work still held is within its deadline.
-        .run(
-            move |tx, _| match work::rules::worked_on(tx, &hit, &worker)? {
-                Some(work::rules::WorkedOn::Holding(id)) => Ok(Some(id)),
-                _ => Ok(None),
-            },
-        )
+    let found = site
+        .signed_in(&headers, move |tx, session, now| {
+            let worker = &session.worker_id;
+            // After the catch-up `signed_in` starts with, work still held is within its deadline.
+            Ok(match work::rules::worked_on(tx, &hit_id, worker)? {
+                Some(work::rules::WorkedOn::Holding(assignment_id)) => Preview::Held(assignment_id),
+                _ => Preview::Task(Box::new(task_facts(tx, worker, &hit_id, None, now))),
+            })
+        })
         .await;
-    match held {
-        Ok(Some(assignment_id)) => see_other(&format!("/worker/assignments/{assignment_id}")),
-        Ok(None) => show_task(&site, &session, hit_id, None).await,
-        Err(e) => fault(e),
+    match found {
+        Ok((_, Ok(Preview::Held(assignment_id)))) => {
+            see_other(&format!("/worker/assignments/{assignment_id}"))
+        }
+        Ok((session, Ok(Preview::Task(built)))) => show_task(&site, &session, *built),
+        Ok((_, Err(e))) => fault(e),
+        Err(page) => page,
     }
+}
+
+/// What the preview's transaction found: the worker's own assignment of the HIT, or the
+/// task page (or why it can't be shown).
+enum Preview {
+    Held(String),
+    Task(Box<ApiResult<(TaskPage, Signer)>>),
 }
 
 /// `POST /worker/hits/{hit_id}/accept`.
@@ -566,17 +612,25 @@ pub async fn accept(
     Path(hit_id): Path<String>,
     Form(fields): Form<Fields>,
 ) -> Response {
-    let session = match form_session(&site, &headers, &fields).await {
-        Ok(session) => session,
-        Err(refusal) => return refusal,
-    };
-    let worker = session.worker_id.clone();
+    let from_site = from_site(&site, &headers);
+    let csrf = fields.get("csrf").cloned();
     let hit = hit_id.clone();
-    match site
-        .run(move |tx, now| work::accept(tx, &mut rand::rng(), &worker, &hit, now))
-        .await
-    {
-        Ok(accepted) => see_other(&format!("/worker/assignments/{}", accepted.assignment_id)),
+    // The form is checked in the accept's own transaction, before anything is written.
+    let found = site
+        .signed_in(&headers, move |tx, session, now| {
+            if !from_site || !session::csrf_ok(session, csrf.as_deref()) {
+                return Ok(None);
+            }
+            work::accept(tx, &mut rand::rng(), &session.worker_id, &hit, now).map(Some)
+        })
+        .await;
+    let (session, accepted) = match found {
+        Ok(found) => found,
+        Err(page) => return page,
+    };
+    match accepted {
+        Ok(None) => stale_form(&session),
+        Ok(Some(accepted)) => see_other(&format!("/worker/assignments/{}", accepted.assignment_id)),
         Err(e) if e.status() < 500 => message(
             StatusCode::CONFLICT,
             Some(&session),
@@ -597,17 +651,28 @@ pub async fn assignment(
     headers: HeaderMap,
     Path(assignment_id): Path<String>,
 ) -> Response {
-    let session = match signed_in(&site, &headers).await {
-        Ok(session) => session,
+    let found = site
+        .signed_in(&headers, move |tx, session, now| {
+            let worker = &session.worker_id;
+            Ok(match work::held(tx, &assignment_id, now)? {
+                Some(held) if held.worker_id == *worker => Some(task_facts(
+                    tx,
+                    worker,
+                    &held.hit_id,
+                    Some(assignment_id),
+                    now,
+                )),
+                _ => None,
+            })
+        })
+        .await;
+    let (session, held) = match found {
+        Ok(found) => found,
         Err(page) => return page,
     };
-    let id = assignment_id.clone();
-    let held = site.run(move |tx, now| work::held(tx, &id, now)).await;
     match held {
-        Ok(Some(held)) if held.worker_id == session.worker_id => {
-            show_task(&site, &session, held.hit_id, Some(assignment_id)).await
-        }
-        Ok(_) => message(
+        Ok(Some(built)) => show_task(&site, &session, built),
+        Ok(None) => message(
             StatusCode::NOT_FOUND,
             Some(&session),
             "This assignment is not yours to work on",
@@ -652,13 +717,9 @@ pub async fn done(
     headers: HeaderMap,
     Path(assignment_id): Path<String>,
 ) -> Response {
-    let session = match signed_in(&site, &headers).await {
-        Ok(session) => session,
-        Err(page) => return page,
-    };
-    let worker = session.worker_id.clone();
-    let next = site
-        .run(move |tx, now| {
+    let found = site
+        .signed_in(&headers, move |tx, session, now| {
+            let worker = &session.worker_id;
             let hit_type: Option<String> = tx
                 .query_row(
                     "SELECT h.hit_type_id FROM assignments a JOIN hits h ON h.id = a.hit_id
@@ -668,11 +729,15 @@ pub async fn done(
                 )
                 .optional()?;
             match hit_type {
-                Some(hit_type) => Ok(Some(work::next_hit(tx, &worker, &hit_type, now)?)),
+                Some(hit_type) => Ok(Some(work::next_hit(tx, worker, &hit_type, now)?)),
                 None => Ok(None),
             }
         })
         .await;
+    let (session, next) = match found {
+        Ok(found) => found,
+        Err(page) => return page,
+    };
     match next {
         Ok(Some(next)) => {
             let next_link = next.map(|hit| format!("/worker/hits/{hit}"));
