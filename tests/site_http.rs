@@ -408,3 +408,19 @@ async fn after_a_submission_the_worker_is_offered_the_next_hit_of_the_same_type(
     assert!(page.body.contains("Next HIT in this group"));
     t.stop().await;
 }
+
+/// The site's refusals reach the browser as the site wrote them, even on a connection the
+/// client closes: the edge replaces only the bare errors hyper writes itself.
+#[tokio::test]
+async fn a_wrong_method_on_a_site_page_is_the_sites_own_answer() {
+    let t = TestServer::start().await;
+    let (_, link) = invite(t.addr(), "Ada").await;
+    let agent = Agent::sign_in(t.addr(), &link).await;
+    let answer = request(agent.site, "DELETE", "/worker/me", &[], b"").await;
+    assert_eq!(answer.status, 405, "{}", answer.body);
+    assert!(
+        answer.body.contains("does not take that method"),
+        "{}",
+        answer.body
+    );
+}

@@ -4,8 +4,10 @@
 //! no hook to choose that body. MTurk clients treat a non-JSON error as an unhandled failure, so
 //! the connection's writer sends a JSON error of the same status in its place.
 //!
-//! hyper's own answer is told from ours by `x-amzn-RequestId`, which every answer of ours has.
-//! It is recognised at the start of a write, which is where hyper puts it, except when earlier
+//! hyper's own answer is told from ours by its shape: an error status that closes the
+//! connection, with no `x-amzn-RequestId` (every API answer has one), no `content-type` and an
+//! empty body (the worker site's pages have a typed body; axum's bare 404 and 405 keep the
+//! connection open). It is recognised at the start of a write, which is where hyper puts it, except when earlier
 //! answers are still unsent because the client is not reading them: then it goes out as hyper
 //! wrote it. Our bodies are compact JSON, without line breaks, so no part of one can pass for a
 //! whole head.
@@ -29,18 +31,20 @@ pub fn replacement(bytes: &[u8]) -> Option<(usize, Vec<u8>)> {
         return None;
     };
     let status = StatusCode::from_u16(head.code?).ok()?;
-    let ours = head
-        .headers
-        .iter()
-        .any(|h| h.name.eq_ignore_ascii_case(REQUEST_ID));
+    let header = |name: &str| {
+        head.headers
+            .iter()
+            .find(|h| h.name.eq_ignore_ascii_case(name))
+            .map(|h| h.value)
+    };
+    let ours = header(REQUEST_ID).is_some()
+        || header("content-type").is_some()
+        || header("content-length").is_some_and(|length| length != b"0")
+        || !header("connection").is_some_and(|value| value.eq_ignore_ascii_case(b"close"));
     if ours || !(status.is_client_error() || status.is_server_error()) {
         return None;
     }
-    let date = head
-        .headers
-        .iter()
-        .find(|h| h.name.eq_ignore_ascii_case("date"))
-        .and_then(|h| std::str::from_utf8(h.value).ok());
+    let date = header("date").and_then(|value| std::str::from_utf8(value).ok());
     Some((length, answer(status, date)))
 }
 
@@ -75,6 +79,13 @@ mod tests {
             format!("HTTP/1.1 400 Bad Request\r\n{REQUEST_ID}: 1\r\ncontent-length: 2\r\n\r\n{{}}");
         assert!(replacement(ours.as_bytes()).is_none());
         assert!(replacement(b"HTTP/1.1 100 Continue\r\n\r\n").is_none());
+        // A worker site page: no request id, but a typed body.
+        let page = b"HTTP/1.1 409 Conflict\r\ncontent-type: text/html; charset=utf-8\r\ncontent-length: 5\r\n\r\n<p>x";
+        assert!(replacement(page).is_none());
+        // axum's own bare answer (no route, wrong method): the connection stays open.
+        assert!(
+            replacement(b"HTTP/1.1 405 Method Not Allowed\r\ncontent-length: 0\r\n\r\n").is_none()
+        );
         assert!(replacement(b"{\"Message\":\"HTTP/1.1 400 Bad Request\"}").is_none());
     }
 

@@ -143,9 +143,9 @@ pub fn or_api(
         Box::pin(async move {
             if request.uri().path() == "//mturk/externalSubmit" {
                 if let Some(refusal) = site.hosts.refusal(request.uri(), request.headers()) {
-                    return ours((StatusCode::FORBIDDEN, refusal).into_response());
+                    return (StatusCode::FORBIDDEN, refusal).into_response();
                 }
-                ours(submit::external_submit(State(site), request).await)
+                submit::external_submit(State(site), request).await
             } else {
                 super::http::handle(State(api), request).await
             }
@@ -185,6 +185,12 @@ pub fn site_routes(site: Arc<Site>) -> Router {
             )),
         )
         .route("/files/{key}", get(pages::file))
+        .method_not_allowed_fallback(|| async {
+            (
+                StatusCode::METHOD_NOT_ALLOWED,
+                "This page does not take that method.",
+            )
+        })
         .layer(middleware::from_fn_with_state(site.clone(), guard(false)))
         .with_state(site)
 }
@@ -199,17 +205,6 @@ pub fn content_routes(site: Arc<Site>) -> Router {
         .with_state(site)
 }
 
-/// Marks an answer as the server's own with a request id, as every API answer is: the edge
-/// takes a 4xx or 5xx answer without one for an error hyper wrote on its own and replaces it
-/// with a JSON error on a closed connection (see `edge::malformed`), which would turn every
-/// refusal page of the site (a lost race for the last slot, a stale form) into that.
-fn ours(mut response: Response) -> Response {
-    if let Ok(id) = HeaderValue::from_str(&uuid::Uuid::new_v4().to_string()) {
-        response.headers_mut().insert(super::http::REQUEST_ID, id);
-    }
-    response
-}
-
 /// The checks and headers every answer of the site (or of the content origin) gets: the Host
 /// check the API has too, and headers that keep pages from being framed by anyone else.
 fn guard(
@@ -219,9 +214,9 @@ fn guard(
     move |State(site): State<Arc<Site>>, request: Request, next: Next| {
         Box::pin(async move {
             if let Some(refusal) = site.hosts.refusal(request.uri(), request.headers()) {
-                return ours((StatusCode::FORBIDDEN, refusal).into_response());
+                return (StatusCode::FORBIDDEN, refusal).into_response();
             }
-            let mut response = ours(next.run(request).await);
+            let mut response = next.run(request).await;
             let headers = response.headers_mut();
             headers.insert(
                 header::X_CONTENT_TYPE_OPTIONS,
