@@ -105,48 +105,70 @@ impl<'a> Subject<'a> {
     }
 }
 
-/// Records `event` about `subject`, which happened at `at_ms`, in the outbox, when the HIT's
-/// type has an active specification subscribed to it; otherwise does nothing.
-pub fn emit(tx: &Transaction, event: EventType, subject: Subject, at_ms: i64) -> ApiResult<()> {
-    let spec = tx
+/// An active specification subscribed to an event of a HIT's type: where it goes.
+struct Subscription {
+    account_id: String,
+    hit_type_id: String,
+    transport: String,
+    destination: String,
+    version: String,
+}
+
+/// The active specification of the HIT's type, when it subscribes to `event`.
+fn subscription(
+    tx: &Transaction,
+    hit_id: &str,
+    event: EventType,
+) -> ApiResult<Option<Subscription>> {
+    let found = tx
         .prepare_cached(
             "SELECT h.account_id, h.hit_type_id, s.transport, s.destination, s.version,
                     s.event_types
              FROM hits h JOIN notification_specs s ON s.hit_type_id = h.hit_type_id
              WHERE h.id = ?1 AND s.active",
         )?
-        .query_row(params![subject.hit_id], |r| {
+        .query_row(params![hit_id], |r| {
             Ok((
-                r.get::<_, String>(0)?,
-                r.get::<_, String>(1)?,
-                r.get::<_, String>(2)?,
-                r.get::<_, String>(3)?,
-                r.get::<_, String>(4)?,
+                Subscription {
+                    account_id: r.get(0)?,
+                    hit_type_id: r.get(1)?,
+                    transport: r.get(2)?,
+                    destination: r.get(3)?,
+                    version: r.get(4)?,
+                },
                 r.get::<_, String>(5)?,
             ))
         })
         .optional()?;
-    let Some((account, hit_type_id, transport, destination, version, types)) = spec else {
+    Ok(found.and_then(|(subscription, types)| {
+        let types: Vec<String> = serde_json::from_str(&types).unwrap_or_default();
+        types
+            .iter()
+            .any(|t| t == event.as_str())
+            .then_some(subscription)
+    }))
+}
+
+/// Records `event` about `subject`, which happened at `at_ms`, in the outbox, when the HIT's
+/// type has an active specification subscribed to it; otherwise does nothing.
+pub fn emit(tx: &Transaction, event: EventType, subject: Subject, at_ms: i64) -> ApiResult<()> {
+    let Some(to) = subscription(tx, subject.hit_id, event)? else {
         return Ok(());
     };
-    let subscribed: Vec<String> = serde_json::from_str(&types).unwrap_or_default();
-    if !subscribed.iter().any(|t| t == event.as_str()) {
-        return Ok(());
-    }
     let mut record = json!({
         "EventType": event.as_str(),
         "EventTimestamp": timestamp(at_ms),
         "HITId": subject.hit_id,
-        "HITTypeId": hit_type_id,
+        "HITTypeId": to.hit_type_id,
     });
     if let Some(assignment_id) = subject.assignment_id {
         record["AssignmentId"] = assignment_id.into();
     }
     let outgoing = Outgoing {
-        account_id: &account,
-        transport: &transport,
-        destination: &destination,
-        version: &version,
+        account_id: &to.account_id,
+        transport: &to.transport,
+        destination: &to.destination,
+        version: &to.version,
     };
     enqueue(tx, &outgoing, event, record, at_ms)
 }
@@ -237,9 +259,12 @@ fn reviewable_at(tx: &Transaction, hit_id: &str, at_ms: i64) -> ApiResult<bool> 
 }
 
 /// After work on the HIT ended at `at_ms` (submitted, returned, abandoned), which can only
-/// make it Reviewable: HITReviewable when it did.
+/// make it Reviewable: HITReviewable when it did. (Worked out only when someone subscribed:
+/// this runs for every submission.)
 pub fn work_ended(tx: &Transaction, hit_id: &str, at_ms: i64) -> ApiResult<()> {
-    if reviewable_at(tx, hit_id, at_ms)? {
+    if subscription(tx, hit_id, EventType::HitReviewable)?.is_some()
+        && reviewable_at(tx, hit_id, at_ms)?
+    {
         emit(tx, EventType::HitReviewable, Subject::hit(hit_id), at_ms)?;
     }
     Ok(())
