@@ -442,6 +442,15 @@ async fn specifications_are_checked_as_mturk_documents_them() {
             NotificationTransport::Sns,
             "arn:aws:sqs:us-east-1:123456789012:queue",
         ),
+        // FIFO queues and topics need a message group id, which MTurk's messages lack.
+        (
+            NotificationTransport::Sqs,
+            "https://sqs.us-east-1.amazonaws.com/123456789012/q.fifo",
+        ),
+        (
+            NotificationTransport::Sns,
+            "arn:aws:sns:us-east-1:123456789012:topic.fifo",
+        ),
     ] {
         wire_error(update(spec(transport.clone(), destination, &types)).await)
             .assert_invalid("Destination");
@@ -551,4 +560,40 @@ async fn another_accounts_hit_type_is_one_that_does_not_exist() {
         .await
         .unwrap();
     assert_eq!(messages(&t), Vec::<Value>::new());
+}
+
+/// A database the previous release wrote (schema version 4: this one's without the
+/// notification tables) opens with everything in it, and its HIT types take specifications.
+#[tokio::test]
+async fn a_database_of_the_previous_release_migrates_and_notifies() {
+    let db = common::TempDb::new("notify-migrate");
+    let on_file = || mturk_review::server::ServerConfig {
+        db: db.0.clone(),
+        ..common::config()
+    };
+    let t = TestServer::start_with(on_file()).await;
+    let ty = hit_type(&t, 3600).await;
+    let hit = hit_of(&t, &ty, 2, 3600).await;
+    let first = t.submit(&hit, "AW1").await;
+    t.stop().await;
+    {
+        let conn = rusqlite::Connection::open(&db.0).unwrap();
+        conn.execute_batch(
+            "DROP TABLE notification_outbox; DROP TABLE notification_specs;
+             DROP TABLE notification_sweep; PRAGMA user_version = 4;",
+        )
+        .unwrap();
+    }
+    let t = TestServer::start_with(on_file()).await;
+    assert_eq!(
+        t.assignment(&first).await.hit_id.as_deref(),
+        Some(hit.as_str())
+    );
+    subscribe(&t, &ty, email(&[EventType::AssignmentSubmitted])).await;
+    let second = t.submit(&hit, "AW2").await;
+    assert_eq!(
+        events(&t),
+        [named("AssignmentSubmitted", &hit, Some(&second))]
+    );
+    t.stop().await;
 }

@@ -74,16 +74,17 @@ impl Spec {
 
 /// The Destination's shape for its Transport: an email address, an SQS queue URL
 /// (`https://sqs.REGION.amazonaws.com/ACCOUNT/QUEUE`, or another host's, as a local stand-in
-/// names its queues), or an SNS topic ARN.
+/// names its queues), or an SNS topic ARN. FIFO queues and topics are refused: they need a
+/// message group id, which MTurk's messages do not carry.
 fn check_destination(transport: &str, destination: &str) -> ApiResult<()> {
     let (pattern, what) = match transport {
         "Email" => (r"^[^@\s]+@[^@\s]+\.[^@\s]+$", "an email address"),
         "SQS" => (
-            r"^https?://[A-Za-z0-9.-]+(:[0-9]+)?/[0-9]{12}/[A-Za-z0-9_-]{1,80}(\.fifo)?$",
+            r"^https?://[A-Za-z0-9.-]+(:[0-9]+)?/[0-9]{12}/[A-Za-z0-9_-]{1,80}$",
             "the URL of an Amazon SQS queue",
         ),
         "SNS" => (
-            r"^arn:aws[a-z-]*:sns:[a-z0-9-]+:[0-9]{12}:[A-Za-z0-9_-]{1,256}(\.fifo)?$",
+            r"^arn:aws[a-z-]*:sns:[a-z0-9-]+:[0-9]{12}:[A-Za-z0-9_-]{1,256}$",
             "the ARN of an Amazon SNS topic",
         ),
         other => {
