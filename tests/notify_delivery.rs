@@ -420,3 +420,33 @@ async fn an_undeliverable_event_backs_off_stays_listed_and_survives_a_kill() {
     assert_eq!(delivered, *body);
     all_delivered(&db, 1).await;
 }
+
+/// Email needs no stand-in: the message goes to the log, and is marked delivered there.
+#[tokio::test]
+async fn an_email_destination_gets_the_message_in_the_log() {
+    let db = TempDb::new("notify-email");
+    // Nothing listens at this endpoint; email never reaches for it.
+    let endpoint = format!("http://127.0.0.1:{}", free_port());
+    let mut server = serve(&db, &endpoint, &[]);
+    let client = common::client(&server.url).await;
+    let ty = watched_type(
+        &client,
+        "Mailed",
+        spec(
+            NotificationTransport::Email,
+            "requester@example.com",
+            &[EventType::HitCreated],
+        ),
+    )
+    .await;
+    let hit = hit_of(&client, &ty).await;
+    all_delivered(&db, 1).await;
+    assert!(server.terminate().success());
+    let log = server.stderr_text();
+    let line = log
+        .lines()
+        .find(|l| l.contains("email destination"))
+        .unwrap_or_else(|| panic!("no log line for the email: {log}"));
+    assert!(line.contains("requester@example.com"), "{line}");
+    assert!(line.contains(&hit) && line.contains("HITCreated"), "{line}");
+}
