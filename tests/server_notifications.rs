@@ -580,7 +580,8 @@ async fn a_database_of_the_previous_release_migrates_and_notifies() {
         let conn = rusqlite::Connection::open(&db.0).unwrap();
         conn.execute_batch(
             "DROP TABLE notification_outbox; DROP TABLE notification_specs;
-             DROP TABLE notification_sweep; PRAGMA user_version = 4;",
+             DROP TABLE notification_sweep; DROP INDEX hits_by_type_and_expiration;
+             PRAGMA user_version = 4;",
         )
         .unwrap();
     }

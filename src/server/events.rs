@@ -272,7 +272,7 @@ pub fn work_ended(tx: &Transaction, hit_id: &str, at_ms: i64) -> ApiResult<()> {
 
 /// The HIT has just expired at `at_ms`: HITExpired, and HITReviewable when that made it
 /// Reviewable (not when every slot was taken already, which had made it so before).
-pub fn hit_expired(tx: &Transaction, hit_id: &str, at_ms: i64) -> ApiResult<()> {
+fn hit_expired(tx: &Transaction, hit_id: &str, at_ms: i64) -> ApiResult<()> {
     emit(tx, EventType::HitExpired, Subject::hit(hit_id), at_ms)?;
     let full: bool = tx
         .prepare_cached(
@@ -289,6 +289,12 @@ pub fn hit_expired(tx: &Transaction, hit_id: &str, at_ms: i64) -> ApiResult<()> 
 /// Reports the HITs with an active specification whose expiration passed since the last
 /// sweep. Runs in the catch-up before abandoned work is released, so work in progress at the
 /// expiration still counts (see `reviewable_at`).
+///
+/// The sweep's mark moves only when it reported something (or `mark_swept` moves it), so a
+/// call that finds nothing writes nothing: a read stays a read, with no commit to sync. That
+/// is sound because no HIT's expiration can later fall inside a window already looked at:
+/// CreateHIT and UpdateExpirationForHIT set expirations at or after their own time, and
+/// UpdateExpirationForHIT reports one it sets to now itself (`expired_now`).
 pub fn expire_due(tx: &Transaction, now_ms: i64) -> ApiResult<()> {
     let swept: i64 = tx
         .prepare_cached("SELECT swept_ms FROM notification_sweep WHERE id = 1")?
@@ -307,12 +313,28 @@ pub fn expire_due(tx: &Transaction, now_ms: i64) -> ApiResult<()> {
             Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?))
         })?
         .collect::<Result<Vec<_>, _>>()?;
+    if expired.is_empty() {
+        return Ok(());
+    }
     for (hit_id, at_ms) in expired {
         hit_expired(tx, &hit_id, at_ms)?;
     }
-    tx.prepare_cached("UPDATE notification_sweep SET swept_ms = ?1 WHERE id = 1")?
+    mark_swept(tx, now_ms)
+}
+
+/// Every expiration up to `now_ms` has been dealt with: the catch-up of this call looked, and
+/// the caller reported or must not report the rest (a specification made active now reports
+/// nothing that happened before it).
+pub fn mark_swept(tx: &Transaction, now_ms: i64) -> ApiResult<()> {
+    tx.prepare_cached("UPDATE notification_sweep SET swept_ms = MAX(swept_ms, ?1) WHERE id = 1")?
         .execute(params![now_ms])?;
     Ok(())
+}
+
+/// UpdateExpirationForHIT has expired the HIT at `now_ms`, after this call's catch-up swept.
+pub fn expired_now(tx: &Transaction, hit_id: &str, now_ms: i64) -> ApiResult<()> {
+    hit_expired(tx, hit_id, now_ms)?;
+    mark_swept(tx, now_ms)
 }
 
 #[cfg(test)]

@@ -415,7 +415,7 @@ pub fn update_expiration_for_hit(tx: &Transaction, ctx: &Ctx, input: &Value) -> 
         events::emit(tx, EventType::HitExtended, Subject::hit(hit_id), ctx.now_ms)?;
     } else if facts.open && expiration_ms <= ctx.now_ms {
         // Expired by this call, at the time the catch-up has already swept to.
-        events::hit_expired(tx, hit_id, ctx.now_ms)?;
+        events::expired_now(tx, hit_id, ctx.now_ms)?;
     }
     Ok(json!({}))
 }

@@ -172,6 +172,9 @@ pub fn update_notification_settings(
             )?;
         }
     }
+    // The catch-up before this call reported every expiration so far to the specifications
+    // active then; this one starts from now.
+    events::mark_swept(tx, ctx.now_ms)?;
     Ok(json!({}))
 }
 

@@ -33,9 +33,13 @@ CREATE TABLE notification_outbox (
 CREATE INDEX notification_outbox_due ON notification_outbox (next_attempt_ms)
     WHERE delivered_ms IS NULL;
 
+-- The sweep below looks up each watched HIT type's HITs by expiration.
+CREATE INDEX hits_by_type_and_expiration ON hits (hit_type_id, expiration_ms);
+
 -- HITs expire by the clock, with no call to notice: the catch-up before each call reports the
--- expirations in (swept_ms, now] and moves swept_ms on. It starts at the migration, so HITs that
--- expired before it are not reported late.
+-- expirations in (swept_ms, now] of HIT types watched then, and moves swept_ms on when it
+-- found some (a specification made active moves it too). It starts at the migration, so HITs
+-- that expired before it are not reported late.
 CREATE TABLE notification_sweep (
     id INTEGER PRIMARY KEY CHECK (id = 1),
     swept_ms INTEGER NOT NULL
