@@ -414,7 +414,7 @@ pub fn update_expiration_for_hit(tx: &Transaction, ctx: &Ctx, input: &Value) -> 
     if expiration_ms > facts.expiration_ms && expiration_ms > ctx.now_ms {
         events::emit(tx, EventType::HitExtended, Subject::hit(hit_id), ctx.now_ms)?;
     } else if facts.open && expiration_ms <= ctx.now_ms {
-        // Expired by this call, at the time the catch-up has already swept to.
+        // Expired by this call, after its catch-up looked for expirations: reported here.
         events::expired_now(tx, hit_id, ctx.now_ms)?;
     }
     Ok(json!({}))
