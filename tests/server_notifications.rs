@@ -598,3 +598,31 @@ async fn a_database_of_the_previous_release_migrates_and_notifies() {
     );
     t.stop().await;
 }
+
+/// Looking is not writing: with a specification active and no HIT expired, read calls commit
+/// nothing (each commit would be synced to disk).
+#[tokio::test]
+async fn reads_commit_nothing_while_nothing_expires() {
+    let db = common::TempDb::new("notify-reads");
+    let t = TestServer::start_with(mturk_review::server::ServerConfig {
+        db: db.0.clone(),
+        ..common::config()
+    })
+    .await;
+    let ty = hit_type(&t, 3600).await;
+    subscribe(&t, &ty, email(&ALL)).await;
+    hit_of(&t, &ty, 1, 3600).await;
+    // SQLite's data_version moves when another connection commits a change.
+    let watcher = rusqlite::Connection::open(&db.0).unwrap();
+    let version = || {
+        watcher
+            .query_row("PRAGMA data_version", [], |r| r.get::<_, i64>(0))
+            .unwrap()
+    };
+    let before = version();
+    for _ in 0..3 {
+        t.client.list_hits().send().await.unwrap();
+    }
+    assert_eq!(version(), before, "a read committed a change");
+    t.stop().await;
+}
