@@ -6,6 +6,7 @@ mod connect;
 mod console;
 mod export;
 mod journal;
+mod notifications;
 mod progress;
 mod serve;
 mod workers;
@@ -38,6 +39,8 @@ enum Command {
     Accounts(accounts::AccountsArgs),
     /// Workers of the worker site: `workers invite NAME` prints a sign-in link.
     Workers(workers::WorkersArgs),
+    /// Notifications on the server's database not yet delivered, with their last error.
+    Notifications(notifications::NotificationsArgs),
     /// Print the history of decisions from the journal.
     Journal(journal::JournalArgs),
     /// Write every assignment (of the chosen statuses) as CSV or JSON lines.
@@ -56,6 +59,7 @@ pub fn main() -> ExitCode {
         },
         Some(Command::Accounts(args)) => accounts::run(args),
         Some(Command::Workers(args)) => workers::run(args),
+        Some(Command::Notifications(args)) => notifications::run(args),
         Some(Command::Journal(args)) => journal::print(args),
         Some(Command::Export(args)) => run_async(export::export(args)),
         None => run_async(console::console(cli.console)),

@@ -12,6 +12,7 @@ use clap::{Args, Subcommand};
 
 use mturk_review::money;
 use mturk_review::server::generate::GenerateSpec;
+use mturk_review::server::notify::{self, NotifyConfig};
 use mturk_review::server::store::{self, BackupError};
 use mturk_review::server::{
     self, DEFAULT_MAX_BODY_BYTES, EdgeConfig, FaultConfig, HostCheck, RateConfig, ServerConfig,
@@ -56,6 +57,17 @@ pub struct ServeArgs {
     /// under the user's data directory.
     #[arg(long)]
     db: Option<PathBuf>,
+    /// Send notifications to SQS and SNS at this endpoint instead of AWS's (a local stand-in
+    /// such as `moto_server`). Credentials come from the usual AWS chain either way.
+    #[arg(long, value_name = "URL")]
+    notify_endpoint_url: Option<String>,
+    /// After a failed notification send, wait this long before the first retry; each later
+    /// failure doubles the wait, up to --notify-retry-max-secs.
+    #[arg(long, value_name = "MS", default_value_t = 1000)]
+    notify_retry_first_ms: u64,
+    /// The longest wait between two attempts at one notification.
+    #[arg(long, value_name = "SECS", default_value_t = 300)]
+    notify_retry_max_secs: u64,
     /// Load the bundled demo data set into an empty database.
     #[arg(long, conflicts_with = "generate")]
     demo: bool,
@@ -284,8 +296,19 @@ pub async fn serve(args: ServeArgs) -> Result<()> {
             running.addr
         );
     }
+    let delivery = tokio::spawn(notify::run(
+        running.store.clone(),
+        NotifyConfig {
+            endpoint_url: args.notify_endpoint_url,
+            retry_first: Duration::from_millis(args.notify_retry_first_ms),
+            retry_max: Duration::from_secs(args.notify_retry_max_secs),
+            ..NotifyConfig::default()
+        },
+    ));
     stop.await;
     eprintln!("shutting down");
+    // A message being sent now stays undelivered in the outbox and is sent at the next start.
+    delivery.abort();
     running.stop().await;
     Ok(())
 }

@@ -276,21 +276,29 @@ pub fn release_expired_hit(tx: &Transaction, hit_id: &str, now_ms: i64) -> ApiRe
 }
 
 /// Submitted work whose AutoApprovalTime is at or before `due_by_ms`: each assignment's id,
-/// account, AutoApprovalTime and pay.
+/// HIT, account, AutoApprovalTime and pay.
 pub fn submitted_due(tx: &Transaction, due_by_ms: i64) -> ApiResult<Vec<DueWork>> {
     let mut due = tx.prepare_cached(
-        "SELECT a.id, h.account_id, a.auto_approval_ms, t.reward_cents, h.max_assignments
+        "SELECT a.id, h.account_id, a.auto_approval_ms, t.reward_cents, h.max_assignments, h.id
          FROM assignments a JOIN hits h ON h.id = a.hit_id JOIN hit_types t ON t.id = h.hit_type_id
          WHERE a.status = ?1 AND a.auto_approval_ms <= ?2",
     )?;
     due.query_map(params![AssignmentStatus::Submitted, due_by_ms], |r| {
-        Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
+        Ok((
+            r.get(0)?,
+            r.get(1)?,
+            r.get(2)?,
+            r.get(3)?,
+            r.get(4)?,
+            r.get(5)?,
+        ))
     })?
-    .collect::<Result<Vec<(String, String, i64, i64, i64)>, _>>()?
+    .collect::<Result<Vec<(String, String, i64, i64, i64, String)>, _>>()?
     .into_iter()
-    .map(|(assignment_id, account_id, at_ms, reward, max)| {
+    .map(|(assignment_id, account_id, at_ms, reward, max, hit_id)| {
         Ok(DueWork {
             assignment_id,
+            hit_id,
             account_id,
             at_ms,
             pay_cents: pay_cents(reward, max)?,
@@ -302,6 +310,7 @@ pub fn submitted_due(tx: &Transaction, due_by_ms: i64) -> ApiResult<Vec<DueWork>
 /// One Submitted assignment that is due to be approved on its own.
 pub struct DueWork {
     pub assignment_id: String,
+    pub hit_id: String,
     pub account_id: String,
     pub at_ms: i64,
     pub pay_cents: i64,

@@ -8,11 +8,13 @@ mod auth;
 mod edge;
 mod eligibility;
 pub mod error;
+mod events;
 mod faults;
 pub mod generate;
 mod http;
 mod ledger;
 mod model;
+pub mod notify;
 mod ops;
 mod rate;
 mod read_model;
@@ -102,6 +104,8 @@ pub struct RunningServer {
     pub demo_invite: Option<Invitation>,
     /// What `generate` put in the database, when it was asked to.
     pub generated: Option<Generated>,
+    /// The database it serves, for the tasks `serve` runs beside it (notification delivery).
+    pub store: Store,
     shutdown: Option<oneshot::Sender<()>>,
     task: JoinHandle<()>,
 }
@@ -243,6 +247,7 @@ pub async fn start(config: ServerConfig) -> Result<RunningServer, ServerError> {
         content_url,
         demo_invite,
         generated,
+        store,
         shutdown: Some(shutdown),
         task,
     })

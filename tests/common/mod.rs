@@ -606,9 +606,15 @@ pub struct ServeProcess {
 
 impl ServeProcess {
     pub fn spawn(args: &[&str]) -> ServeProcess {
+        Self::spawn_with_env(args, &[])
+    }
+
+    /// `spawn`, with these environment variables set for the process.
+    pub fn spawn_with_env(args: &[&str], env: &[(&str, &str)]) -> ServeProcess {
         let mut child = Command::new(env!("CARGO_BIN_EXE_mturk-review"))
             .arg("serve")
             .args(args)
+            .envs(env.iter().copied())
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())

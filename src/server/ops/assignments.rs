@@ -8,6 +8,7 @@ use super::input::{check_feedback, opt_bool, opt_str, req_str};
 use super::page::{page, page_answer};
 use crate::rules::OVERRIDE_WINDOW_SECS;
 use crate::server::error::{ApiError, ApiResult};
+use crate::server::events::{self, EventType, Subject};
 use crate::server::ledger::{self, Entry};
 use crate::server::read_model::{ASSIGNMENT_COLUMNS, assignment_facts, assignment_json, hit_facts};
 use crate::server::status::AssignmentStatus;
@@ -96,6 +97,8 @@ pub fn approve_assignment(tx: &Transaction, ctx: &Ctx, input: &Value) -> ApiResu
          WHERE id = ?1",
         params![id, AssignmentStatus::Approved, ctx.now_ms, feedback],
     )?;
+    let subject = Subject::assignment(&assignment.hit_id, id);
+    events::emit(tx, EventType::AssignmentApproved, subject, ctx.now_ms)?;
     Ok(json!({}))
 }
 
@@ -116,5 +119,7 @@ pub fn reject_assignment(tx: &Transaction, ctx: &Ctx, input: &Value) -> ApiResul
         "UPDATE assignments SET status = ?2, rejection_ms = ?3, feedback = ?4 WHERE id = ?1",
         params![id, AssignmentStatus::Rejected, ctx.now_ms, feedback],
     )?;
+    let subject = Subject::assignment(&assignment.hit_id, id);
+    events::emit(tx, EventType::AssignmentRejected, subject, ctx.now_ms)?;
     Ok(json!({}))
 }

@@ -6,12 +6,15 @@
 use rusqlite::{Transaction, params};
 
 use crate::server::error::ApiResult;
+use crate::server::events::{self, EventType, Subject};
 use crate::server::ledger;
 use crate::server::status::AssignmentStatus;
 use crate::server::work;
 
 pub fn catch_up(tx: &Transaction, now_ms: i64) -> ApiResult<()> {
     auto_approve_due(tx, now_ms)?;
+    // Before abandonment, so that work in progress at an expiration counts as it was then.
+    events::expire_due(tx, now_ms)?;
     work::abandon_due(tx, now_ms)?;
     ledger::release_expired(tx, now_ms)
 }
@@ -31,6 +34,12 @@ fn auto_approve_due(tx: &Transaction, now_ms: i64) -> ApiResult<()> {
             "UPDATE assignments SET status = ?2, approval_ms = auto_approval_ms WHERE id = ?1",
         )?
         .execute(params![due.assignment_id, AssignmentStatus::Approved])?;
+        events::emit(
+            tx,
+            EventType::AssignmentApproved,
+            Subject::assignment(&due.hit_id, &due.assignment_id),
+            due.at_ms,
+        )?;
     }
     Ok(())
 }

@@ -11,6 +11,7 @@ use crate::clock::DAY_SECS;
 use crate::money::MAX_REWARD_CENTS;
 use crate::server::eligibility;
 use crate::server::error::{ApiError, ApiResult};
+use crate::server::events::{self, EventType, Subject};
 use crate::server::ledger;
 use crate::server::read_model::{HIT_SELECT, hit_facts, hit_json};
 use crate::server::site::question_form;
@@ -259,6 +260,7 @@ fn insert_hit(tx: &Transaction, ctx: &Ctx, input: &Value, hit_type_id: &str) -> 
         &id,
         ledger::slots_cents(hit.pay_cents, max_assignments)?,
     )?;
+    events::emit(tx, EventType::HitCreated, Subject::hit(&id), ctx.now_ms)?;
     Ok(json!({ "HIT": hit.json }))
 }
 
@@ -409,6 +411,12 @@ pub fn update_expiration_for_hit(tx: &Transaction, ctx: &Ctx, input: &Value) -> 
         "UPDATE hits SET expiration_ms = ?2 WHERE id = ?1",
         params![hit_id, expiration_ms],
     )?;
+    if expiration_ms > facts.expiration_ms && expiration_ms > ctx.now_ms {
+        events::emit(tx, EventType::HitExtended, Subject::hit(hit_id), ctx.now_ms)?;
+    } else if facts.open && expiration_ms <= ctx.now_ms {
+        // Expired by this call, after its catch-up looked for expirations: reported here.
+        events::expired_now(tx, hit_id, ctx.now_ms)?;
+    }
     Ok(json!({}))
 }
 
@@ -448,6 +456,7 @@ pub fn delete_hit(tx: &Transaction, ctx: &Ctx, input: &Value) -> ApiResult<Value
         ));
     }
     tx.execute("UPDATE hits SET deleted = 1 WHERE id = ?1", params![hit_id])?;
+    events::emit(tx, EventType::HitDisposed, Subject::hit(hit_id), ctx.now_ms)?;
     // Slots filled by imported history are still held until now.
     ledger::release_slots(tx, hit_id)?;
     Ok(json!({}))
@@ -498,5 +507,6 @@ pub fn create_additional_assignments_for_hit(
     if facts.open {
         ledger::hold_slots(tx, hit_id, ledger::slots_cents(facts.pay_cents, extra)?)?;
     }
+    events::emit(tx, EventType::HitExtended, Subject::hit(hit_id), ctx.now_ms)?;
     Ok(json!({}))
 }

@@ -14,6 +14,7 @@ use super::input::{check_feedback, opt_str, opt_time_ms, req_str};
 use super::qualifications;
 use crate::server::eligibility::{self, Action, LocaleValue};
 use crate::server::error::{ApiError, ApiResult};
+use crate::server::events::{self, EventType, Subject};
 use crate::server::ledger;
 use crate::server::model;
 use crate::server::read_model::{HitRules, hit_facts};
@@ -338,5 +339,10 @@ pub fn insert_assignment(tx: &Transaction, id: &str, row: &NewAssignment) -> Api
         row.answer,
         row.feedback
     ])?;
+    if row.status == AssignmentStatus::Submitted {
+        let subject = Subject::assignment(row.hit_id, id);
+        events::emit(tx, EventType::AssignmentSubmitted, subject, row.submit_ms)?;
+        events::work_ended(tx, row.hit_id, row.submit_ms)?;
+    }
     Ok(())
 }

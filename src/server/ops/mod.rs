@@ -11,6 +11,7 @@ mod hits;
 mod input;
 mod layouts;
 mod local;
+mod notifications;
 mod page;
 mod qualifications;
 mod workers;
@@ -72,6 +73,8 @@ pub fn mturk_operation(name: &str) -> Option<Handler> {
         "ListQualificationRequests" => qualifications::list_qualification_requests,
         "AcceptQualificationRequest" => qualifications::accept_qualification_request,
         "RejectQualificationRequest" => qualifications::reject_qualification_request,
+        "UpdateNotificationSettings" => notifications::update_notification_settings,
+        "SendTestEventNotification" => notifications::send_test_event_notification,
         _ => return None,
     })
 }

@@ -10,6 +10,9 @@
 //!   records (counted from the assignments already there).
 //! - Version 4 adds the worker site: accepted and released work, sign-in links, sessions, HIT
 //!   layouts and uploaded files.
+//! - `v6_notifications.sql` adds notification specifications per HIT type, the outbox of
+//!   events waiting for delivery, and where the sweep for expired HITs has got to. (It is
+//!   named 6 because the review policies' version 5 is written alongside it.)
 //!
 //! A migration, once released, never changes: a new one is added at the end.
 
@@ -42,6 +45,7 @@ fn steps(opening_balance_cents: i64) -> Vec<M<'static>> {
         M::up(include_str!("v2_accounts.sql")).foreign_key_check(),
         M::up(include_str!("v3_qualifications.sql")).foreign_key_check(),
         M::up(include_str!("v4_worker_site.sql")).foreign_key_check(),
+        M::up(include_str!("v6_notifications.sql")).foreign_key_check(),
     ]
 }
 

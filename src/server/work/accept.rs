@@ -10,6 +10,7 @@ use super::rules;
 use super::task::deadline_passed;
 use crate::rules::new_id;
 use crate::server::error::{ApiError, ApiResult};
+use crate::server::events::{self, EventType, Subject};
 use crate::server::ledger;
 use crate::server::status::WorkStatus;
 use crate::server::worker_records;
@@ -54,6 +55,8 @@ pub fn accept(
         now_ms,
         deadline_ms
     ])?;
+    let subject = Subject::assignment(hit_id, &assignment_id);
+    events::emit(tx, EventType::AssignmentAccepted, subject, now_ms)?;
     Ok(Accepted {
         assignment_id,
         deadline_ms,
@@ -72,7 +75,8 @@ pub fn return_assignment(
     let Some(held) = held.filter(|h| h.worker_id == worker_id) else {
         return Err(not_in_progress(tx, worker_id, assignment_id)?);
     };
-    release(tx, &held.assignment_id, WorkStatus::Returned, now_ms)?;
+    let work = Subject::assignment(&held.hit_id, &held.assignment_id);
+    release(tx, work, WorkStatus::Returned, now_ms)?;
     ledger::release_expired_hit(tx, &held.hit_id, now_ms)
 }
 
@@ -113,7 +117,8 @@ pub(super) fn not_in_progress(
 pub fn abandon_due(tx: &Transaction, now_ms: i64) -> ApiResult<()> {
     let due = tx
         .prepare_cached(
-            "SELECT id, hit_id, deadline_ms FROM accepted_assignments WHERE deadline_ms < ?1",
+            "SELECT id, hit_id, deadline_ms FROM accepted_assignments WHERE deadline_ms < ?1
+             ORDER BY deadline_ms",
         )?
         .query_map(params![now_ms], |r| {
             Ok((
@@ -124,14 +129,17 @@ pub fn abandon_due(tx: &Transaction, now_ms: i64) -> ApiResult<()> {
         })?
         .collect::<Result<Vec<_>, _>>()?;
     for (id, hit_id, deadline_ms) in due {
-        release(tx, &id, WorkStatus::Abandoned, deadline_ms)?;
+        let work = Subject::assignment(&hit_id, &id);
+        release(tx, work, WorkStatus::Abandoned, deadline_ms)?;
         ledger::release_expired_hit(tx, &hit_id, now_ms)?;
     }
     Ok(())
 }
 
-/// Moves accepted work to `released_assignments`, ended for `reason` at `at_ms`.
-fn release(tx: &Transaction, id: &str, reason: WorkStatus, at_ms: i64) -> ApiResult<()> {
+/// Moves accepted work to `released_assignments`, ended for `reason` (Returned or Abandoned)
+/// at `at_ms`, and tells who subscribed.
+fn release(tx: &Transaction, work: Subject, reason: WorkStatus, at_ms: i64) -> ApiResult<()> {
+    let id = work.assignment_id;
     tx.prepare_cached(
         "INSERT INTO released_assignments (id, hit_id, worker_id, accept_ms, released_ms, reason)
          SELECT id, hit_id, worker_id, accept_ms, ?2, ?3 FROM accepted_assignments WHERE id = ?1",
@@ -139,5 +147,10 @@ fn release(tx: &Transaction, id: &str, reason: WorkStatus, at_ms: i64) -> ApiRes
     .execute(params![id, at_ms, reason])?;
     tx.prepare_cached("DELETE FROM accepted_assignments WHERE id = ?1")?
         .execute(params![id])?;
-    Ok(())
+    let event = match reason {
+        WorkStatus::Abandoned => EventType::AssignmentAbandoned,
+        _ => EventType::AssignmentReturned,
+    };
+    events::emit(tx, event, work, at_ms)?;
+    events::work_ended(tx, work.hit_id, at_ms)
 }
