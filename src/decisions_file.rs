@@ -76,9 +76,14 @@ enum Layout {
 }
 
 /// Reads every row of `input`, keeping what each asks for and what is wrong with it.
-pub fn read(input: impl Read) -> Result<Parsed, FileError> {
+pub fn read(mut input: impl Read) -> Result<Parsed, FileError> {
+    let mut data = Vec::new();
+    input.read_to_end(&mut data).map_err(csv::Error::from)?;
+    let line_of = |position: Option<&csv::Position>| position.map_or(0, |p| line_at(&data, p));
     // Flexible: a spreadsheet may drop the empty cells at the end of a row.
-    let mut reader = csv::ReaderBuilder::new().flexible(true).from_reader(input);
+    let mut reader = csv::ReaderBuilder::new()
+        .flexible(true)
+        .from_reader(data.as_slice());
     let header = reader.headers()?.clone();
     let column = |name: &str| {
         header
@@ -102,7 +107,7 @@ pub fn read(input: impl Read) -> Result<Parsed, FileError> {
             Ok(record) => record,
             // A row that is not UTF-8 is that row's problem; reading goes on.
             Err(err) if matches!(err.kind(), csv::ErrorKind::Utf8 { .. }) => {
-                let line = err.position().map_or(0, csv::Position::line);
+                let line = line_of(err.position());
                 parsed.problems.push(Problem {
                     line,
                     text: "the row is not UTF-8 text".to_string(),
@@ -111,7 +116,7 @@ pub fn read(input: impl Read) -> Result<Parsed, FileError> {
             }
             Err(err) => return Err(err.into()),
         };
-        let line = record.position().map_or(0, csv::Position::line);
+        let line = line_of(record.position());
         let cell = |i: usize| record.get(i).unwrap_or("");
         let asked = match layout {
             Layout::Results { approve, reject } => results_row(cell(approve), cell(reject)),
@@ -153,6 +158,24 @@ pub fn read(input: impl Read) -> Result<Parsed, FileError> {
         });
     }
     Ok(parsed)
+}
+
+/// The line a record at `position` starts on, counted from its byte offset. The csv crate's
+/// own line count is one short after a CRLF line end (which spreadsheets write): it places
+/// the next record at the `\n`, before counting it.
+fn line_at(data: &[u8], position: &csv::Position) -> u64 {
+    let start = usize::try_from(position.byte())
+        .unwrap_or(usize::MAX)
+        .min(data.len());
+    let blank = data[start..]
+        .iter()
+        .take_while(|b| matches!(b, b'\r' | b'\n'))
+        .count();
+    let newlines = data[..start + blank]
+        .iter()
+        .filter(|&&b| b == b'\n')
+        .count();
+    1 + newlines as u64
 }
 
 type Asked = Result<Option<(Ask, Option<String>)>, String>;
@@ -440,6 +463,21 @@ mod tests {
             ]
         );
         assert_eq!(parsed.left_alone, 1);
+    }
+
+    #[test]
+    fn line_numbers_hold_with_the_crlf_line_ends_spreadsheets_write() {
+        let parsed = read_str(
+            "AssignmentId,Decision,Feedback\r\nA1,maybe,\r\nA2,reject,\"two\r\nlines\"\r\nA3,nope,\r\n",
+        );
+        assert_eq!(
+            lines(&parsed.problems),
+            [
+                (2, "Decision \"maybe\" is not approve, reject or override"),
+                (5, "Decision \"nope\" is not approve, reject or override"),
+            ]
+        );
+        assert_eq!(parsed.rows[0].line, 3);
     }
 
     #[test]
