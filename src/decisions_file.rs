@@ -124,6 +124,14 @@ pub fn read(mut input: impl Read) -> Result<Parsed, FileError> {
                 plain_row(cell(decision), feedback.map_or("", cell))
             }
         };
+        let assignment_id = cell(id_column).trim().to_string();
+        let problem = |text: String| Problem {
+            line,
+            text: match assignment_id.as_str() {
+                "" => text,
+                id => format!("{id}: {text}"),
+            },
+        };
         let (ask, feedback) = match asked {
             Ok(None) => {
                 parsed.left_alone += 1;
@@ -131,22 +139,19 @@ pub fn read(mut input: impl Read) -> Result<Parsed, FileError> {
             }
             Ok(Some(asked)) => asked,
             Err(text) => {
-                parsed.problems.push(Problem { line, text });
+                parsed.problems.push(problem(text));
                 continue;
             }
         };
-        let assignment_id = cell(id_column).trim().to_string();
-        let problem = if assignment_id.is_empty() {
+        let text = if assignment_id.is_empty() {
             Some("no AssignmentId".to_string())
         } else if let Some(first) = first_line.get(&assignment_id) {
-            Some(format!(
-                "assignment {assignment_id} is also on line {first}"
-            ))
+            Some(format!("also on line {first}"))
         } else {
             feedback_problem(feedback.as_deref().unwrap_or_default())
         };
-        if let Some(text) = problem {
-            parsed.problems.push(Problem { line, text });
+        if let Some(text) = text {
+            parsed.problems.push(problem(text));
             continue;
         }
         first_line.insert(assignment_id.clone(), line);
@@ -424,12 +429,12 @@ mod tests {
         assert_eq!(
             lines(&parsed.problems),
             [
-                (5, "both Approve and Reject are filled: keep one"),
+                (5, "A3: both Approve and Reject are filled: keep one"),
                 (
                     10,
-                    "Approve holds \"yes\": write x to approve (or override to approve a rejected assignment)"
+                    "A6: Approve holds \"yes\": write x to approve (or override to approve a rejected assignment)"
                 ),
-                (12, "assignment A1 is also on line 2"),
+                (12, "A1: also on line 2"),
             ]
         );
         assert_eq!(parsed.left_alone, 2, "A4, and A5 whose row ends early");
@@ -452,12 +457,18 @@ mod tests {
         assert_eq!(
             lines(&parsed.problems),
             [
-                (3, "a rejection needs feedback for the worker"),
-                (4, "feedback is 1025 characters; MTurk allows at most 1024"),
-                (5, "Decision \"maybe\" is not approve, reject or override"),
+                (3, "A2: a rejection needs feedback for the worker"),
+                (
+                    4,
+                    "A3: feedback is 1025 characters; MTurk allows at most 1024"
+                ),
+                (
+                    5,
+                    "A4: Decision \"maybe\" is not approve, reject or override"
+                ),
                 (
                     7,
-                    "feedback holds control character U+0007, which MTurk refuses"
+                    "A6: feedback holds control character U+0007, which MTurk refuses"
                 ),
                 (9, "no AssignmentId"),
             ]
@@ -473,8 +484,14 @@ mod tests {
         assert_eq!(
             lines(&parsed.problems),
             [
-                (2, "Decision \"maybe\" is not approve, reject or override"),
-                (5, "Decision \"nope\" is not approve, reject or override"),
+                (
+                    2,
+                    "A1: Decision \"maybe\" is not approve, reject or override"
+                ),
+                (
+                    5,
+                    "A3: Decision \"nope\" is not approve, reject or override"
+                ),
             ]
         );
         assert_eq!(parsed.rows[0].line, 3);

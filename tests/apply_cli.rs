@@ -135,7 +135,9 @@ async fn every_problem_is_reported_with_its_line_and_nothing_is_sent() {
     let stderr = text(&out.stderr);
     assert!(!out.status.success(), "{stderr}");
     assert!(
-        stderr.contains("plain.csv: line 2: a rejection needs feedback for the worker"),
+        stderr.contains(&format!(
+            "plain.csv: line 2: {s1}: a rejection needs feedback for the worker"
+        )),
         "{stderr}"
     );
     assert!(
