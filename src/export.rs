@@ -5,8 +5,12 @@
 //! terminal goes through the sanitiser. JSON lines escape every character a terminal could
 //! act on (`\u001b`, `\u009b`, `\u202e`), so they are the same data and safe anywhere.
 //! Times are ISO 8601 UTC.
+//!
+//! `--payments` writes one row per worker instead: approved assignments, their rewards, the
+//! bonuses paid, MTurk's fees on both (as `money` computes them, the server's rule) and the
+//! total, in the same two formats.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::io::{self, Write};
 
 use serde::Serialize;
@@ -14,7 +18,8 @@ use serde::ser::Serializer;
 
 use crate::answer::{Value, compact_json, parse};
 use crate::clock::iso8601;
-use crate::mturk::domain::{Assignment, EpochSecs, Hit};
+use crate::money::{bonus_cost_cents, fee_cents, format_cents, parse_cents};
+use crate::mturk::domain::{Assignment, AssignmentStatus, EpochSecs, Hit};
 use crate::sanitize::{Output, is_dangerous};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -47,6 +52,10 @@ pub enum ExportError {
     Csv(#[from] csv::Error),
     #[error("cannot write a JSON line: {0}")]
     Json(#[from] serde_json::Error),
+    #[error("the reward of HIT {0} is not an amount of money, or was not loaded")]
+    Unpriced(String),
+    #[error("a bonus is too large to add up")]
+    TooLarge,
 }
 
 /// One assignment ready to write.
@@ -183,8 +192,8 @@ fn write_csv(records: Vec<Record>, out: impl Write, output: Output) -> Result<()
     Ok(())
 }
 
-fn write_jsonl<'a>(
-    records: impl Iterator<Item = Record<'a>>,
+fn write_jsonl<T: Serialize>(
+    records: impl Iterator<Item = T>,
     mut out: impl Write,
 ) -> Result<(), ExportError> {
     // Each line is made in memory first, so a failed write is an io::Error, not a JSON one.
@@ -198,6 +207,136 @@ fn write_jsonl<'a>(
     }
     out.flush()?;
     Ok(())
+}
+
+/// A bonus as ListBonusPayments reports it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Bonus {
+    pub worker_id: String,
+    pub amount_cents: i64,
+}
+
+/// What one worker earned and what it cost, in cents.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Payment {
+    pub worker_id: String,
+    pub approved: usize,
+    pub rewards_cents: i64,
+    pub bonuses_cents: i64,
+    /// MTurk's commission on the rewards (20%, 40% on HITs of 10 or more assignments) and
+    /// on the bonuses (20%).
+    pub fees_cents: i64,
+}
+
+impl Payment {
+    /// Rewards, bonuses and fees: what this worker's work cost on MTurk.
+    pub fn total_cents(&self) -> i64 {
+        self.rewards_cents + self.bonuses_cents + self.fees_cents
+    }
+}
+
+/// The payment columns, in order.
+pub const PAYMENT_COLUMNS: [&str; 6] = [
+    "WorkerId",
+    "ApprovedAssignments",
+    "Rewards",
+    "Bonuses",
+    "Fees",
+    "Total",
+];
+
+#[derive(Serialize)]
+struct PaymentRecord<'a> {
+    #[serde(rename = "WorkerId")]
+    worker_id: &'a str,
+    #[serde(rename = "ApprovedAssignments")]
+    approved: usize,
+    #[serde(rename = "Rewards")]
+    rewards: String,
+    #[serde(rename = "Bonuses")]
+    bonuses: String,
+    #[serde(rename = "Fees")]
+    fees: String,
+    #[serde(rename = "Total")]
+    total: String,
+}
+
+/// One payment per worker, by worker id, from the approved assignments (the others are
+/// ignored) and the bonuses. Each approval's fee is worked out on its own, as MTurk charges it.
+pub fn payments(
+    hits: &HashMap<String, Hit>,
+    assignments: &[Assignment],
+    bonuses: &[Bonus],
+) -> Result<Vec<Payment>, ExportError> {
+    let mut by_worker: BTreeMap<String, Payment> = BTreeMap::new();
+    for a in assignments
+        .iter()
+        .filter(|a| a.status == AssignmentStatus::Approved)
+    {
+        let unpriced = || ExportError::Unpriced(a.hit_id.clone());
+        let hit = hits.get(&a.hit_id).ok_or_else(unpriced)?;
+        let reward = parse_cents(&hit.reward).ok_or_else(unpriced)?;
+        let fee = fee_cents(reward, i64::from(hit.max_assignments)).ok_or_else(unpriced)?;
+        let p = payment(&mut by_worker, &a.worker_id);
+        p.approved += 1;
+        p.rewards_cents += reward;
+        p.fees_cents += fee;
+    }
+    for bonus in bonuses {
+        let cost = bonus_cost_cents(bonus.amount_cents).ok_or(ExportError::TooLarge)?;
+        let p = payment(&mut by_worker, &bonus.worker_id);
+        p.bonuses_cents += bonus.amount_cents;
+        p.fees_cents += cost - bonus.amount_cents;
+    }
+    Ok(by_worker.into_values().collect())
+}
+
+/// The worker's payment, started when it is their first.
+fn payment<'m>(by_worker: &'m mut BTreeMap<String, Payment>, worker: &str) -> &'m mut Payment {
+    by_worker
+        .entry(worker.to_string())
+        .or_insert_with(|| Payment {
+            worker_id: worker.to_string(),
+            ..Payment::default()
+        })
+}
+
+/// Writes the payments as CSV (`PAYMENT_COLUMNS`) or JSON lines, amounts as MTurk writes them.
+pub fn write_payments(
+    format: Format,
+    payments: &[Payment],
+    out: impl Write,
+    output: Output,
+) -> Result<(), ExportError> {
+    let records = payments.iter().map(|p| PaymentRecord {
+        worker_id: &p.worker_id,
+        approved: p.approved,
+        rewards: format_cents(p.rewards_cents),
+        bonuses: format_cents(p.bonuses_cents),
+        fees: format_cents(p.fees_cents),
+        total: format_cents(p.total_cents()),
+    });
+    match format {
+        Format::Jsonl => write_jsonl(records, out),
+        Format::Csv => {
+            let mut csv = csv::Writer::from_writer(out);
+            csv.write_record(PAYMENT_COLUMNS)?;
+            for r in records {
+                let approved = r.approved.to_string();
+                let cells = [
+                    r.worker_id,
+                    &approved,
+                    &r.rewards,
+                    &r.bonuses,
+                    &r.fees,
+                    &r.total,
+                ];
+                csv.write_record(cells.map(|cell| output.text(cell).into_owned()))?;
+            }
+            csv.flush()?;
+            Ok(())
+        }
+    }
 }
 
 /// serde_json's compact output, except that every character the terminal sanitiser replaces
@@ -256,7 +395,6 @@ pub fn answer_fields(raw: &str) -> Vec<(String, String)> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::mturk::domain::AssignmentStatus;
 
     const NS: &str = "http://mechanicalturk.amazonaws.com/AWSMechanicalTurkDataSchemas/2005-10-01/QuestionFormAnswers.xsd";
 
@@ -431,5 +569,68 @@ mod tests {
                 "\n"
             )
         );
+    }
+
+    #[test]
+    fn payments_add_up_per_worker_with_each_fee_as_mturk_charges_it() {
+        let hit = |id: &str, reward: &str, max_assignments| {
+            let hit = Hit {
+                id: id.into(),
+                title: String::new(),
+                reward: reward.into(),
+                max_assignments,
+                status: "Reviewable".into(),
+            };
+            (id.to_string(), hit)
+        };
+        let hits = HashMap::from([hit("H1", "0.50", 10), hit("H2", "1.00", 1)]);
+        let work = |hit: &str, worker: &str, status| Assignment {
+            hit_id: hit.into(),
+            worker_id: worker.into(),
+            status,
+            ..hostile_assignment()
+        };
+        let assignments = [
+            work("H1", "AW1", AssignmentStatus::Approved),
+            work("H2", "AW1", AssignmentStatus::Approved),
+            work("H1", "AW2", AssignmentStatus::Approved),
+            work("H1", "AW2", AssignmentStatus::Submitted),
+        ];
+        let bonus = |worker: &str, amount_cents| Bonus {
+            worker_id: worker.into(),
+            amount_cents,
+        };
+        let paid = payments(&hits, &assignments, &[bonus("AW1", 100), bonus("AW3", 30)]).unwrap();
+        let rows: Vec<(&str, usize, i64, i64, i64, i64)> = paid
+            .iter()
+            .map(|p| {
+                let (r, b, f) = (p.rewards_cents, p.bonuses_cents, p.fees_cents);
+                (p.worker_id.as_str(), p.approved, r, b, f, p.total_cents())
+            })
+            .collect();
+        // 40% on the 10-assignment HIT's $0.50, 20% on the $1.00 one and on every bonus.
+        assert_eq!(
+            rows,
+            [
+                ("AW1", 2, 150, 100, 20 + 20 + 20, 310),
+                ("AW2", 1, 50, 0, 20, 70),
+                ("AW3", 0, 0, 30, 6, 36),
+            ]
+        );
+        let mut out = Vec::new();
+        write_payments(Format::Csv, &paid, &mut out, Output::Exact).unwrap();
+        let csv = String::from_utf8(out).unwrap();
+        assert_eq!(
+            csv.lines().take(2).collect::<Vec<_>>(),
+            [
+                "WorkerId,ApprovedAssignments,Rewards,Bonuses,Fees,Total",
+                "AW1,2,1.50,1.00,0.60,3.10"
+            ]
+        );
+        let unknown = [work("H9", "AW1", AssignmentStatus::Approved)];
+        assert!(matches!(
+            payments(&hits, &unknown, &[]),
+            Err(ExportError::Unpriced(id)) if id == "H9"
+        ));
     }
 }

@@ -4,6 +4,7 @@
 pub mod answer;
 pub mod clock;
 pub mod console;
+pub mod decisions_file;
 pub mod export;
 pub mod journal;
 pub mod money;

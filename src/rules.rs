@@ -11,6 +11,43 @@ use crate::clock::DAY_SECS;
 /// How long MTurk lets a requester override a rejection after submission.
 pub const OVERRIDE_WINDOW_SECS: i64 = 30 * DAY_SECS;
 
+/// Why MTurk would refuse to override a rejection now.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OverrideBlock {
+    /// The submit time is unknown, so the window cannot be worked out.
+    SubmitTimeUnknown,
+    /// The 30 days after submission are over, this many seconds ago.
+    WindowClosed { secs_ago: i64 },
+    /// The HIT was deleted (Disposed).
+    HitDeleted,
+    /// The HIT is not known (not loaded, or gone).
+    HitUnknown,
+}
+
+/// Whether a rejection submitted at `submit_time`, of a HIT whose HITStatus is `hit_status`
+/// (None when the HIT is not known), can be overridden at `now`: within 30 days of
+/// submission, while the HIT exists. The console and `apply` both ask this.
+pub fn override_block(
+    submit_time: Option<i64>,
+    hit_status: Option<&str>,
+    now: i64,
+) -> Option<OverrideBlock> {
+    let Some(submit) = submit_time else {
+        return Some(OverrideBlock::SubmitTimeUnknown);
+    };
+    let closes = submit + OVERRIDE_WINDOW_SECS;
+    if closes < now {
+        return Some(OverrideBlock::WindowClosed {
+            secs_ago: now - closes,
+        });
+    }
+    match hit_status {
+        None => Some(OverrideBlock::HitUnknown),
+        Some("Disposed") => Some(OverrideBlock::HitDeleted),
+        Some(_) => None,
+    }
+}
+
 /// MTurk's limit on RequesterFeedback, counted in characters.
 pub const FEEDBACK_MAX_CHARS: usize = 1024;
 

@@ -1,6 +1,7 @@
 //! `mturk-review export`: every assignment of the chosen statuses across all HITs (or the
 //! chosen ones), loaded with the console's loader, written as CSV or JSON lines (through the
-//! sanitiser when they go to a terminal).
+//! sanitiser when they go to a terminal). With `--payments`, one row per worker instead: the
+//! approved assignments and the bonuses (ListBonusPayments of each HIT) as money owed.
 
 use std::collections::HashMap;
 use std::io::Write;
@@ -10,11 +11,17 @@ use anyhow::{Context, Result};
 use clap::{Args, ValueEnum};
 use tokio::sync::mpsc;
 
-use mturk_review::export::{self, Format};
+use futures::StreamExt;
+
+use mturk_review::export::{self, Bonus, Format};
+use mturk_review::money::parse_cents;
 use mturk_review::mturk::domain::{Assignment, AssignmentStatus, Hit};
+use mturk_review::mturk::limiter::Limiter;
 use mturk_review::mturk::loader::{
     HitSelection, LOAD_CONCURRENCY, LoadError, LoadEvent, LoadRequest, load,
 };
+use mturk_review::mturk::pagination::Tokens;
+use mturk_review::mturk::retry::{Pacing, call, with_retries, without_sdk_retries};
 use mturk_review::sanitize::{Output, sanitize_inline};
 
 use super::connect::{EndpointArgs, connect};
@@ -43,6 +50,10 @@ pub struct ExportArgs {
     /// Export only this HIT (repeatable).
     #[arg(long = "hit", value_name = "ID")]
     pub hits: Vec<String>,
+    /// One row per worker instead: approved assignments, rewards, bonuses, MTurk's fees on
+    /// both, and the total (rewards + bonuses + fees).
+    #[arg(long, conflicts_with = "status")]
+    pub payments: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -70,7 +81,11 @@ struct Loaded {
 
 pub async fn export(args: ExportArgs) -> Result<()> {
     let mut statuses: Vec<AssignmentStatus> = Vec::new();
-    for status in &args.status {
+    if args.payments {
+        // Only approved work is paid.
+        statuses.push(AssignmentStatus::Approved);
+    }
+    for status in args.status.iter().filter(|_| !args.payments) {
         let status = match status {
             StatusArg::Submitted => AssignmentStatus::Submitted,
             StatusArg::Approved => AssignmentStatus::Approved,
@@ -92,6 +107,11 @@ pub async fn export(args: ExportArgs) -> Result<()> {
         concurrency: LOAD_CONCURRENCY,
     };
     let loaded = load_all(connected.client.clone(), request).await;
+    let bonuses = if args.payments && loaded.failures.is_empty() {
+        Some(list_bonuses(&connected.client, &loaded.hit_order).await)
+    } else {
+        None
+    };
     connected.close().await;
 
     if let Some(first) = loaded.failures.first() {
@@ -118,14 +138,25 @@ pub async fn export(args: ExportArgs) -> Result<()> {
         FormatArg::Csv => Format::Csv,
         FormatArg::Jsonl => Format::Jsonl,
     };
+    let payments = match bonuses {
+        None => None,
+        Some(Err(failure)) => anyhow::bail!(
+            "export failed, nothing was written: {}",
+            sanitize_inline(&failure)
+        ),
+        Some(Ok(bonuses)) => Some(export::payments(&hits, &assignments, &bonuses)?),
+    };
+    let write = |out: &mut dyn Write, output: Output| match &payments {
+        Some(payments) => export::write_payments(format, payments, out, output),
+        None => export::write(format, &hits, &assignments, out, output),
+    };
     match &args.output {
         Some(path) => {
             let file = std::fs::File::create(path)
                 .with_context(|| format!("cannot create {}", path.display()))?;
             let output = Output::of(&file);
             let mut out = std::io::BufWriter::new(file);
-            export::write(format, &hits, &assignments, &mut out, output)
-                .with_context(|| format!("cannot write {}", path.display()))?;
+            write(&mut out, output).with_context(|| format!("cannot write {}", path.display()))?;
             out.flush()
                 .with_context(|| format!("cannot write {}", path.display()))?;
             eprintln!(
@@ -138,9 +169,8 @@ pub async fn export(args: ExportArgs) -> Result<()> {
         None => {
             let stdout = std::io::stdout();
             let output = Output::of(&stdout);
-            let out = std::io::BufWriter::new(stdout.lock());
-            let written = export::write(format, &hits, &assignments, out, output)
-                .context("cannot write to standard output");
+            let mut out = std::io::BufWriter::new(stdout.lock());
+            let written = write(&mut out, output).context("cannot write to standard output");
             match written {
                 Err(err) if super::is_broken_pipe(&err) => {}
                 other => other?,
@@ -149,6 +179,70 @@ pub async fn export(args: ExportArgs) -> Result<()> {
     }
     Ok(())
 }
+
+/// Every bonus paid on these HITs (ListBonusPayments, page by page, retried as the loader's
+/// calls are), or what could not be listed.
+async fn list_bonuses(
+    client: &aws_sdk_mturk::Client,
+    hit_ids: &[String],
+) -> Result<Vec<Bonus>, String> {
+    let calls = without_sdk_retries(client);
+    let limiter = Limiter::new(LOAD_CONCURRENCY);
+    let lists = futures::stream::iter(hit_ids)
+        .map(|hit_id| bonuses_of(&calls, &limiter, hit_id))
+        .buffer_unordered(LOAD_CONCURRENCY)
+        .collect::<Vec<_>>()
+        .await;
+    let mut bonuses = Vec::new();
+    for list in lists {
+        bonuses.extend(list?);
+    }
+    Ok(bonuses)
+}
+
+/// The bonuses of one HIT, page by page until the listing ends (as the loader's listings do).
+async fn bonuses_of(
+    client: &aws_sdk_mturk::Client,
+    limiter: &Limiter,
+    hit_id: &str,
+) -> Result<Vec<Bonus>, String> {
+    let mut bonuses = Vec::new();
+    let mut tokens = Tokens::new("ListBonusPayments");
+    let mut token: Option<String> = None;
+    loop {
+        let page = with_retries(Pacing::Slot(limiter), &|_, _: &str| {}, || {
+            call(
+                client
+                    .list_bonus_payments()
+                    .hit_id(hit_id)
+                    .max_results(BONUS_PAGE)
+                    .set_next_token(token.clone())
+                    .send(),
+            )
+        })
+        .await
+        .map_err(|failure| format!("cannot list the bonuses of HIT {hit_id}: {}", failure.text))?;
+        let listed = page.bonus_payments();
+        for bonus in listed {
+            let amount = bonus.bonus_amount().unwrap_or_default();
+            let amount_cents = parse_cents(amount).ok_or_else(|| {
+                format!("a bonus of HIT {hit_id} has the amount {amount:?}, which is not money")
+            })?;
+            bonuses.push(Bonus {
+                worker_id: bonus.worker_id().unwrap_or_default().to_string(),
+                amount_cents,
+            });
+        }
+        token = tokens
+            .after_page(page.next_token(), listed.len(), BONUS_PAGE as usize)
+            .map_err(|endless| format!("HIT {hit_id}: {endless}"))?;
+        if token.is_none() {
+            return Ok(bonuses);
+        }
+    }
+}
+
+const BONUS_PAGE: i32 = 100;
 
 /// Runs the loader to the end, drawing progress as pages arrive.
 async fn load_all(client: aws_sdk_mturk::Client, request: LoadRequest) -> Loaded {

@@ -2,6 +2,7 @@
 //! people, and setting up logging.
 
 mod accounts;
+mod apply;
 mod connect;
 mod console;
 mod export;
@@ -45,6 +46,9 @@ enum Command {
     Journal(journal::JournalArgs),
     /// Write every assignment (of the chosen statuses) as CSV or JSON lines.
     Export(export::ExportArgs),
+    /// Send the decisions of a CSV (the results CSV with Approve and Reject columns, or
+    /// AssignmentId,Decision,Feedback); without --yes, only say what would be sent.
+    Apply(apply::ApplyArgs),
 }
 
 pub fn main() -> ExitCode {
@@ -62,6 +66,7 @@ pub fn main() -> ExitCode {
         Some(Command::Notifications(args)) => notifications::run(args),
         Some(Command::Journal(args)) => journal::print(args),
         Some(Command::Export(args)) => run_async(export::export(args)),
+        Some(Command::Apply(args)) => run_async(apply::apply(args)),
         None => run_async(console::console(cli.console)),
     };
     match result {

@@ -8,13 +8,21 @@ const WIDTH: usize = 30;
 const EVERY: Duration = Duration::from_millis(100);
 
 pub struct ProgressBar {
+    /// What is counted: "HITs", "decisions".
+    unit: &'static str,
     shown: bool,
     last_drawn: Option<Instant>,
 }
 
 impl ProgressBar {
     pub fn on_stderr() -> ProgressBar {
+        ProgressBar::counting("HITs")
+    }
+
+    /// A bar that counts `unit`s.
+    pub fn counting(unit: &'static str) -> ProgressBar {
         ProgressBar {
+            unit,
             shown: std::io::stderr().is_terminal(),
             last_drawn: None,
         }
@@ -30,7 +38,8 @@ impl ProgressBar {
         let bar = format!("{}{}", "#".repeat(filled), "-".repeat(WIDTH - filled));
         let mut err = std::io::stderr().lock();
         // \r and erase-line: the bar redraws itself in place.
-        let _ = write!(err, "\r\x1b[K[{bar}] {done}/{total} HITs · {note}");
+        let unit = self.unit;
+        let _ = write!(err, "\r\x1b[K[{bar}] {done}/{total} {unit} · {note}");
         let _ = err.flush();
     }
 

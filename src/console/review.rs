@@ -7,7 +7,7 @@ use super::format::{duration, short_id};
 use super::rows::{Row, Table};
 use crate::money::{approval_cost_cents, parse_cents};
 use crate::mturk::domain::{AssignmentStatus, Decision, DecisionKind, EpochSecs};
-use crate::rules::{OVERRIDE_WINDOW_SECS, feedback_problem};
+use crate::rules::{OVERRIDE_WINDOW_SECS, OverrideBlock, feedback_problem, override_block};
 
 /// What the rules look at.
 pub struct Review<'a> {
@@ -51,22 +51,16 @@ impl Review<'_> {
     /// Why this rejection cannot be overridden, if it cannot: MTurk allows it within 30
     /// days of submission, while the HIT still exists.
     pub fn override_block(&self, row: &Row) -> Option<String> {
-        match override_closes(row) {
-            None => return Some("submit time unknown".to_string()),
-            Some(closes) => {
-                if closes < self.now {
-                    return Some(format!(
-                        "override window closed {} ago",
-                        duration(self.now - closes)
-                    ));
-                }
+        let hit_status = self.table.hit(row).map(|hit| hit.status.as_str());
+        let block = override_block(row.assignment.submit_time, hit_status, self.now)?;
+        Some(match block {
+            OverrideBlock::SubmitTimeUnknown => "submit time unknown".to_string(),
+            OverrideBlock::WindowClosed { secs_ago } => {
+                format!("override window closed {} ago", duration(secs_ago))
             }
-        }
-        match self.table.hit(row) {
-            None => Some("HIT deleted or not loaded".to_string()),
-            Some(hit) if hit.status == "Disposed" => Some("HIT deleted".to_string()),
-            Some(_) => None,
-        }
+            OverrideBlock::HitUnknown => "HIT deleted or not loaded".to_string(),
+            OverrideBlock::HitDeleted => "HIT deleted".to_string(),
+        })
     }
 
     /// The decision that approves this assignment with this draft, or why it cannot be

@@ -274,7 +274,7 @@ fn settle(
 
 /// Whether the assignment's current state is the one this decision would have produced: the
 /// status it asks for, and our feedback when we sent some.
-fn took_effect(decision: &Decision, assignment: &Assignment) -> bool {
+pub fn took_effect(decision: &Decision, assignment: &Assignment) -> bool {
     let wanted = match decision.kind {
         DecisionKind::Approve { .. } => AssignmentStatus::Approved,
         DecisionKind::Reject => AssignmentStatus::Rejected,

@@ -9,5 +9,5 @@ pub mod domain;
 pub mod limiter;
 pub mod loader;
 pub mod outbox;
-mod pagination;
+pub mod pagination;
 pub mod retry;
