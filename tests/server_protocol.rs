@@ -110,22 +110,24 @@ async fn an_operation_of_the_model_that_is_not_implemented_is_named() {
     // Through the SDK, as a client that uses more of MTurk than the server offers would.
     let out = t
         .client
-        .update_hit_type_of_hit()
-        .hit_id("HIT1")
+        .update_notification_settings()
         .hit_type_id("TYPE1")
         .send()
         .await;
     let err = wire_error(out);
     err.assert_request_error("AWS.MechanicalTurk.UnsupportedOperation");
-    assert!(err.message.contains("UpdateHITTypeOfHIT"), "{err:?}");
+    assert!(
+        err.message.contains("UpdateNotificationSettings"),
+        "{err:?}"
+    );
 
     let raw = raw(
         &t,
-        Some(&format!("{MTURK}.ListReviewPolicyResultsForHIT")),
-        b"{\"HITId\":\"H\"}",
+        Some(&format!("{MTURK}.SendTestEventNotification")),
+        b"{\"Notification\":{\"Destination\":\"d\",\"Transport\":\"Email\",\"Version\":\"2006-05-05\",\"EventTypes\":[\"Ping\"]},\"TestEventType\":\"Ping\"}",
     )
     .await;
-    assert_refused(&raw, "ListReviewPolicyResultsForHIT");
+    assert_refused(&raw, "SendTestEventNotification");
     still_serving(&t).await;
 }
 

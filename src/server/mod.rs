@@ -14,6 +14,7 @@ mod http;
 mod ledger;
 mod model;
 mod ops;
+mod policies;
 mod rate;
 mod read_model;
 pub mod schema;

@@ -16,6 +16,7 @@ use crate::server::eligibility::{self, Action, LocaleValue};
 use crate::server::error::{ApiError, ApiResult};
 use crate::server::ledger;
 use crate::server::model;
+use crate::server::policies;
 use crate::server::read_model::{HitRules, hit_facts};
 use crate::server::site;
 use crate::server::status::AssignmentStatus;
@@ -314,7 +315,8 @@ pub fn plan_assignment<'a>(
 }
 
 /// Writes a planned assignment under `id` (the statement is prepared once per connection).
-/// Submitted work takes its slot's hold; imported history moves no money.
+/// Submitted work takes its slot's hold, and its HIT's assignment-level review policy runs on
+/// it; imported history moves no money and is not reviewed.
 pub fn insert_assignment(tx: &Transaction, id: &str, row: &NewAssignment) -> ApiResult<()> {
     if row.status == AssignmentStatus::Submitted {
         ledger::take_slot(tx, row.hit_id, row.pay_cents)?;
@@ -338,5 +340,8 @@ pub fn insert_assignment(tx: &Transaction, id: &str, row: &NewAssignment) -> Api
         row.answer,
         row.feedback
     ])?;
+    if row.status == AssignmentStatus::Submitted {
+        policies::review_submitted(tx, row.hit_id, id, row.answer, row.submit_ms)?;
+    }
     Ok(())
 }

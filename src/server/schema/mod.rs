@@ -10,6 +10,8 @@
 //!   records (counted from the assignments already there).
 //! - Version 4 adds the worker site: accepted and released work, sign-in links, sessions, HIT
 //!   layouts and uploaded files.
+//! - Version 5 adds review policies: a HIT's AssignmentReviewPolicy and HITReviewPolicy, and
+//!   the results and actions they wrote.
 //!
 //! A migration, once released, never changes: a new one is added at the end.
 
@@ -42,6 +44,7 @@ fn steps(opening_balance_cents: i64) -> Vec<M<'static>> {
         M::up(include_str!("v2_accounts.sql")).foreign_key_check(),
         M::up(include_str!("v3_qualifications.sql")).foreign_key_check(),
         M::up(include_str!("v4_worker_site.sql")).foreign_key_check(),
+        M::up(include_str!("v5_review_policies.sql")).foreign_key_check(),
     ]
 }
 
