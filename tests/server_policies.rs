@@ -13,7 +13,8 @@ use aws_sdk_mturk::types::{
     AssignmentStatus, HitReviewStatus, HitStatus, ParameterMapEntry, PolicyParameter,
     ReviewActionDetail, ReviewActionStatus, ReviewPolicy, ReviewPolicyLevel, ReviewResultDetail,
 };
-use common::{START_BALANCE, TestServer, hit_status, now_secs, wire_error};
+use common::site::{Agent, form, invite};
+use common::{START_BALANCE, TestServer, hit_status, now_secs, request, wire_error};
 use serde_json::json;
 
 const KNOWN_ANSWERS: &str = "ScoreMyKnownAnswers/2011-09-01";
@@ -514,4 +515,136 @@ async fn results_of_a_hit_without_policies_or_of_no_hit() {
             .await,
     );
     err.assert_request_error("AWS.MechanicalTurk.HITDoesNotExist");
+}
+
+#[tokio::test]
+async fn work_submitted_on_the_worker_site_is_scored_as_it_is_submitted() {
+    let t = TestServer::start().await;
+    let known = policy(
+        KNOWN_ANSWERS,
+        vec![
+            answer_key(&[("q1", "yes")]),
+            param("RejectIfKnownAnswerScoreIsLessThan", "100"),
+            param("RejectReason", "The check question was answered wrongly"),
+        ],
+    );
+    let hit_id = t
+        .create_hit()
+        .assignment_review_policy(known)
+        .send()
+        .await
+        .expect("CreateHIT")
+        .hit()
+        .unwrap()
+        .hit_id()
+        .unwrap()
+        .to_string();
+    let (_, link) = invite(t.addr(), "Ada").await;
+    let agent = Agent::sign_in(t.addr(), &link).await;
+    let assignment = agent.accept(&hit_id).await.expect("accepted");
+    let submitted = request(
+        agent.site,
+        "POST",
+        "/mturk/externalSubmit",
+        &[("Content-Type", "application/x-www-form-urlencoded")],
+        form(&[("assignmentId", &assignment), ("q1", "no")]).as_bytes(),
+    )
+    .await;
+    assert_eq!(submitted.status, 200, "{}", submitted.body);
+    let a = t.assignment(&assignment).await;
+    assert_eq!(a.assignment_status(), Some(&AssignmentStatus::Rejected));
+    assert_eq!(
+        a.requester_feedback(),
+        Some("The check question was answered wrongly")
+    );
+    assert_eq!(t.balances().await, (START_BALANCE, 0), "the hold went back");
+}
+
+#[tokio::test]
+async fn an_extension_the_balance_cannot_cover_is_failed_and_changes_nothing() {
+    // Enough for the HIT's one slot (0.50 + 20%), not for a second.
+    let t = TestServer::with_balance(100).await;
+    let known = policy(
+        KNOWN_ANSWERS,
+        vec![
+            answer_key(&[("q1", "yes")]),
+            param("ExtendIfKnownAnswerScoreIsLessThan", "101"),
+        ],
+    );
+    let hit_id = t
+        .create_hit()
+        .assignment_review_policy(known)
+        .send()
+        .await
+        .expect("CreateHIT")
+        .hit()
+        .unwrap()
+        .hit_id()
+        .unwrap()
+        .to_string();
+    submit(&t, &hit_id, "AWORKERA", &[("q1", "yes")]).await;
+    let hit = t.get_hit(&hit_id).await;
+    assert_eq!(hit.max_assignments(), Some(1));
+    assert_eq!(t.balances().await, (40, 60));
+    let (_, _, actions) = all_results(&t, &hit_id, 100).await;
+    assert_eq!(actions_on(&actions, &hit_id), [("extend", "Failed")]);
+    let failed = actions
+        .iter()
+        .find(|a| a.target_id() == Some(hit_id.as_str()))
+        .unwrap();
+    assert_eq!(
+        failed.error_code(),
+        Some("AWS.MechanicalTurk.InsufficientFunds")
+    );
+}
+
+#[tokio::test]
+async fn plurality_leaves_out_work_the_known_answers_scored_low() {
+    let t = TestServer::start().await;
+    let known = policy(KNOWN_ANSWERS, vec![answer_key(&[("check", "ok")])]);
+    let plural = plurality_policy(vec![param(
+        "DisregardAssignmentIfKnownAnswerScoreIsLessThan",
+        "100",
+    )]);
+    let hit_id = t
+        .create_hit()
+        .max_assignments(3)
+        .assignment_review_policy(known)
+        .hit_review_policy(plural)
+        .send()
+        .await
+        .expect("CreateHIT")
+        .hit()
+        .unwrap()
+        .hit_id()
+        .unwrap()
+        .to_string();
+    let careless = submit(
+        &t,
+        &hit_id,
+        "AWORKERA",
+        &[("check", "no"), ("colour", "red")],
+    )
+    .await;
+    let b = submit(
+        &t,
+        &hit_id,
+        "AWORKERB",
+        &[("check", "ok"), ("colour", "blue")],
+    )
+    .await;
+    submit(
+        &t,
+        &hit_id,
+        "AWORKERC",
+        &[("check", "ok"), ("colour", "blue")],
+    )
+    .await;
+    let (_, results, _) = all_results(&t, &hit_id, 100).await;
+    assert_eq!(values(&results, &hit_id, "AnswerAgreementScore"), ["100"]);
+    assert_eq!(values(&results, &b, "WorkerAgreementScore"), ["100"]);
+    assert!(
+        values(&results, &careless, "WorkerAgreementScore").is_empty(),
+        "left out of the comparison"
+    );
 }
