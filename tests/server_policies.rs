@@ -420,6 +420,51 @@ async fn simple_plurality_extends_a_hit_without_agreement_and_reviews_it_again()
 }
 
 #[tokio::test]
+async fn an_extension_nobody_takes_is_reviewed_again_when_it_expires() {
+    let t = TestServer::start().await;
+    let hit_id = plurality_hit(
+        &t,
+        2,
+        plurality_policy(vec![
+            param("ExtendIfHITAgreementScoreIsLessThan", "100"),
+            param("ExtendMaximumAssignments", "3"),
+            param("ExtendMinimumTimeInSeconds", "60"),
+        ]),
+    )
+    .await;
+    submit(&t, &hit_id, "AWORKERA", &[("colour", "red"), ("size", "L")]).await;
+    submit(
+        &t,
+        &hit_id,
+        "AWORKERB",
+        &[("colour", "blue"), ("size", "L")],
+    )
+    .await;
+    assert_eq!(
+        t.get_hit(&hit_id).await.hit_review_status(),
+        Some(&HitReviewStatus::MarkedForReview)
+    );
+    t.expire(&hit_id, now_secs() - 1).await;
+    let (_, results, actions) = all_results(&t, &hit_id, 100).await;
+    assert_eq!(values(&results, &hit_id, "HitAgreementScore"), ["50", "50"]);
+    let extends: Vec<_> = actions
+        .iter()
+        .filter(|a| a.action_name() == Some("extend"))
+        .map(|a| a.result().unwrap_or_default())
+        .collect();
+    assert_eq!(extends.len(), 2, "{extends:?}");
+    assert!(extends[1].starts_with("Not extended"), "{extends:?}");
+    let hit = t.get_hit(&hit_id).await;
+    assert_eq!(hit.max_assignments(), Some(3));
+    assert_eq!(
+        hit.hit_review_status(),
+        Some(&HitReviewStatus::ReviewedInappropriate)
+    );
+    let (_, again, _) = all_results(&t, &hit_id, 100).await;
+    assert_eq!(again, results, "reviewed once more, not on every call");
+}
+
+#[tokio::test]
 async fn a_hit_that_expires_is_reviewed_by_the_next_call() {
     let t = TestServer::start().await;
     let hit_id = plurality_hit(&t, 3, plurality_policy(vec![])).await;

@@ -2,7 +2,8 @@
 //! assignment-level policy, `ScoreMyKnownAnswers/2011-09-01`, run on each assignment as it is
 //! submitted, and a HIT-level one, `SimplePlurality/2011-09-01`, run when the HIT becomes
 //! Reviewable (every slot submitted, or expired with nothing in progress), and again whenever
-//! it is Reviewable with more assignments than at its last run (after an extension).
+//! it is Reviewable after it was extended (by the policy or the requester) or took more work,
+//! as the reference says a HIT-level policy "may be enacted multiple times".
 //!
 //! What they compute is `score`'s; what they do goes through the requester's own operations
 //! (ApproveAssignment, RejectAssignment, UpdateExpirationForHIT,
@@ -24,7 +25,7 @@ use rusqlite::{OptionalExtension, Transaction, params};
 use serde_json::{Value, json};
 
 use crate::rules;
-use crate::server::error::{ApiResult, ErrorKind};
+use crate::server::error::{ApiError, ApiResult, ErrorKind};
 use crate::server::ops::{self, Ctx};
 use crate::server::read_model::{HIT_SELECT, hit_facts};
 use crate::server::status::AssignmentStatus;
@@ -55,9 +56,8 @@ pub fn checked(input: &Value) -> ApiResult<(Option<String>, Option<String>)> {
 
 /// A policy as the HIT keeps it, read back.
 fn stored<T>(text: &str, read: fn(&Value) -> ApiResult<T>) -> ApiResult<T> {
-    let value: Value = serde_json::from_str(text).map_err(|e| {
-        crate::server::error::ApiError::fault(format!("a stored review policy: {e}"))
-    })?;
+    let value: Value = serde_json::from_str(text)
+        .map_err(|e| ApiError::fault(format!("a stored review policy: {e}")))?;
     read(&value)
 }
 
@@ -123,39 +123,44 @@ pub fn review_submitted(
 }
 
 /// Runs the HIT-level policy of every HIT that is Reviewable and has not been reviewed with
-/// the assignments it has now. Part of `ops::catch_up`, so it runs before anything reads
-/// (CompleteTime is then the time of that call).
+/// the assignments and MaxAssignments it has now. Part of `ops::catch_up`, so it runs before
+/// anything reads (CompleteTime is then the time of that call).
 pub fn review_reviewable(tx: &Transaction, now_ms: i64) -> ApiResult<()> {
     let sql = format!(
-        "{HIT_SELECT} WHERE hit_review_policy IS NOT NULL AND status = 'Reviewable'
-           AND hit_policy_reviewed IS NOT taken"
+        "{HIT_SELECT} WHERE has_hit_policy AND status = 'Reviewable'
+           AND (hit_policy_reviewed IS NOT taken OR hit_policy_reviewed_max IS NOT max_assignments)"
     );
     let due = tx
         .prepare_cached(&sql)?
         .query_map(params![now_ms], |r| {
-            Ok((
-                r.get::<_, String>("id")?,
-                r.get::<_, String>("account_id")?,
-                r.get::<_, String>("hit_review_policy")?,
-                r.get::<_, i64>("taken")?,
-            ))
+            Ok(Due {
+                hit_id: r.get("id")?,
+                account: r.get("account_id")?,
+                taken: r.get("taken")?,
+                max_assignments: r.get("max_assignments")?,
+            })
         })?
         .collect::<Result<Vec<_>, _>>()?;
-    for (hit_id, account, text, taken) in due {
-        review_hit(tx, &hit_id, &account, &text, taken, now_ms)?;
+    for hit in due {
+        review_hit(tx, &hit, now_ms)?;
     }
     Ok(())
 }
 
-fn review_hit(
-    tx: &Transaction,
-    hit_id: &str,
-    account: &str,
-    text: &str,
+/// A HIT whose HIT-level policy is due, and what it is reviewed with.
+struct Due {
+    hit_id: String,
+    account: String,
     taken: i64,
-    now_ms: i64,
-) -> ApiResult<()> {
-    let policy = stored(text, spec::plurality)?;
+    max_assignments: i64,
+}
+
+fn review_hit(tx: &Transaction, due: &Due, now_ms: i64) -> ApiResult<()> {
+    let (hit_id, account) = (due.hit_id.as_str(), due.account.as_str());
+    let text: String = tx
+        .prepare_cached("SELECT hit_review_policy FROM hits WHERE id = ?1")?
+        .query_row(params![hit_id], |r| r.get(0))?;
+    let policy = stored(&text, spec::plurality)?;
     let review = Review {
         tx,
         hit_id,
@@ -241,9 +246,12 @@ fn review_hit(
         Some(extension) if acts.extend(&extension)? => "MarkedForReview",
         Some(_) => "ReviewedInappropriate",
     };
+    // What it was reviewed with: an extension it made changes MaxAssignments, so the HIT is
+    // reviewed again once it is Reviewable, with or without more work.
     tx.execute(
-        "UPDATE hits SET review_status = ?2, hit_policy_reviewed = ?3 WHERE id = ?1",
-        params![hit_id, review_status, taken],
+        "UPDATE hits SET review_status = ?2, hit_policy_reviewed = ?3, hit_policy_reviewed_max = ?4
+         WHERE id = ?1",
+        params![hit_id, review_status, due.taken, due.max_assignments],
     )?;
     Ok(())
 }

@@ -5,9 +5,11 @@
 -- The policies as CreateHIT was given them (a JSON ReviewPolicy each), once checked.
 ALTER TABLE hits ADD COLUMN assignment_review_policy TEXT;
 ALTER TABLE hits ADD COLUMN hit_review_policy TEXT;
--- How many assignments the HIT had when its HIT-level policy last ran: it runs again when the
--- HIT is Reviewable with a different number (after it was extended and more work came in).
+-- How many assignments the HIT had, and its MaxAssignments, when its HIT-level policy last
+-- ran: it runs again when the HIT is Reviewable with either changed (it was extended, by the
+-- policy or the requester, or given a new life and more work).
 ALTER TABLE hits ADD COLUMN hit_policy_reviewed INTEGER;
+ALTER TABLE hits ADD COLUMN hit_policy_reviewed_max INTEGER;
 CREATE INDEX hits_with_hit_policy ON hits (seq) WHERE hit_review_policy IS NOT NULL;
 
 -- One row per ReviewResultDetail or ReviewActionDetail, in the order the policies wrote them,
