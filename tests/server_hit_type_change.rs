@@ -7,6 +7,7 @@
 mod common;
 
 use aws_sdk_mturk::types::{AssignmentStatus, Comparator, QualificationRequirement};
+use common::site::{Agent, invite};
 use common::{START_BALANCE, TestServer, wire_error};
 
 const ADULT: &str = "00000000000000000060";
@@ -138,4 +139,18 @@ async fn unknown_hits_and_types_and_deleted_hits_are_refused() {
         .expect("DeleteHIT");
     wire_error(call(&hit_id, &type_id).await)
         .assert_request_error("AWS.MechanicalTurk.InvalidHITState");
+}
+
+#[tokio::test]
+async fn work_in_progress_keeps_its_hold_at_the_new_reward_also_past_expiry() {
+    let t = TestServer::start().await;
+    let hit_id = t.hit("0.50", 2).await;
+    let (_, link) = invite(t.addr(), "Ada").await;
+    let agent = Agent::sign_in(t.addr(), &link).await;
+    agent.accept(&hit_id).await.expect("accepted");
+    t.expire(&hit_id, common::now_secs() - 1).await;
+    // Expired: only the accepted work's slot is still held.
+    assert_eq!(t.balances().await, (START_BALANCE - 60, 60));
+    change(&t, &hit_id, &new_type(&t, "1.00").await).await;
+    assert_eq!(t.balances().await, (START_BALANCE - 120, 120));
 }

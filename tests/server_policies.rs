@@ -693,3 +693,59 @@ async fn plurality_leaves_out_work_the_known_answers_scored_low() {
         "left out of the comparison"
     );
 }
+
+#[tokio::test]
+async fn create_hit_with_hit_type_takes_the_policies_too() {
+    let t = TestServer::start().await;
+    let type_id = t
+        .client
+        .create_hit_type()
+        .title("Typed")
+        .description("A HIT of a registered type")
+        .reward("0.50")
+        .assignment_duration_in_seconds(600)
+        .send()
+        .await
+        .unwrap()
+        .hit_type_id()
+        .unwrap()
+        .to_string();
+    let hit_id = t
+        .client
+        .create_hit_with_hit_type()
+        .hit_type_id(&type_id)
+        .lifetime_in_seconds(3600)
+        .question(common::QUESTION)
+        .assignment_review_policy(policy(
+            KNOWN_ANSWERS,
+            vec![
+                answer_key(&[("q1", "yes")]),
+                param("ApproveIfKnownAnswerScoreIsAtLeast", "0"),
+            ],
+        ))
+        .send()
+        .await
+        .expect("CreateHITWithHITType")
+        .hit()
+        .unwrap()
+        .hit_id()
+        .unwrap()
+        .to_string();
+    let any = submit(&t, &hit_id, "AWORKERA", &[("q1", "no")]).await;
+    assert_eq!(
+        t.assignment(&any).await.assignment_status(),
+        Some(&AssignmentStatus::Approved),
+        "0 approves always"
+    );
+    let err = wire_error(
+        t.client
+            .create_hit_with_hit_type()
+            .hit_type_id(&type_id)
+            .lifetime_in_seconds(3600)
+            .question(common::QUESTION)
+            .hit_review_policy(policy(PLURALITY, vec![param("QuestionIds", "q1")]))
+            .send()
+            .await,
+    );
+    err.assert_request_error("AWS.MechanicalTurk.ParameterValidationError");
+}
