@@ -312,6 +312,7 @@ mod tests {
                 "<Answer><QuestionIdentifier>q\u{9b}</QuestionIdentifier><FreeText>{HOSTILE}</FreeText></Answer>"
             )),
             requester_feedback: None,
+            policy_note: None,
         }
     }
 
@@ -409,6 +410,7 @@ mod tests {
                 "<Answer><QuestionIdentifier>a</QuestionIdentifier><FreeText>2</FreeText></Answer>",
             )),
             requester_feedback: None,
+            policy_note: None,
         };
         let mut out = Vec::new();
         write(

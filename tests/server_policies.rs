@@ -749,3 +749,56 @@ async fn create_hit_with_hit_type_takes_the_policies_too() {
     );
     err.assert_request_error("AWS.MechanicalTurk.ParameterValidationError");
 }
+
+#[tokio::test]
+async fn the_consoles_loader_notes_what_a_policy_did_to_each_assignment() {
+    use mturk_review::mturk::loader::{HitSelection, LoadEvent, LoadRequest, load};
+    let t = TestServer::start().await;
+    let known = policy(
+        KNOWN_ANSWERS,
+        vec![
+            answer_key(&[("q1", "yes"), ("q2", "B")]),
+            param("RejectIfKnownAnswerScoreIsLessThan", "60"),
+        ],
+    );
+    let hit_id = t
+        .create_hit()
+        .max_assignments(2)
+        .assignment_review_policy(known)
+        .send()
+        .await
+        .expect("CreateHIT")
+        .hit()
+        .unwrap()
+        .hit_id()
+        .unwrap()
+        .to_string();
+    let half = submit(&t, &hit_id, "AWORKERA", &[("q1", "yes"), ("q2", "C")]).await;
+    let kept = submit(&t, &hit_id, "AWORKERB", &[("q1", "yes"), ("q2", "B")]).await;
+    let (events_tx, mut events) = tokio::sync::mpsc::unbounded_channel();
+    let request = LoadRequest::review(HitSelection::All);
+    tokio::spawn(load(t.client.clone(), request, events_tx));
+    let mut notes = std::collections::HashMap::new();
+    while let Some(event) = events.recv().await {
+        match event {
+            LoadEvent::Assignments { assignments, .. } => {
+                for a in assignments {
+                    notes.insert(a.id, a.policy_note);
+                }
+            }
+            LoadEvent::Finished => break,
+            _ => {}
+        }
+    }
+    assert_eq!(
+        notes.get(&half),
+        Some(&Some(
+            "auto-rejected by policy: known-answer score 50%".to_string()
+        ))
+    );
+    assert_eq!(
+        notes.get(&kept),
+        Some(&None),
+        "left Submitted: nothing to note"
+    );
+}
