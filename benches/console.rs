@@ -86,6 +86,7 @@ fn loaded_state() -> State {
                     rejection_time: rejected.then_some(submit + 3_600),
                     answer: answers.next().unwrap(),
                     requester_feedback: rejected.then(|| "Answers were random.".to_string()),
+                    policy_note: None,
                 }
             })
             .collect();
@@ -112,6 +113,7 @@ fn loaded_state() -> State {
             rejection_time: None,
             answer: big.clone(),
             requester_feedback: None,
+            policy_note: None,
         })
         .collect();
     update(

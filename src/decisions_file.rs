@@ -522,6 +522,7 @@ mod tests {
             rejection_time: None,
             answer: String::new(),
             requester_feedback: feedback.map(str::to_string),
+            policy_note: None,
         };
         let hit = Hit {
             id: "H".into(),

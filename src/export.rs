@@ -450,6 +450,7 @@ mod tests {
                 "<Answer><QuestionIdentifier>q\u{9b}</QuestionIdentifier><FreeText>{HOSTILE}</FreeText></Answer>"
             )),
             requester_feedback: None,
+            policy_note: None,
         }
     }
 
@@ -547,6 +548,7 @@ mod tests {
                 "<Answer><QuestionIdentifier>a</QuestionIdentifier><FreeText>2</FreeText></Answer>",
             )),
             requester_feedback: None,
+            policy_note: None,
         };
         let mut out = Vec::new();
         write(

@@ -302,6 +302,39 @@ async fn a_release_0_1_database_opens_with_everything_in_the_default_account() {
 }
 
 #[tokio::test]
+async fn migrated_hits_have_no_review_policies_and_keep_their_review_status() {
+    let db = fixture_copy("policies");
+    let before: BTreeMap<String, String> = {
+        let conn = Connection::open(&db.0).unwrap();
+        let mut stmt = conn.prepare("SELECT id, review_status FROM hits").unwrap();
+        stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap()
+    };
+    assert_eq!(before.len(), 12);
+    let t = TestServer::start_with(on_file(&db)).await;
+    for (id, review_status) in &before {
+        let out = t
+            .client
+            .list_review_policy_results_for_hit()
+            .hit_id(id)
+            .send()
+            .await
+            .unwrap();
+        assert!(out.assignment_review_policy().is_none(), "{id}");
+        assert!(out.hit_review_policy().is_none(), "{id}");
+        assert!(out.next_token().is_none(), "{id}: nothing was reviewed");
+        let hit = t.get_hit(id).await;
+        assert_eq!(
+            hit.hit_review_status().map(|s| s.as_str()),
+            Some(review_status.as_str())
+        );
+    }
+    t.stop().await;
+}
+
+#[tokio::test]
 async fn a_database_from_a_newer_release_is_refused_and_left_as_it_was() {
     let db = fixture_copy("too-new");
     {

@@ -579,8 +579,15 @@ async fn a_database_of_the_previous_release_migrates_and_notifies() {
     {
         let conn = rusqlite::Connection::open(&db.0).unwrap();
         conn.execute_batch(
+            // Back to the previous release's schema (4): without this release's review
+            // policies (5) and notifications (6).
             "DROP TABLE notification_outbox; DROP TABLE notification_specs;
              DROP TABLE notification_sweep; DROP INDEX hits_by_type_and_expiration;
+             DROP TABLE review_report; DROP INDEX hits_with_hit_policy;
+             ALTER TABLE hits DROP COLUMN assignment_review_policy;
+             ALTER TABLE hits DROP COLUMN hit_review_policy;
+             ALTER TABLE hits DROP COLUMN hit_policy_reviewed;
+             ALTER TABLE hits DROP COLUMN hit_policy_reviewed_max;
              PRAGMA user_version = 4;",
         )
         .unwrap();

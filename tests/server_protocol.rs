@@ -104,28 +104,66 @@ async fn the_target_header_name_is_matched_in_any_case() {
     }
 }
 
-#[tokio::test]
-async fn an_operation_of_the_model_that_is_not_implemented_is_named() {
-    let t = TestServer::start().await;
-    // Through the SDK, as a client that uses more of MTurk than the server offers would.
-    let out = t
-        .client
-        .update_hit_type_of_hit()
-        .hit_id("HIT1")
-        .hit_type_id("TYPE1")
-        .send()
-        .await;
-    let err = wire_error(out);
-    err.assert_request_error("AWS.MechanicalTurk.UnsupportedOperation");
-    assert!(err.message.contains("UpdateHITTypeOfHIT"), "{err:?}");
+/// The 39 operations of MTurk's service model (botocore's mturk 2017-01-17).
+const MODEL_OPERATIONS: [&str; 39] = [
+    "AcceptQualificationRequest",
+    "ApproveAssignment",
+    "AssociateQualificationWithWorker",
+    "CreateAdditionalAssignmentsForHIT",
+    "CreateHIT",
+    "CreateHITType",
+    "CreateHITWithHITType",
+    "CreateQualificationType",
+    "CreateWorkerBlock",
+    "DeleteHIT",
+    "DeleteQualificationType",
+    "DeleteWorkerBlock",
+    "DisassociateQualificationFromWorker",
+    "GetAccountBalance",
+    "GetAssignment",
+    "GetFileUploadURL",
+    "GetHIT",
+    "GetQualificationScore",
+    "GetQualificationType",
+    "ListAssignmentsForHIT",
+    "ListBonusPayments",
+    "ListHITs",
+    "ListHITsForQualificationType",
+    "ListQualificationRequests",
+    "ListQualificationTypes",
+    "ListReviewPolicyResultsForHIT",
+    "ListReviewableHITs",
+    "ListWorkerBlocks",
+    "ListWorkersWithQualificationType",
+    "NotifyWorkers",
+    "RejectAssignment",
+    "RejectQualificationRequest",
+    "SendBonus",
+    "SendTestEventNotification",
+    "UpdateExpirationForHIT",
+    "UpdateHITReviewStatus",
+    "UpdateHITTypeOfHIT",
+    "UpdateNotificationSettings",
+    "UpdateQualificationType",
+];
 
-    let raw = raw(
-        &t,
-        Some(&format!("{MTURK}.ListReviewPolicyResultsForHIT")),
-        b"{\"HITId\":\"H\"}",
-    )
-    .await;
-    assert_refused(&raw, "ListReviewPolicyResultsForHIT");
+#[tokio::test]
+async fn every_operation_of_mturks_model_answers() {
+    let t = TestServer::start().await;
+    for operation in MODEL_OPERATIONS {
+        let answer = raw(&t, Some(&format!("{MTURK}.{operation}")), b"{}").await;
+        // An empty request is refused by most operations, for what it lacks, never for the
+        // operation itself.
+        if answer.status != 200 {
+            let err = answer.error();
+            assert_ne!(
+                err.turk_code.as_deref(),
+                Some("AWS.MechanicalTurk.UnknownOperation"),
+                "{operation}: {answer:?}"
+            );
+            assert!(err.status < 500, "{operation}: {answer:?}");
+        }
+    }
     still_serving(&t).await;
 }
 

@@ -86,6 +86,7 @@ pub fn assignment(id: &str, hit_id: &str, worker: &str, submit: EpochSecs) -> As
         rejection_time: None,
         answer: String::new(),
         requester_feedback: None,
+        policy_note: None,
     }
 }
 

@@ -151,6 +151,7 @@ pub fn assignment_from_sdk(a: &sdk::Assignment) -> Assignment {
         rejection_time: secs(a.rejection_time()),
         answer: a.answer().unwrap_or_default().to_string(),
         requester_feedback: a.requester_feedback().map(str::to_string),
+        policy_note: None,
     }
 }
 

@@ -437,6 +437,7 @@ mod tests {
             rejection_time: None,
             answer: String::new(),
             requester_feedback: feedback.map(str::to_string),
+            policy_note: None,
         }
     }
 

@@ -46,6 +46,9 @@ pub struct Assignment {
     /// The raw answer document (QuestionFormAnswers XML); may be empty or malformed.
     pub answer: String,
     pub requester_feedback: Option<String>,
+    /// What a review policy of its HIT did to it, in the reviewer's words ("auto-rejected by
+    /// policy: known-answer score 40%"), when one approved or rejected it.
+    pub policy_note: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -2,10 +2,11 @@
 //! chosen statuses, several HITs at a time, reporting each page as it arrives so the
 //! reviewer can start before loading ends. The console and `export` both load through here.
 
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use aws_sdk_mturk::Client;
-use aws_sdk_mturk::types::AssignmentStatus as SdkStatus;
+use aws_sdk_mturk::types::{AssignmentStatus as SdkStatus, ReviewActionStatus, ReviewReport};
 use tokio::sync::{Semaphore, mpsc};
 use tokio::task::JoinSet;
 
@@ -258,6 +259,8 @@ async fn load_assignments<M: From<LoadEvent>>(
     let retrying = report_retries(events);
     let mut next_token: Option<String> = None;
     let mut tokens = Tokens::new("ListAssignmentsForHIT");
+    // Read once, when the HIT first shows decided work.
+    let mut notes: Option<HashMap<String, String>> = None;
     loop {
         let page = with_retries(Pacing::Slot(limiter), &retrying, || {
             call(
@@ -273,8 +276,17 @@ async fn load_assignments<M: From<LoadEvent>>(
         .await;
         match page {
             Ok(page) => {
-                let assignments: Vec<_> =
+                let mut assignments: Vec<_> =
                     page.assignments().iter().map(assignment_from_sdk).collect();
+                let decided = |a: &Assignment| a.status != AssignmentStatus::Submitted;
+                if notes.is_none() && assignments.iter().any(decided) {
+                    notes = Some(policy_notes(client, limiter, hit_id).await);
+                }
+                if let Some(notes) = &notes {
+                    for a in &mut assignments {
+                        a.policy_note = notes.get(&a.id).cloned();
+                    }
+                }
                 let listed = assignments.len();
                 let _ = events.send(LoadEvent::Assignments {
                     hit_id: hit_id.to_string(),
@@ -303,6 +315,100 @@ async fn load_assignments<M: From<LoadEvent>>(
             }
         }
     }
+}
+
+/// What the HIT's review policies did to its assignments: a line for each one a policy
+/// approved or rejected. A server without ListReviewPolicyResultsForHIT, or any failure, leaves
+/// no notes: they are a courtesy, never a reason for loading to fail.
+async fn policy_notes(client: &Client, limiter: &Limiter, hit_id: &str) -> HashMap<String, String> {
+    // Per level: every page's results and actions, so an action finds its score on any page.
+    let mut levels = [(Vec::new(), Vec::new()), (Vec::new(), Vec::new())];
+    let mut next_token: Option<String> = None;
+    let mut tokens = Tokens::new("ListReviewPolicyResultsForHIT");
+    loop {
+        let page = with_retries(Pacing::Beside(limiter), &|_, _| {}, || {
+            call(
+                client
+                    .list_review_policy_results_for_hit()
+                    .hit_id(hit_id)
+                    .retrieve_actions(true)
+                    .retrieve_results(true)
+                    .max_results(PAGE_SIZE)
+                    .set_next_token(next_token.clone())
+                    .send(),
+            )
+        })
+        .await;
+        let Ok(page) = page else {
+            return HashMap::new();
+        };
+        let mut listed = 0;
+        let reports = [page.assignment_review_report(), page.hit_review_report()];
+        for (report, (results, actions)) in reports.into_iter().zip(&mut levels) {
+            if let Some(report) = report {
+                listed += report.review_results().len() + report.review_actions().len();
+                results.extend_from_slice(report.review_results());
+                actions.extend_from_slice(report.review_actions());
+            }
+        }
+        match tokens.after_page(page.next_token(), listed, PAGE_SIZE as usize) {
+            Ok(Some(token)) => next_token = Some(token),
+            Ok(None) | Err(_) => break,
+        }
+    }
+    let [
+        (known_results, known_actions),
+        (plurality_results, plurality_actions),
+    ] = levels;
+    let mut notes = HashMap::new();
+    for (results, actions, score_key) in [
+        (known_results, known_actions, "KnownAnswerScore"),
+        (plurality_results, plurality_actions, "WorkerAgreementScore"),
+    ] {
+        let report = ReviewReport::builder()
+            .set_review_results(Some(results))
+            .set_review_actions(Some(actions))
+            .build();
+        notes.extend(notes_of(&report, score_key));
+    }
+    notes
+}
+
+/// The notes one report gives: for each approval or rejection that did something, the verdict
+/// and the score (`score_key`) the policy gave that assignment.
+fn notes_of(report: &ReviewReport, score_key: &str) -> Vec<(String, String)> {
+    let score_of = |id: &str| {
+        report
+            .review_results()
+            .iter()
+            .rev()
+            .find(|r| r.subject_id() == Some(id) && r.key() == Some(score_key))
+            .and_then(|r| r.value())
+    };
+    let what = match score_key {
+        "KnownAnswerScore" => "known-answer score",
+        _ => "worker agreement",
+    };
+    report
+        .review_actions()
+        .iter()
+        .filter(|a| a.status() == Some(&ReviewActionStatus::Succeeded))
+        // "Already approved": the policy changed nothing.
+        .filter(|a| !a.result().unwrap_or_default().starts_with("Already"))
+        .filter_map(|a| {
+            let verdict = match a.action_name()? {
+                "approve" => "auto-approved",
+                "reject" => "auto-rejected",
+                _ => return None,
+            };
+            let id = a.target_id()?;
+            let note = match score_of(id) {
+                Some(score) => format!("{verdict} by policy: {what} {score}%"),
+                None => format!("{verdict} by policy"),
+            };
+            Some((id.to_string(), note))
+        })
+        .collect()
 }
 
 /// Tells the console that a page is being tried again, and why.
@@ -404,5 +510,68 @@ mod tests {
             error(LoadStage::Assignments("3H".into()), ErrorKind::Refused).for_command(),
             "cannot list the assignments of HIT 3H: the words"
         );
+    }
+
+    #[test]
+    fn policy_notes_name_the_verdict_and_its_score_and_skip_what_changed_nothing() {
+        use aws_sdk_mturk::types::{ReviewActionDetail, ReviewResultDetail};
+        let result = |id: &str, value: &str| {
+            ReviewResultDetail::builder()
+                .subject_id(id)
+                .key("WorkerAgreementScore")
+                .value(value)
+                .build()
+        };
+        let action = |id: &str, name: &str, status: ReviewActionStatus, text: &str| {
+            ReviewActionDetail::builder()
+                .action_name(name)
+                .target_id(id)
+                .status(status)
+                .result(text)
+                .build()
+        };
+        let report = ReviewReport::builder()
+            .review_results(result("A1", "100"))
+            .review_results(result("A2", "0"))
+            .review_actions(action(
+                "A1",
+                "approve",
+                ReviewActionStatus::Succeeded,
+                "Approved",
+            ))
+            .review_actions(action(
+                "A2",
+                "reject",
+                ReviewActionStatus::Succeeded,
+                "Rejected",
+            ))
+            .review_actions(action(
+                "A3",
+                "approve",
+                ReviewActionStatus::Succeeded,
+                "Already approved",
+            ))
+            .review_actions(action(
+                "A4",
+                "approve",
+                ReviewActionStatus::Failed,
+                "Not allowed",
+            ))
+            .review_actions(action(
+                "H1",
+                "extend",
+                ReviewActionStatus::Succeeded,
+                "Extended",
+            ))
+            .build();
+        let notes: HashMap<_, _> = notes_of(&report, "WorkerAgreementScore")
+            .into_iter()
+            .collect();
+        assert_eq!(notes.len(), 2, "{notes:?}");
+        assert_eq!(
+            notes["A1"],
+            "auto-approved by policy: worker agreement 100%"
+        );
+        assert_eq!(notes["A2"], "auto-rejected by policy: worker agreement 0%");
     }
 }

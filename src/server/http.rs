@@ -151,17 +151,10 @@ async fn answer(app: &Arc<AppState>, request: Request, request_id: &str) -> Resu
     let (prefix, operation) = target.split_once('.').unwrap_or(("", target.as_str()));
     let handler = match prefix {
         MTURK_PREFIX => ops::mturk_operation(operation).ok_or_else(|| {
-            if model::is_model_operation(operation) {
-                ApiError::request(
-                    "AWS.MechanicalTurk.UnsupportedOperation",
-                    format!("The operation {operation} is part of MTurk's API but this server does not implement it."),
-                )
-            } else {
-                ApiError::request(
-                    "AWS.MechanicalTurk.UnknownOperation",
-                    format!("Unknown operation {operation}."),
-                )
-            }
+            ApiError::request(
+                "AWS.MechanicalTurk.UnknownOperation",
+                format!("Unknown operation {operation}."),
+            )
         }),
         LOCAL_PREFIX => ops::local_operation(operation).ok_or_else(|| {
             ApiError::request(

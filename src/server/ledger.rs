@@ -275,6 +275,34 @@ pub fn release_expired_hit(tx: &Transaction, hit_id: &str, now_ms: i64) -> ApiRe
     Ok(())
 }
 
+/// The pay of `hit_id`'s work changes from `old_pay` to `new_pay` (a new HIT type): the
+/// `slots` its slot hold covers (unused slots, work in progress) and its `undecided`
+/// Submitted work are held at the new pay. Holding more needs that much available, or fails
+/// with MTurk's insufficient-funds error and changes nothing.
+pub fn reprice_hit(
+    tx: &Transaction,
+    hit_id: &str,
+    old_pay: i64,
+    new_pay: i64,
+    slots: i64,
+    undecided: i64,
+) -> ApiResult<()> {
+    let (account, held) = hit_hold(tx, hit_id)?;
+    let slot_hold = slots_cents(new_pay, slots)?;
+    let undecided_delta = slots_cents(fits(new_pay.checked_sub(old_pay))?, undecided)?;
+    let delta = fits(
+        slot_hold
+            .checked_sub(held)
+            .and_then(|d| d.checked_add(undecided_delta)),
+    )?;
+    move_held(tx, &account, delta)?;
+    tx.execute(
+        "UPDATE hits SET slot_hold_cents = ?2 WHERE id = ?1",
+        params![hit_id, slot_hold],
+    )?;
+    Ok(())
+}
+
 /// Submitted work whose AutoApprovalTime is at or before `due_by_ms`: each assignment's id,
 /// HIT, account, AutoApprovalTime and pay.
 pub fn submitted_due(tx: &Transaction, due_by_ms: i64) -> ApiResult<Vec<DueWork>> {

@@ -16,6 +16,7 @@ mod ledger;
 mod model;
 pub mod notify;
 mod ops;
+mod policies;
 mod rate;
 mod read_model;
 pub mod schema;

@@ -34,6 +34,8 @@ SELECT * FROM (
            t.title, t.description, h.question, t.keywords, h.max_assignments, t.reward_cents,
            t.auto_approval_delay, h.expiration_ms, t.assignment_duration, h.requester_annotation,
            t.qualification_requirements, h.review_status, h.deleted, h.reviewing,
+           h.hit_review_policy IS NOT NULL AS has_hit_policy, h.hit_policy_reviewed,
+           h.hit_policy_reviewed_max,
            (SELECT COUNT(*) FROM assignments a WHERE a.hit_id = h.id) AS taken,
            (SELECT COUNT(*) FROM accepted_assignments w WHERE w.hit_id = h.id) AS pending,
            (SELECT COUNT(*) FROM assignments a WHERE a.hit_id = h.id AND a.status != 'Submitted')

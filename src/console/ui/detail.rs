@@ -189,6 +189,15 @@ fn facts(state: &State, row: &Row) -> Vec<Line<'static>> {
             )],
         ));
     }
+    if let Some(note) = &a.policy_note {
+        lines.push(fact(
+            "Policy",
+            vec![Span::styled(
+                sanitize_inline(note).into_owned(),
+                Style::default().fg(Color::Magenta),
+            )],
+        ));
+    }
     if let Some(decision) = state.decisions.get(&a.id) {
         let span = match decision {
             DecisionState::Queued => Span::styled("queued", Style::default().fg(Color::Cyan)),

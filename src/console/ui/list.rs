@@ -157,7 +157,11 @@ fn table_row<'a>(state: &State, row: &'a Row, selected: bool) -> TableRow<'a> {
         Cell::from(submitted),
         Cell::from(took),
         deadline_cell(state, row, window_closed),
-        decision_cell(state, decision),
+        match (decision, &a.policy_note) {
+            // The detail pane says what the policy did, and why.
+            (None, Some(_)) => Cell::from("by policy").style(Style::default().fg(Color::Magenta)),
+            _ => decision_cell(state, decision),
+        },
     ];
     let mut style = if settled { dim() } else { Style::default() };
     if selected {

@@ -285,3 +285,35 @@ fn every_size_from_1x1_and_resizing_between_frames_never_panics() {
         }
     }
 }
+
+#[test]
+fn a_policys_decision_shows_on_its_row_and_in_the_detail_pane() {
+    let mut state = loaded_state();
+    let mut decided = sample_assignments().remove(0);
+    decided.status = crate::mturk::domain::AssignmentStatus::Rejected;
+    decided.rejection_time = decided.submit_time;
+    decided.policy_note = Some("auto-rejected by policy: known-answer score 40%".into());
+    let id = decided.id.clone();
+    update(&mut state, page(vec![decided]));
+    while selected_id(&state) != id {
+        press(&mut state, "j");
+    }
+    let terminal = draw(&state, 140, 40);
+    let buffer = terminal.backend().buffer();
+    let lines: Vec<String> = (0..40u16)
+        .map(|y| (0..140u16).map(|x| buffer[(x, y)].symbol()).collect())
+        .collect();
+    let short = crate::console::format::short_id(&id);
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.contains(&short) && l.contains("by policy")),
+        "{lines:#?}"
+    );
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.contains("auto-rejected by policy: known-answer score 40%")),
+        "{lines:#?}"
+    );
+}

@@ -1,13 +1,15 @@
 //! What time does between calls, caught up before every call so that anything that reads or
 //! acts on the data sees it already done: Submitted work past its AutoApprovalTime is approved
 //! at that time (and paid from its hold), accepted work past its deadline is abandoned (its
-//! slot comes back), and HITs past their expiration give back what their unused slots held.
+//! slot comes back), HITs past their expiration give back what their unused slots held, and
+//! HITs that have become Reviewable get their HIT-level review policy run.
 
 use rusqlite::{Transaction, params};
 
 use crate::server::error::ApiResult;
 use crate::server::events::{self, EventType, Subject};
 use crate::server::ledger;
+use crate::server::policies;
 use crate::server::status::AssignmentStatus;
 use crate::server::work;
 
@@ -16,7 +18,8 @@ pub fn catch_up(tx: &Transaction, now_ms: i64) -> ApiResult<()> {
     // Before abandonment, so that work in progress at an expiration counts as it was then.
     events::expire_due(tx, now_ms)?;
     work::abandon_due(tx, now_ms)?;
-    ledger::release_expired(tx, now_ms)
+    ledger::release_expired(tx, now_ms)?;
+    policies::review_reviewable(tx, now_ms)
 }
 
 /// MTurk approves a Submitted assignment on its own at its AutoApprovalTime. Its pay was held

@@ -13,6 +13,7 @@ use crate::server::eligibility;
 use crate::server::error::{ApiError, ApiResult};
 use crate::server::events::{self, EventType, Subject};
 use crate::server::ledger;
+use crate::server::policies;
 use crate::server::read_model::{HIT_SELECT, hit_facts, hit_json};
 use crate::server::site::question_form;
 use crate::server::status::{AssignmentStatus, HitStatus};
@@ -214,6 +215,7 @@ fn insert_hit(tx: &Transaction, ctx: &Ctx, input: &Value, hit_type_id: &str) -> 
         .and(input.get("HITLayoutParameters"))
         .filter(|p| !p.is_null())
         .map(Value::to_string);
+    let (assignment_policy, hit_policy) = policies::checked(input)?;
     let token = opt_str(input, "UniqueRequestToken");
     if let Some(token) = token {
         let existing: Option<String> = tx
@@ -237,8 +239,8 @@ fn insert_hit(tx: &Transaction, ctx: &Ctx, input: &Value, hit_type_id: &str) -> 
     tx.execute(
         "INSERT INTO hits (id, account_id, hit_type_id, creation_ms, expiration_ms, question,
            hit_layout_id, hit_layout_parameters, requester_annotation, max_assignments,
-           unique_request_token)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+           unique_request_token, assignment_review_policy, hit_review_policy)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
         params![
             id,
             ctx.account,
@@ -250,7 +252,9 @@ fn insert_hit(tx: &Transaction, ctx: &Ctx, input: &Value, hit_type_id: &str) -> 
             layout_parameters,
             opt_str(input, "RequesterAnnotation"),
             max_assignments,
-            token
+            token,
+            assignment_policy,
+            hit_policy
         ],
     )?;
     // Publishing holds every slot's pay; a HIT the available balance cannot cover is refused.
@@ -508,5 +512,65 @@ pub fn create_additional_assignments_for_hit(
         ledger::hold_slots(tx, hit_id, ledger::slots_cents(facts.pay_cents, extra)?)?;
     }
     events::emit(tx, EventType::HitExtended, Subject::hit(hit_id), ctx.now_ms)?;
+    Ok(json!({}))
+}
+
+/// UpdateHITTypeOfHIT: the HIT takes the title, description, keywords, reward, durations,
+/// auto-approval delay and QualificationRequirements of another HIT type of the account. Its
+/// work not yet paid is paid at the new reward, so what is held for it moves with the reward:
+/// unused slots, work in progress, and Submitted work not yet decided. A raise the available
+/// balance cannot cover is refused, and nothing changes.
+pub fn update_hit_type_of_hit(tx: &Transaction, ctx: &Ctx, input: &Value) -> ApiResult<Value> {
+    let hit_id = req_str(input, "HITId")?;
+    let hit_type_id = req_str(input, "HITTypeId")?;
+    let facts = hit_facts(tx, &ctx.account, hit_id, ctx.now_ms)?;
+    if facts.deleted {
+        return Err(ApiError::hit_state(
+            "Assignable, Unassignable, Reviewable, Reviewing",
+        ));
+    }
+    let new_type: Option<(i64, Option<String>)> = tx
+        .query_row(
+            "SELECT reward_cents, qualification_requirements FROM hit_types
+             WHERE id = ?1 AND account_id = ?2",
+            params![hit_type_id, ctx.account],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .optional()?;
+    let Some((reward_cents, requirements)) = new_type else {
+        return Err(ApiError::request(
+            "AWS.MechanicalTurk.HITTypeDoesNotExist",
+            format!("Hit type {hit_type_id} does not exist."),
+        ));
+    };
+    // As CreateHITWithHITType: a type it requires may have been deactivated or deleted since.
+    if let Some(text) = requirements
+        && let Ok(list) = serde_json::from_str::<Value>(&text)
+    {
+        eligibility::check_requirements(tx, &ctx.account, &list)?;
+    }
+    let new_pay = ledger::pay_cents(reward_cents, facts.max_assignments)?;
+    let held: i64 = tx.query_row(
+        "SELECT slot_hold_cents FROM hits WHERE id = ?1",
+        params![hit_id],
+        |r| r.get(0),
+    )?;
+    // Every slot hold is a whole number of the old pay; a free HIT holds nothing, so count
+    // the slots it would hold.
+    let held_slots = match facts.pay_cents {
+        0 if facts.open => facts.unused_slots() + facts.pending,
+        0 => facts.pending,
+        old_pay => held / old_pay,
+    };
+    let undecided: i64 = tx.query_row(
+        "SELECT COUNT(*) FROM assignments WHERE hit_id = ?1 AND status = ?2",
+        params![hit_id, AssignmentStatus::Submitted],
+        |r| r.get(0),
+    )?;
+    ledger::reprice_hit(tx, hit_id, facts.pay_cents, new_pay, held_slots, undecided)?;
+    tx.execute(
+        "UPDATE hits SET hit_type_id = ?2 WHERE id = ?1",
+        params![hit_id, hit_type_id],
+    )?;
     Ok(json!({}))
 }

@@ -17,6 +17,7 @@ use crate::server::error::{ApiError, ApiResult};
 use crate::server::events::{self, EventType, Subject};
 use crate::server::ledger;
 use crate::server::model;
+use crate::server::policies;
 use crate::server::read_model::{HitRules, hit_facts};
 use crate::server::site;
 use crate::server::status::AssignmentStatus;
@@ -315,7 +316,8 @@ pub fn plan_assignment<'a>(
 }
 
 /// Writes a planned assignment under `id` (the statement is prepared once per connection).
-/// Submitted work takes its slot's hold; imported history moves no money.
+/// Submitted work takes its slot's hold, and its HIT's assignment-level review policy runs on
+/// it; imported history moves no money and is not reviewed.
 pub fn insert_assignment(tx: &Transaction, id: &str, row: &NewAssignment) -> ApiResult<()> {
     if row.status == AssignmentStatus::Submitted {
         ledger::take_slot(tx, row.hit_id, row.pay_cents)?;
@@ -342,6 +344,7 @@ pub fn insert_assignment(tx: &Transaction, id: &str, row: &NewAssignment) -> Api
     if row.status == AssignmentStatus::Submitted {
         let subject = Subject::assignment(row.hit_id, id);
         events::emit(tx, EventType::AssignmentSubmitted, subject, row.submit_ms)?;
+        policies::review_submitted(tx, row.hit_id, id, row.answer, row.submit_ms)?;
         events::work_ended(tx, row.hit_id, row.submit_ms)?;
     }
     Ok(())

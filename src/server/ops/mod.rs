@@ -14,11 +14,13 @@ mod local;
 mod notifications;
 mod page;
 mod qualifications;
+mod review_results;
 mod workers;
 
+pub use assignments::{approve_assignment, reject_assignment};
 pub use ctx::Ctx;
 pub use due::catch_up;
-pub use hits::create_hit;
+pub use hits::{create_additional_assignments_for_hit, create_hit, update_expiration_for_hit};
 pub use local::{Submission, insert_assignment, plan_assignment, submit_assignment};
 pub use qualifications::{associate_qualification_with_worker, create_qualification_type};
 
@@ -46,6 +48,8 @@ pub fn mturk_operation(name: &str) -> Option<Handler> {
         "UpdateExpirationForHIT" => hits::update_expiration_for_hit,
         "DeleteHIT" => hits::delete_hit,
         "CreateAdditionalAssignmentsForHIT" => hits::create_additional_assignments_for_hit,
+        "UpdateHITTypeOfHIT" => hits::update_hit_type_of_hit,
+        "ListReviewPolicyResultsForHIT" => review_results::list_review_policy_results_for_hit,
         "ListAssignmentsForHIT" => assignments::list_assignments_for_hit,
         "GetAssignment" => assignments::get_assignment,
         "GetFileUploadURL" => files::get_file_upload_url,

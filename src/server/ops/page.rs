@@ -27,7 +27,7 @@ pub fn page(input: &Value, kind: &str) -> ApiResult<Page> {
 }
 
 /// Tokens are opaque to clients: hex of "kind:seq".
-fn encode_token(kind: &str, seq: i64) -> String {
+pub(super) fn encode_token(kind: &str, seq: i64) -> String {
     format!("{kind}:{seq}")
         .bytes()
         .map(|b| format!("{b:02x}"))

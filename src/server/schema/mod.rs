@@ -10,9 +10,10 @@
 //!   records (counted from the assignments already there).
 //! - Version 4 adds the worker site: accepted and released work, sign-in links, sessions, HIT
 //!   layouts and uploaded files.
-//! - `v6_notifications.sql` adds notification specifications per HIT type, the outbox of
-//!   events waiting for delivery, and where the sweep for expired HITs has got to. (It is
-//!   named 6 because the review policies' version 5 is written alongside it.)
+//! - Version 5 adds review policies: a HIT's AssignmentReviewPolicy and HITReviewPolicy, and
+//!   the results and actions they wrote.
+//! - Version 6 adds notification specifications per HIT type, the outbox of events waiting
+//!   for delivery, and where the sweep for expired HITs has got to.
 //!
 //! A migration, once released, never changes: a new one is added at the end.
 
@@ -45,6 +46,7 @@ fn steps(opening_balance_cents: i64) -> Vec<M<'static>> {
         M::up(include_str!("v2_accounts.sql")).foreign_key_check(),
         M::up(include_str!("v3_qualifications.sql")).foreign_key_check(),
         M::up(include_str!("v4_worker_site.sql")).foreign_key_check(),
+        M::up(include_str!("v5_review_policies.sql")).foreign_key_check(),
         M::up(include_str!("v6_notifications.sql")).foreign_key_check(),
     ]
 }
