@@ -446,3 +446,6 @@ pub fn on_blocked(state: &mut State, blocked: Result<Vec<String>, String>) {
         ),
     }
 }
+
+#[cfg(test)]
+mod tests;
