@@ -392,6 +392,8 @@ async fn reconcile_bonuses<M: From<RunnerEvent>>(
             Verdict::Pending => pending.push(entry),
         }
     }
+    // In journal order, as they were granted.
+    pending.sort_by_key(|entry| entry.seq);
     tracing::info!(confirmed, pending = pending.len(), "bonuses reconciled");
     let _ = events.send(RunnerEvent::BonusesReconciled { confirmed, pending });
 }
