@@ -255,7 +255,7 @@ async fn pay(
     })
     .await;
     let after = matching_payments(client, limiter, &entry.bonus).await;
-    let (state, outcome) = settle(result, prior, after);
+    let (state, outcome) = settle(result, &entry.token, prior, after);
     let detail = match &state {
         ActionState::Failed(text) => text.clone(),
         _ => String::new(),
@@ -276,11 +276,25 @@ async fn record(journal: &SharedJournal, seq: i64, outcome: Outcome, detail: Str
 
 /// What a sent bonus came to, from the call's result and the payments counted before and
 /// after (None: they could not be read).
-fn settle(result: Result<(), CallError>, prior: i64, after: Option<i64>) -> (ActionState, Outcome) {
+fn settle(
+    result: Result<(), CallError>,
+    token: &str,
+    prior: i64,
+    after: Option<i64>,
+) -> (ActionState, Outcome) {
     match (result, after) {
         (_, Some(after)) if after > prior => (ActionState::Done, Outcome::Done),
         // MTurk said yes; not seeing it yet is no reason to doubt it.
         (Ok(()), _) => (ActionState::Done, Outcome::Done),
+        // Refused as a repeat of our own token: an earlier attempt, whose reply was lost,
+        // paid it. MTurk documents the refusal but not its words (*unconfirmed*); this
+        // server's name the token. Needed when the payments cannot be read back.
+        (Err(failure), None)
+            if failure.kind == super::client::ErrorKind::Refused
+                && failure.text.contains(token) =>
+        {
+            (ActionState::Done, Outcome::Done)
+        }
         (Err(failure), Some(_)) => (ActionState::Failed(failure.text), Outcome::Failed),
         (Err(failure), None) if failure.kind == super::client::ErrorKind::Transient => (
             ActionState::Failed(format!(
@@ -432,10 +446,10 @@ mod tests {
     use super::*;
     use crate::mturk::client::ErrorKind;
 
-    fn failure(kind: ErrorKind) -> CallError {
+    fn failure(kind: ErrorKind, text: &str) -> CallError {
         CallError {
             kind,
-            text: "ServiceFault: lost".into(),
+            text: text.into(),
             throttled: false,
             unreachable: false,
             retry_after: None,
@@ -444,24 +458,35 @@ mod tests {
 
     #[test]
     fn a_bonus_is_paid_when_the_assignment_has_one_more_like_it() {
+        let token = "mturk-review-1";
         assert_eq!(
-            settle(Ok(()), 0, Some(1)),
+            settle(Ok(()), token, 0, Some(1)),
             (ActionState::Done, Outcome::Done)
         );
         // The reply was lost, but the payment is there.
-        let lost = failure(ErrorKind::Transient);
+        let lost = failure(ErrorKind::Transient, "ServiceFault: lost");
         assert_eq!(
-            settle(Err(lost.clone()), 1, Some(2)),
+            settle(Err(lost.clone()), token, 1, Some(2)),
             (ActionState::Done, Outcome::Done)
         );
         // An identical bonus granted earlier does not count as this one.
-        let (state, outcome) = settle(Err(lost.clone()), 1, Some(1));
+        let (state, outcome) = settle(Err(lost.clone()), token, 1, Some(1));
         assert_eq!(outcome, Outcome::Failed);
         assert_eq!(state, ActionState::Failed("ServiceFault: lost".into()));
-        let (_, outcome) = settle(Err(lost), 0, None);
+        let (_, outcome) = settle(Err(lost), token, 0, None);
         assert_eq!(outcome, Outcome::Unknown, "nothing could be read back");
-        let (_, outcome) = settle(Err(failure(ErrorKind::Refused)), 0, None);
+        let refused = failure(ErrorKind::Refused, "RequestError: insufficient funds");
+        let (_, outcome) = settle(Err(refused), token, 0, None);
         assert_eq!(outcome, Outcome::Failed, "MTurk said no");
+        // A retry refused as a repeat of our token, with nothing readable: paid before.
+        let repeat = failure(
+            ErrorKind::Refused,
+            "RequestError: The bonus with UniqueRequestToken \"mturk-review-1\" has already been granted.",
+        );
+        assert_eq!(
+            settle(Err(repeat), token, 0, None),
+            (ActionState::Done, Outcome::Done)
+        );
     }
 
     #[test]
