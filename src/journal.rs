@@ -435,6 +435,18 @@ pub fn read_history(path: &Path) -> Result<Vec<Entry>, JournalError> {
     history(&open_connection(path)?)
 }
 
+/// Every bonus in a journal file, oldest first, of every endpoint and account.
+pub fn read_bonuses(path: &Path) -> Result<Vec<BonusEntry>, JournalError> {
+    let conn = open_connection(path)?;
+    let mut query = conn.prepare(
+        "SELECT seq, at_ms, token, assignment_id, worker_id, amount_cents, reason,
+                prior_matches, outcome, detail
+         FROM bonuses ORDER BY seq",
+    )?;
+    let rows = query.query_map([], bonus_entry)?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
 fn history(conn: &Connection) -> Result<Vec<Entry>, JournalError> {
     let mut query = conn.prepare(
         "SELECT seq, at_ms, endpoint, assignment_id, worker_id, kind, override_rejection,
@@ -596,6 +608,8 @@ mod tests {
             journal.bonus(second.seq).unwrap().unwrap().outcome,
             Some(Outcome::Done)
         );
+        let all: Vec<i64> = read_bonuses(&path).unwrap().iter().map(|e| e.seq).collect();
+        assert_eq!(all, [first.seq, second.seq]);
         assert!(
             Journal::open(&path, scope("http://b"))
                 .unwrap()

@@ -436,14 +436,12 @@ pub fn on_reconciled(state: &mut State, confirmed: usize, pending: Vec<BonusEntr
     }
 }
 
-/// Who is blocked, read at start.
+/// Who is blocked, read at start. A failed read is only logged: when MTurk cannot be read the
+/// loader says so already, and without it `B` offers to block (a repeat changes nothing).
 pub fn on_blocked(state: &mut State, blocked: Result<Vec<String>, String>) {
     match blocked {
         Ok(workers) => state.worker_actions.blocked.extend(workers),
-        Err(why) => state.say(
-            Tone::Error,
-            format!("cannot read the blocked workers: {why}"),
-        ),
+        Err(why) => tracing::warn!(%why, "cannot read the blocked workers"),
     }
 }
 
