@@ -18,7 +18,8 @@ const PREVIEW_LINES: usize = 5;
 
 pub fn render(state: &State, frame: &mut Frame, area: Rect) {
     let templates = &state.templates;
-    let inner = usize::from(WIDTH) - 4;
+    // Inside the box's borders.
+    let inner = usize::from(WIDTH) - 2;
     let mut lines = Vec::new();
     if templates.texts.is_empty() {
         lines.push(Line::styled(
@@ -34,10 +35,11 @@ pub fn render(state: &State, frame: &mut Frame, area: Rect) {
         .skip(first)
         .take(LIST_ROWS)
     {
-        let head: String = sanitize_inline(text.lines().next().unwrap_or_default())
-            .chars()
-            .take(inner - 4)
-            .collect();
+        let first_line = sanitize_inline(text.lines().next().unwrap_or_default());
+        let mut head: String = first_line.chars().take(inner - 3).collect();
+        if head.len() < first_line.len() || text.lines().nth(1).is_some() {
+            head.push('…');
+        }
         let line = format!("{} {head}", if i == templates.cursor { "▶" } else { " " });
         lines.push(if i == templates.cursor {
             Line::styled(
