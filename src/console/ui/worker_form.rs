@@ -232,3 +232,64 @@ pub fn question(state: &State, question: &WorkerQuestion) -> (&'static str, Vec<
     }
     (title, lines)
 }
+
+#[cfg(test)]
+mod tests {
+    use crossterm::event::KeyCode;
+    use ratatui::Terminal;
+    use ratatui::backend::TestBackend;
+
+    use crate::console::state::State;
+    use crate::console::templates::Templates;
+    use crate::console::test_support::*;
+    use crate::console::ui::render;
+    use crate::console::update::update;
+    use crate::mturk::client::Endpoint;
+
+    fn draw(state: &State) -> Terminal<TestBackend> {
+        let mut terminal = Terminal::new(TestBackend::new(120, 36)).expect("test terminal");
+        terminal.draw(|frame| render(state, frame)).expect("draw");
+        terminal
+    }
+
+    fn crowd_selected() -> State {
+        let mut state = loaded_state();
+        press(&mut state, "jjj");
+        assert_eq!(selected_id(&state), CROWD);
+        state
+    }
+
+    #[test]
+    fn bonus_form_with_a_bad_amount() {
+        let mut state = crowd_selected();
+        update(&mut state, key('b'));
+        press(&mut state, "1,5");
+        update(&mut state, code(KeyCode::Tab));
+        press(&mut state, "Careful work");
+        update(&mut state, code(KeyCode::Enter));
+        insta::assert_snapshot!(draw(&state).backend());
+    }
+
+    #[test]
+    fn production_bonus_question_with_cost_and_balance() {
+        let mut state = crowd_selected();
+        state.endpoint = Endpoint::Production;
+        update(&mut state, key('b'));
+        press(&mut state, "2.50");
+        update(&mut state, code(KeyCode::Tab));
+        press(&mut state, "Careful work");
+        update(&mut state, code(KeyCode::Enter));
+        press(&mut state, "2.5");
+        insta::assert_snapshot!(draw(&state).backend());
+    }
+
+    #[test]
+    fn templates_list() {
+        let mut state = crowd_selected();
+        let nowhere = std::env::temp_dir().join("mturk-review-no-such-dir/templates.toml");
+        state.templates = Templates::load(Some(nowhere));
+        update(&mut state, key('t'));
+        update(&mut state, key('j'));
+        insta::assert_snapshot!(draw(&state).backend());
+    }
+}
