@@ -5,13 +5,20 @@
 //!
 //! One SQLite file holds the journals of every endpoint and account; each entry names both,
 //! and reconciliation only ever looks at the entries of the endpoint and account in use.
+//!
+//! Two kinds of entry: decisions (approve, reject) and bonuses. A bonus entry carries the
+//! UniqueRequestToken every attempt to pay it sends, so MTurk pays it at most once. The file's
+//! schema is versioned (SQLite's `user_version`, moved by rusqlite_migration): version 1 is the
+//! decisions table the first releases wrote (their files have `user_version` 0 and are
+//! migrated in place, their entries untouched), version 2 adds bonuses.
 
 use std::path::{Path, PathBuf};
 
-use rusqlite::{Connection, params};
+use rusqlite::{Connection, OptionalExtension, params};
+use rusqlite_migration::{M, Migrations};
 
 use crate::clock::now_ms;
-use crate::mturk::domain::{Decision, DecisionKind};
+use crate::mturk::domain::{Bonus, Decision, DecisionKind};
 
 #[derive(Debug, thiserror::Error)]
 pub enum JournalError {
@@ -22,6 +29,11 @@ pub enum JournalError {
     },
     #[error("the decision journal cannot be written: {0}")]
     Write(#[from] rusqlite::Error),
+    #[error("the decision journal {path} cannot be brought to this release's schema: {source}")]
+    Migrate {
+        path: String,
+        source: rusqlite_migration::Error,
+    },
     #[error("no user data directory is known here; pass --journal PATH")]
     NoDataDir,
     #[error("cannot create {path}: {source}")]
@@ -87,6 +99,21 @@ pub struct Entry {
     pub detail: String,
 }
 
+/// One bonus, as journaled before it is first sent.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BonusEntry {
+    pub seq: i64,
+    pub at_ms: i64,
+    /// The UniqueRequestToken of every attempt to pay it.
+    pub token: String,
+    pub bonus: Bonus,
+    /// How many payments like it the assignment had before the first attempt; None while
+    /// nothing has been sent.
+    pub prior_matches: Option<i64>,
+    pub outcome: Option<Outcome>,
+    pub detail: String,
+}
+
 pub struct Journal {
     conn: Connection,
     scope: Scope,
@@ -113,13 +140,13 @@ pub fn account_fingerprint(access_key_id: &str) -> String {
     format!("acct-{hash:016x}")
 }
 
-fn open_connection(path: &Path) -> Result<Connection, JournalError> {
-    let opened = Connection::open(path).and_then(|conn| {
-        conn.execute_batch(
-            "PRAGMA journal_mode = WAL;
-             PRAGMA synchronous = FULL;
-             PRAGMA busy_timeout = 5000;
-             CREATE TABLE IF NOT EXISTS decisions (
+/// The journal's schema versions, oldest first. A migration, once released, never changes.
+fn migrations() -> Migrations<'static> {
+    Migrations::new(vec![
+        // Version 1: what the first releases wrote (without a version); IF NOT EXISTS keeps
+        // their files as they are.
+        M::up(
+            "CREATE TABLE IF NOT EXISTS decisions (
                seq INTEGER PRIMARY KEY AUTOINCREMENT,
                at_ms INTEGER NOT NULL,
                endpoint TEXT NOT NULL,
@@ -135,13 +162,51 @@ fn open_connection(path: &Path) -> Result<Connection, JournalError> {
              );
              CREATE INDEX IF NOT EXISTS decisions_open
                ON decisions (endpoint, account, outcome);",
-        )?;
-        Ok(conn)
-    });
-    opened.map_err(|source| JournalError::Open {
-        path: path.display().to_string(),
-        source,
-    })
+        ),
+        // Version 2: bonuses. `prior_matches` is how many payments like this one the
+        // assignment had just before the first attempt; NULL until then (nothing was sent).
+        M::up(
+            "CREATE TABLE bonuses (
+               seq INTEGER PRIMARY KEY AUTOINCREMENT,
+               at_ms INTEGER NOT NULL,
+               endpoint TEXT NOT NULL,
+               account TEXT NOT NULL,
+               assignment_id TEXT NOT NULL,
+               worker_id TEXT NOT NULL,
+               amount_cents INTEGER NOT NULL,
+               reason TEXT NOT NULL,
+               token TEXT NOT NULL UNIQUE,
+               prior_matches INTEGER,
+               outcome TEXT,
+               outcome_at_ms INTEGER,
+               detail TEXT NOT NULL DEFAULT ''
+             );
+             CREATE INDEX bonuses_open ON bonuses (endpoint, account, outcome);",
+        ),
+    ])
+}
+
+fn open_connection(path: &Path) -> Result<Connection, JournalError> {
+    let mut conn = Connection::open(path)
+        .and_then(|conn| {
+            conn.execute_batch(
+                "PRAGMA journal_mode = WAL;
+                 PRAGMA synchronous = FULL;
+                 PRAGMA busy_timeout = 5000;",
+            )?;
+            Ok(conn)
+        })
+        .map_err(|source| JournalError::Open {
+            path: path.display().to_string(),
+            source,
+        })?;
+    migrations()
+        .to_latest(&mut conn)
+        .map_err(|source| JournalError::Migrate {
+            path: path.display().to_string(),
+            source,
+        })?;
+    Ok(conn)
 }
 
 impl Journal {
@@ -256,11 +321,130 @@ impl Journal {
     pub fn history(&self) -> Result<Vec<Entry>, JournalError> {
         history(&self.conn)
     }
+
+    /// Writes a bonus about to be sent, with a fresh UniqueRequestToken: on disk when this
+    /// returns. The token is random, so journals on two machines never share one.
+    pub fn record_bonus(&mut self, bonus: &Bonus) -> Result<BonusEntry, JournalError> {
+        let token = format!("mturk-review-{}", uuid::Uuid::new_v4().simple());
+        let at = now_ms();
+        self.conn.execute(
+            "INSERT INTO bonuses (at_ms, endpoint, account, assignment_id, worker_id,
+               amount_cents, reason, token)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+            params![
+                at,
+                self.scope.endpoint,
+                self.scope.account,
+                bonus.assignment_id,
+                bonus.worker_id,
+                bonus.amount_cents,
+                bonus.reason,
+                token,
+            ],
+        )?;
+        Ok(BonusEntry {
+            seq: self.conn.last_insert_rowid(),
+            at_ms: at,
+            token,
+            bonus: bonus.clone(),
+            prior_matches: None,
+            outcome: None,
+            detail: String::new(),
+        })
+    }
+
+    /// Writes how many payments like the bonus its assignment had before it is sent.
+    pub fn record_bonus_prior(&mut self, seq: i64, prior: i64) -> Result<(), JournalError> {
+        self.conn.execute(
+            "UPDATE bonuses SET prior_matches = ?2 WHERE seq = ?1",
+            params![seq, prior],
+        )?;
+        Ok(())
+    }
+
+    pub fn record_bonus_outcome(
+        &mut self,
+        seq: i64,
+        outcome: Outcome,
+        detail: &str,
+    ) -> Result<(), JournalError> {
+        self.conn.execute(
+            "UPDATE bonuses SET outcome = ?2, outcome_at_ms = ?3, detail = ?4 WHERE seq = ?1",
+            params![seq, outcome.as_str(), now_ms(), detail],
+        )?;
+        Ok(())
+    }
+
+    /// This scope's bonuses whose outcome is not known.
+    pub fn unresolved_bonuses(&self) -> Result<Vec<BonusEntry>, JournalError> {
+        let mut query = self.conn.prepare(
+            "SELECT seq, at_ms, token, assignment_id, worker_id, amount_cents, reason,
+                    prior_matches, outcome, detail
+             FROM bonuses
+             WHERE endpoint = ?1 AND account = ?2 AND (outcome IS NULL OR outcome = ?3)
+             ORDER BY seq",
+        )?;
+        let rows = query.query_map(
+            params![
+                self.scope.endpoint,
+                self.scope.account,
+                Outcome::Unknown.as_str()
+            ],
+            bonus_entry,
+        )?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// One bonus entry by its sequence number.
+    pub fn bonus(&self, seq: i64) -> Result<Option<BonusEntry>, JournalError> {
+        Ok(self
+            .conn
+            .query_row(
+                "SELECT seq, at_ms, token, assignment_id, worker_id, amount_cents, reason,
+                        prior_matches, outcome, detail
+                 FROM bonuses WHERE seq = ?1",
+                params![seq],
+                bonus_entry,
+            )
+            .optional()?)
+    }
+}
+
+fn bonus_entry(row: &rusqlite::Row) -> rusqlite::Result<BonusEntry> {
+    Ok(BonusEntry {
+        seq: row.get(0)?,
+        at_ms: row.get(1)?,
+        token: row.get(2)?,
+        bonus: Bonus {
+            assignment_id: row.get(3)?,
+            worker_id: row.get(4)?,
+            amount_cents: row.get(5)?,
+            reason: row.get(6)?,
+        },
+        prior_matches: row.get(7)?,
+        outcome: row
+            .get::<_, Option<String>>(8)?
+            .as_deref()
+            .and_then(Outcome::parse),
+        detail: row.get(9)?,
+    })
 }
 
 /// The history of a journal file, without choosing a scope (for `mturk-review journal`).
 pub fn read_history(path: &Path) -> Result<Vec<Entry>, JournalError> {
     history(&open_connection(path)?)
+}
+
+/// Every bonus in a journal file, oldest first, of every endpoint and account.
+pub fn read_bonuses(path: &Path) -> Result<Vec<BonusEntry>, JournalError> {
+    let conn = open_connection(path)?;
+    let mut query = conn.prepare(
+        "SELECT seq, at_ms, token, assignment_id, worker_id, amount_cents, reason,
+                prior_matches, outcome, detail
+         FROM bonuses ORDER BY seq",
+    )?;
+    let rows = query.query_map([], bonus_entry)?;
+    Ok(rows.collect::<Result<_, _>>()?)
 }
 
 fn history(conn: &Connection) -> Result<Vec<Entry>, JournalError> {
@@ -388,6 +572,92 @@ mod tests {
             .map(|e| e.outcome.map_or("", Outcome::as_str))
             .collect();
         assert_eq!(outcomes, ["superseded", "", "done"]);
+        let _ = std::fs::remove_file(&path);
+    }
+
+    fn bonus(amount_cents: i64) -> Bonus {
+        Bonus {
+            assignment_id: "A1".into(),
+            worker_id: "AWORKER".into(),
+            amount_cents,
+            reason: "extra care".into(),
+        }
+    }
+
+    #[test]
+    fn bonuses_are_journaled_with_a_token_of_their_own_until_settled() {
+        let path = temp_path("bonuses");
+        let mut journal = Journal::open(&path, scope("http://a")).unwrap();
+        let first = journal.record_bonus(&bonus(150)).unwrap();
+        let second = journal.record_bonus(&bonus(150)).unwrap();
+        assert_ne!(first.token, second.token, "each bonus has its own token");
+        assert!(first.token.len() <= 64, "MTurk's limit: {}", first.token);
+        journal.record_bonus_prior(first.seq, 2).unwrap();
+        journal
+            .record_bonus_outcome(second.seq, Outcome::Done, "")
+            .unwrap();
+        drop(journal);
+
+        let journal = Journal::open(&path, scope("http://a")).unwrap();
+        let open = journal.unresolved_bonuses().unwrap();
+        assert_eq!(open.len(), 1);
+        assert_eq!(open[0].token, first.token);
+        assert_eq!(open[0].prior_matches, Some(2));
+        assert_eq!(open[0].bonus, bonus(150));
+        assert_eq!(
+            journal.bonus(second.seq).unwrap().unwrap().outcome,
+            Some(Outcome::Done)
+        );
+        let all: Vec<i64> = read_bonuses(&path).unwrap().iter().map(|e| e.seq).collect();
+        assert_eq!(all, [first.seq, second.seq]);
+        assert!(
+            Journal::open(&path, scope("http://b"))
+                .unwrap()
+                .unresolved_bonuses()
+                .unwrap()
+                .is_empty(),
+            "scopes do not mix"
+        );
+        drop(journal);
+        let _ = std::fs::remove_file(&path);
+    }
+
+    #[test]
+    fn a_journal_of_the_first_releases_is_migrated_and_keeps_its_entries() {
+        let path = temp_path("old-schema");
+        {
+            // The file as the first releases wrote it: the decisions table, no version.
+            let conn = Connection::open(&path).unwrap();
+            conn.execute_batch(
+                "CREATE TABLE decisions (
+                   seq INTEGER PRIMARY KEY AUTOINCREMENT, at_ms INTEGER NOT NULL,
+                   endpoint TEXT NOT NULL, account TEXT NOT NULL, assignment_id TEXT NOT NULL,
+                   worker_id TEXT NOT NULL, kind TEXT NOT NULL,
+                   override_rejection INTEGER NOT NULL, feedback TEXT, outcome TEXT,
+                   outcome_at_ms INTEGER, detail TEXT NOT NULL DEFAULT '');
+                 INSERT INTO decisions (at_ms, endpoint, account, assignment_id, worker_id,
+                   kind, override_rejection, feedback)
+                 VALUES (1, 'http://a', 'acct', 'OLD1', 'AW', 'reject', 0, 'no');",
+            )
+            .unwrap();
+        }
+        let old_scope = Scope {
+            endpoint: "http://a".into(),
+            account: "acct".into(),
+        };
+        let mut journal = Journal::open(&path, old_scope).unwrap();
+        let open = journal.unresolved().unwrap();
+        assert_eq!(open.len(), 1, "the old entry is still there");
+        assert_eq!(open[0].decision.kind, DecisionKind::Reject);
+        assert_eq!(open[0].decision.feedback.as_deref(), Some("no"));
+        journal.record_bonus(&bonus(100)).unwrap();
+        assert_eq!(journal.unresolved_bonuses().unwrap().len(), 1);
+        let version: i64 = journal
+            .conn
+            .query_row("PRAGMA user_version", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(version, 2);
+        drop(journal);
         let _ = std::fs::remove_file(&path);
     }
 

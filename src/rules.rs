@@ -1,5 +1,6 @@
 //! MTurk's rules that both sides of the wire need, stated once: the 30-day override window,
-//! what RequesterFeedback may contain, the shape of ids, and where the program keeps its files.
+//! what RequesterFeedback may contain, NotifyWorkers' limits, the shape of ids, and where the
+//! program keeps its files.
 //! The console checks a decision against them before sending it; the server enforces them.
 
 use std::path::PathBuf;
@@ -74,6 +75,28 @@ pub fn is_forbidden_feedback_char(c: char) -> bool {
     matches!(c as u32, 0..=8 | 11 | 12 | 14..=31)
 }
 
+/// NotifyWorkers' limits, as MTurk documents them: a subject of at most 200 characters, a
+/// message of at most 4,096, up to 100 workers a call.
+pub const NOTIFY_SUBJECT_MAX_CHARS: usize = 200;
+pub const NOTIFY_TEXT_MAX_CHARS: usize = 4096;
+pub const NOTIFY_MAX_WORKERS: usize = 100;
+
+/// Why MTurk would refuse a message with this subject and text (NotifyWorkers).
+pub fn notification_problem(subject: &str, text: &str) -> Option<String> {
+    let (subject_chars, text_chars) = (subject.chars().count(), text.chars().count());
+    if subject_chars > NOTIFY_SUBJECT_MAX_CHARS {
+        Some(format!(
+            "the subject is {subject_chars} characters; MTurk allows at most {NOTIFY_SUBJECT_MAX_CHARS}"
+        ))
+    } else if text_chars > NOTIFY_TEXT_MAX_CHARS {
+        Some(format!(
+            "the message is {text_chars} characters; MTurk allows at most {NOTIFY_TEXT_MAX_CHARS}"
+        ))
+    } else {
+        None
+    }
+}
+
 /// The characters of every MTurk id: HITs, HIT types, assignments and workers.
 const ID_ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
 
@@ -130,6 +153,17 @@ mod tests {
         assert!(feedback_problem("tab\tand\r\nnewlines are fine").is_none());
         let bell = feedback_problem("ring \u{7}");
         assert!(bell.is_some_and(|p| p.contains("U+0007")), "BEL is refused");
+    }
+
+    #[test]
+    fn notification_limits() {
+        let subject = "é".repeat(NOTIFY_SUBJECT_MAX_CHARS);
+        let text = "é".repeat(NOTIFY_TEXT_MAX_CHARS);
+        assert_eq!(notification_problem(&subject, &text), None);
+        let long_subject = notification_problem(&format!("{subject}x"), "hi");
+        assert!(long_subject.is_some_and(|p| p.contains("subject is 201")));
+        let long_text = notification_problem("hi", &format!("{text}x"));
+        assert!(long_text.is_some_and(|p| p.contains("message is 4097")));
     }
 
     #[test]

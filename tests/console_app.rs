@@ -176,6 +176,7 @@ where
         selection: HitSelection::All,
         journal: Journal::open(Path::new(":memory:"), scope).unwrap(),
         worker_site: None,
+        templates: None,
     };
     let app = console::run(&mut terminal, input, stop, session);
     let console = Console {

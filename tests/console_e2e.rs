@@ -163,6 +163,140 @@ async fn reviewer_approves_overrides_and_rejects_from_the_keyboard() {
     );
 }
 
+/// The available balance in cents.
+async fn balance_cents(client: &Client) -> i64 {
+    let out = client.get_account_balance().send().await.unwrap();
+    mturk_review::money::parse_cents(out.available_balance().unwrap()).unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_bonus_survives_a_kill_and_is_paid_once_and_a_worker_is_blocked_and_unblocked() {
+    // Slow answers, so that the console is killed while the bonus is on its way.
+    let server = ServeProcess::spawn(&[
+        "--listen",
+        "127.0.0.1:0",
+        "--db",
+        ":memory:",
+        "--demo",
+        "--latency-ms",
+        "300",
+    ]);
+    let client = mturk_review::mturk::client::local_client(&server.url).await;
+    let picks = pick(&client).await;
+    let assignment = picks.submitted[0].assignment_id().unwrap().to_string();
+    let worker = picks.submitted[0].worker_id().unwrap().to_string();
+    let start_balance = balance_cents(&client).await;
+    let journal = common::TempDb::new("e2e-bonus-journal");
+    let journal_path = journal.0.clone();
+
+    let url = server.url.clone();
+    let (id, who) = (assignment.clone(), worker.clone());
+    let runtime = tokio::runtime::Handle::current();
+    let blocks_client = client.clone();
+    tokio::task::spawn_blocking(move || {
+        let journal_arg = journal_path.display().to_string();
+        let args = ["--endpoint-url", url.as_str(), "--journal", &journal_arg];
+
+        // Bonus, and kill the console as soon as the bonus is journaled.
+        let mut c = Console::start(&args);
+        c.wait_for("✓ all loaded");
+        c.select(&id);
+        c.ask_bonus("2", "Great attention to detail");
+        c.wait_for("Cost with MTurk's 20% fee: $2.40");
+        c.keys("y");
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        while mturk_review::journal::read_bonuses(&journal_path)
+            .unwrap()
+            .is_empty()
+        {
+            assert!(std::time::Instant::now() < deadline, "never journaled");
+            std::thread::sleep(std::time::Duration::from_millis(5));
+        }
+        c.child.kill().unwrap();
+        c.child.wait().unwrap();
+
+        // Restarted: the journal is reconciled; a bonus that did not go through is paid
+        // with P, under the same entry.
+        let mut c = Console::start(&args);
+        c.wait_for("✓ all loaded");
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+        loop {
+            let screen = c.contents();
+            if screen.contains("bonus(es) of the last session were paid") {
+                break;
+            }
+            if screen.contains("pending: P pays them") {
+                c.keys("P");
+                c.wait_for("bonus of $2.00 paid");
+                break;
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "never reconciled:\n{screen}"
+            );
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+        c.select(&id);
+        c.wait_for("✓ $2.00");
+
+        // Block, with a reason; then the same key unblocks.
+        c.keys("B");
+        c.wait_for("Block worker");
+        c.keys("\r");
+        c.wait_for("a reason is required");
+        c.keys("Copied answers from elsewhere");
+        c.keys("\r");
+        c.wait_for("Block?");
+        c.keys("y");
+        c.wait_for(&format!("{who}: blocked"));
+        let blocked = runtime.block_on(async {
+            let out = blocks_client.list_worker_blocks().send().await.unwrap();
+            out.worker_blocks()
+                .iter()
+                .map(|b| {
+                    (
+                        b.worker_id().unwrap().to_string(),
+                        b.reason().unwrap().to_string(),
+                    )
+                })
+                .collect::<Vec<_>>()
+        });
+        assert_eq!(
+            blocked,
+            [(who.clone(), "Copied answers from elsewhere".to_string())]
+        );
+        c.keys("B");
+        c.wait_for("is blocked. Unblock them?");
+        c.keys("y");
+        c.wait_for(&format!("{who}: unblocked"));
+
+        c.keys("q");
+        assert!(c.child.wait().unwrap().success());
+    })
+    .await
+    .unwrap();
+
+    let paid = client
+        .list_bonus_payments()
+        .assignment_id(&assignment)
+        .send()
+        .await
+        .unwrap();
+    let amounts: Vec<(&str, &str)> = paid
+        .bonus_payments()
+        .iter()
+        .map(|b| (b.worker_id().unwrap(), b.bonus_amount().unwrap()))
+        .collect();
+    assert_eq!(amounts, [(worker.as_str(), "2.00")], "paid once");
+    assert_eq!(
+        start_balance - balance_cents(&client).await,
+        240,
+        "$2.00 and the 20% fee, once"
+    );
+    let blocks = client.list_worker_blocks().send().await.unwrap();
+    assert!(blocks.worker_blocks().is_empty(), "unblocked again");
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn with_accounts_the_console_signs_with_the_profile_it_is_given() {
     let db = common::TempDb::new("console-profile");

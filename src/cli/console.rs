@@ -24,6 +24,10 @@ pub struct ConsoleArgs {
     /// demo keeps its journal in memory, like its server).
     #[arg(long, value_name = "PATH")]
     pub journal: Option<PathBuf>,
+    /// The feedback templates file (default: mturk-review/templates.toml under the user's
+    /// config directory).
+    #[arg(long, value_name = "PATH", env = "MTURK_REVIEW_TEMPLATES")]
+    pub templates: Option<PathBuf>,
     /// Write logs to this file (the console never logs to the terminal it draws on).
     #[arg(long, value_name = "PATH")]
     pub log_file: Option<PathBuf>,
@@ -51,6 +55,10 @@ pub async fn console(args: ConsoleArgs) -> Result<()> {
         selection,
         journal,
         worker_site: connected.worker_site.clone(),
+        templates: args
+            .templates
+            .clone()
+            .or_else(console::default_templates_path),
     };
     let mut terminal = ratatui::try_init().context("cannot take over the terminal")?;
     let result = console::run(&mut terminal, EventStream::new(), terminated(), session).await;

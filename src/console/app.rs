@@ -5,6 +5,7 @@
 //! the binary gives it the real terminal, tests a `TestBackend` and scripted keys.
 
 use std::future::Future;
+use std::path::PathBuf;
 use std::pin::pin;
 use std::time::Duration;
 
@@ -18,12 +19,13 @@ use tokio::task::JoinHandle;
 
 use super::message::{Effect, Message};
 use super::state::{State, WorkerSite};
+use super::templates::{self, Templates};
 use super::ui::render;
 use super::update::update;
 use crate::clock::now_secs;
 use crate::journal::Journal;
 use crate::mturk::client::Endpoint;
-use crate::mturk::decisions::{DECISION_CONCURRENCY, RunnerEvent, spawn_runner};
+use crate::mturk::decisions::{DECISION_CONCURRENCY, Runner, RunnerEvent, start_runner};
 use crate::mturk::domain::{Decision, DecisionState};
 use crate::mturk::limiter::Limiter;
 use crate::mturk::loader::{HitSelection, LoadEvent, LoadRequest, load};
@@ -39,6 +41,8 @@ pub struct Session {
     pub journal: Journal,
     /// The worker site, for the help (the demo knows it).
     pub worker_site: Option<WorkerSite>,
+    /// The feedback templates file; None where no config directory is known.
+    pub templates: Option<PathBuf>,
 }
 
 /// Runs the console on `terminal`, reading `input`, until the reviewer quits or `stop`
@@ -55,9 +59,13 @@ pub async fn run<B: Backend>(
         selection,
         journal,
         worker_site,
+        templates: templates_path,
     } = session;
     let (messages_tx, mut messages) = mpsc::unbounded_channel::<Message>();
-    let decisions = spawn_runner(
+    let Runner {
+        decisions,
+        worker_actions,
+    } = start_runner(
         client.clone(),
         journal,
         Limiter::new(DECISION_CONCURRENCY),
@@ -69,6 +77,7 @@ pub async fn run<B: Backend>(
 
     let mut state = State::new(endpoint, now_secs());
     state.worker_site = worker_site;
+    state.templates = Templates::load(templates_path);
     let mut tick = tokio::time::interval(TICK);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
     loop {
@@ -96,6 +105,16 @@ pub async fn run<B: Backend>(
                 match effect {
                     Effect::Send(decision) => send_decision(&decisions, decision, &messages_tx),
                     Effect::Reload => loader = Loader::start(client.clone(), selection.clone()),
+                    Effect::Worker(action) => {
+                        if worker_actions.send(action).is_err() {
+                            tracing::warn!("the decision runner has stopped");
+                        }
+                    }
+                    // A small file, written at once: the reviewer asked for it.
+                    Effect::SaveTemplates { path, texts } => {
+                        let saved = templates::write(&path, &texts).map_err(|e| e.to_string());
+                        let _ = messages_tx.send(Message::TemplatesSaved(saved));
+                    }
                     Effect::Quit => quit = true,
                 }
             }

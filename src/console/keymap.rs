@@ -13,8 +13,14 @@ pub enum Action {
     ClearFilter,
     Yes,
     No,
-    /// Enter on a typed confirmation.
+    /// Enter on a typed confirmation, a form or the templates list.
     Submit,
+    /// Tab in a form.
+    NextField,
+    TemplateNext,
+    TemplatePrevious,
+    AddTemplate,
+    DeleteTemplate,
 }
 
 /// What a key asks for in the list or the answer pane.
@@ -40,6 +46,10 @@ pub enum Browse {
     StartFilter,
     CycleStatus,
     ToggleRaw,
+    Bonus,
+    Block,
+    Notify,
+    Templates,
     Reload,
     Help,
     Quit,
@@ -55,6 +65,10 @@ pub enum Context {
     Confirm,
     /// A confirmation answered by typing a number (bulk actions in PRODUCTION).
     TypedConfirm,
+    /// A form about a worker (bonus, block, message).
+    Form,
+    /// The feedback templates list.
+    Templates,
 }
 
 /// A part of the key table: which contexts its bindings apply in (the help overlay shows
@@ -67,23 +81,31 @@ pub enum Section {
     Browse,
     List,
     Answer,
+    /// Acting on the selected assignment's worker (in the list and the answer pane).
+    Worker,
     Editor,
     Filter,
     Confirm,
     TypedConfirm,
+    Form,
+    Templates,
 }
 
 impl Section {
     pub fn covers(self, context: Context) -> bool {
         match self {
             Section::Anywhere => true,
-            Section::Browse => matches!(context, Context::List | Context::Answer),
+            Section::Browse | Section::Worker => {
+                matches!(context, Context::List | Context::Answer)
+            }
             Section::List => context == Context::List,
             Section::Answer => context == Context::Answer,
             Section::Editor => context == Context::Editor,
             Section::Filter => context == Context::Filter,
             Section::Confirm => context == Context::Confirm,
             Section::TypedConfirm => context == Context::TypedConfirm,
+            Section::Form => context == Context::Form,
+            Section::Templates => context == Context::Templates,
         }
     }
 
@@ -93,10 +115,13 @@ impl Section {
             Section::Browse => "List and answer",
             Section::List => "List",
             Section::Answer => "Answer pane",
+            Section::Worker => "The worker",
             Section::Editor => "Feedback editor",
             Section::Filter => "Filter",
             Section::Confirm => "Questions",
             Section::TypedConfirm => "Questions in PRODUCTION",
+            Section::Form => "Bonus, block and message forms",
+            Section::Templates => "Feedback templates",
         }
     }
 }
@@ -197,6 +222,8 @@ use Action as A;
 use Browse as B;
 use Section as S;
 
+// The list's footer is full at 120 columns, so b, B, n and t are in the help only; their forms
+// and the templates list show their own keys.
 #[rustfmt::skip]
 pub static BINDINGS: &[Binding] = &[
     bind(&[ctrl('c')], "quit (asks while sending; twice forces)", S::Anywhere, A::Interrupt, None),
@@ -227,6 +254,10 @@ pub static BINDINGS: &[Binding] = &[
     bind(&[key('R')], "reload everything", S::Browse, A::Browse(B::Reload), None),
     bind(&[key('?')], "help", S::Browse, A::Browse(B::Help), Some("help")),
     bind(&[key('q')], "quit", S::Browse, A::Browse(B::Quit), Some("quit")),
+    bind(&[key('b')], "bonus the worker (amount, reason)", S::Worker, A::Browse(B::Bonus), None),
+    bind(&[key('B')], "block the worker (unblock when blocked)", S::Worker, A::Browse(B::Block), None),
+    bind(&[key('n')], "message the worker", S::Worker, A::Browse(B::Notify), None),
+    bind(&[key('t')], "feedback templates", S::Worker, A::Browse(B::Templates), None),
     bind(&[code(KeyCode::Esc)], "leave the editor (text is kept)", S::Editor, A::LeaveEditor, Some("leave editor (text kept)")),
     bind(&[code(KeyCode::Enter)], "keep the filter", S::Filter, A::KeepFilter, Some("keep filter")),
     bind(&[code(KeyCode::Esc)], "clear the filter", S::Filter, A::ClearFilter, Some("clear filter")),
@@ -234,6 +265,15 @@ pub static BINDINGS: &[Binding] = &[
     bind(&[key('n'), code(KeyCode::Esc)], "no", S::Confirm, A::No, Some("no")),
     bind(&[code(KeyCode::Enter)], "confirm what was typed", S::TypedConfirm, A::Submit, Some("confirm")),
     bind(&[code(KeyCode::Esc)], "cancel", S::TypedConfirm, A::No, Some("cancel")),
+    bind(&[code(KeyCode::Tab)], "next field", S::Form, A::NextField, Some("next field")),
+    bind(&[code(KeyCode::Enter)], "ask (y then sends)", S::Form, A::Submit, Some("ask")),
+    bind(&[code(KeyCode::Esc)], "cancel", S::Form, A::No, Some("cancel")),
+    bind(&[key('j'), code(KeyCode::Down)], "next template", S::Templates, A::TemplateNext, Some("move")),
+    bind(&[key('k'), code(KeyCode::Up)], "previous template", S::Templates, A::TemplatePrevious, None),
+    bind(&[code(KeyCode::Enter)], "insert into the feedback", S::Templates, A::Submit, Some("insert")),
+    bind(&[key('a')], "add the current feedback as a template", S::Templates, A::AddTemplate, Some("add feedback")),
+    bind(&[key('d')], "delete the template", S::Templates, A::DeleteTemplate, Some("delete")),
+    bind(&[code(KeyCode::Esc)], "close", S::Templates, A::No, Some("close")),
 ];
 
 /// The action a key triggers in a context, if any.

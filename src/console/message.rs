@@ -1,10 +1,13 @@
 //! What flows into `update` (messages) and out of it (effects for the background tasks).
 //! The loader's and the decision runner's events arrive nested, as those tasks send them.
+use std::path::PathBuf;
+
 use crossterm::event::KeyEvent;
 
 use crate::mturk::decisions::RunnerEvent;
 use crate::mturk::domain::Decision;
 use crate::mturk::loader::LoadEvent;
+use crate::mturk::worker_actions::WorkerAction;
 
 /// Everything that can change the console's state.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -19,6 +22,8 @@ pub enum Message {
     /// From the decision runner: each decision's progress, the balance, and what the
     /// start-up reconciliation of the journal found.
     Runner(RunnerEvent),
+    /// The event loop wrote the feedback templates file, or could not.
+    TemplatesSaved(Result<(), String>),
 }
 
 impl From<LoadEvent> for Message {
@@ -40,5 +45,12 @@ pub enum Effect {
     Send(Decision),
     /// Reload everything; drafts and session decisions survive.
     Reload,
+    /// A bonus, block, unblock or message, for the runner.
+    Worker(WorkerAction),
+    /// Write the feedback templates file.
+    SaveTemplates {
+        path: PathBuf,
+        texts: Vec<String>,
+    },
     Quit,
 }

@@ -13,6 +13,8 @@ use super::loading::Loading;
 use super::review::Review;
 use super::rows::{Row, Table};
 use super::selection::Selection;
+use super::templates::Templates;
+use super::worker_actions::{WorkerActions, WorkerForm, WorkerQuestion};
 use crate::answer::{ParsedAnswer, parse};
 use crate::mturk::client::Endpoint;
 use crate::mturk::domain::{Assignment, AssignmentStatus, Decision, DecisionState, EpochSecs, Hit};
@@ -73,6 +75,8 @@ pub enum Confirm {
     Quit {
         in_flight: usize,
     },
+    /// A bonus, block, unblock or message.
+    Worker(WorkerQuestion),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -143,6 +147,11 @@ pub struct State {
     pub(crate) raw_view: bool,
     pub(crate) detail_scroll: usize,
     pub(crate) tick: usize,
+    /// The open bonus, block or message form.
+    pub(crate) worker_form: Option<WorkerForm>,
+    /// Blocked workers and bonuses (`worker_actions.blocked` is who is blocked).
+    pub(crate) worker_actions: WorkerActions,
+    pub(crate) templates: Templates,
     /// Submitted rows, and those of them blocked by a decision (to review: the difference).
     submitted: usize,
     blocked_submitted: usize,
@@ -174,6 +183,9 @@ impl State {
             raw_view: false,
             detail_scroll: 0,
             tick: 0,
+            worker_form: None,
+            worker_actions: WorkerActions::default(),
+            templates: Templates::default(),
             submitted: 0,
             blocked_submitted: 0,
             rejected: 0,
@@ -198,10 +210,18 @@ impl State {
 
     /// Where keys go right now.
     pub(crate) fn context(&self) -> Context {
-        if let Some(Confirm::ApproveMarked { typed: Some(_), .. }) = &self.confirm {
+        if let Some(
+            Confirm::ApproveMarked { typed: Some(_), .. }
+            | Confirm::Worker(WorkerQuestion { typed: Some(_), .. }),
+        ) = &self.confirm
+        {
             Context::TypedConfirm
         } else if self.confirm.is_some() {
             Context::Confirm
+        } else if self.worker_form.is_some() {
+            Context::Form
+        } else if self.templates.open {
+            Context::Templates
         } else if self.filter_editing {
             Context::Filter
         } else {

@@ -9,6 +9,7 @@ use super::loading::Progress;
 use super::message::{Effect, Message};
 use super::review::BulkApproval;
 use super::state::{Confirm, Focus, State, StatusFilter, Tone};
+use super::{templates, worker_actions};
 use crate::mturk::client::Endpoint;
 use crate::mturk::decisions::RunnerEvent;
 use crate::mturk::domain::{AssignmentStatus, Decision, DecisionKind, DecisionState};
@@ -27,6 +28,10 @@ pub fn update(state: &mut State, msg: Message) -> Vec<Effect> {
             Vec::new()
         }
         Message::Runner(event) => on_runner(state, event),
+        Message::TemplatesSaved(result) => {
+            templates::on_saved(state, result);
+            Vec::new()
+        }
     }
 }
 
@@ -65,6 +70,16 @@ fn on_runner(state: &mut State, event: RunnerEvent) -> Vec<Effect> {
         RunnerEvent::Reconciled { confirmed, pending } => {
             on_reconciled(state, confirmed, pending);
         }
+        RunnerEvent::Worker {
+            action,
+            state: progress,
+        } => {
+            worker_actions::on_progress(state, action, progress);
+        }
+        RunnerEvent::BonusesReconciled { confirmed, pending } => {
+            worker_actions::on_reconciled(state, confirmed, pending);
+        }
+        RunnerEvent::Blocked(blocked) => worker_actions::on_blocked(state, blocked),
     }
     Vec::new()
 }
@@ -147,7 +162,15 @@ fn on_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
         return Vec::new();
     }
     match context {
+        Context::TypedConfirm if matches!(state.confirm, Some(Confirm::Worker(_))) => {
+            worker_actions::typed_key(state, action, key)
+        }
         Context::TypedConfirm => typed_confirm(state, action, key),
+        Context::Form => {
+            worker_actions::form_key(state, action, key);
+            Vec::new()
+        }
+        Context::Templates => templates::key(state, action),
         Context::Confirm => match action {
             Some(Action::Yes) => confirmed(state),
             Some(Action::No) => {
@@ -252,6 +275,10 @@ fn browse(state: &mut State, action: Browse) -> Vec<Effect> {
             state.raw_view = !state.raw_view;
             state.detail_scroll = 0;
         }
+        Browse::Bonus => worker_actions::start_bonus(state),
+        Browse::Block => worker_actions::start_block(state),
+        Browse::Notify => worker_actions::start_notify(state),
+        Browse::Templates => templates::open(state),
         Browse::Reload => {
             state.start_reload();
             state.say(Tone::Info, "reloading…");
@@ -368,11 +395,15 @@ fn mark_all(state: &mut State) {
 /// Sends every pending decision of an earlier session again, as it was made.
 fn resend_pending(state: &mut State) -> Vec<Effect> {
     let pending = state.decisions.pending_decisions();
+    let mut effects = worker_actions::resend_pending(state);
     if pending.is_empty() {
-        state.say(Tone::Info, "no pending decisions");
-        return Vec::new();
+        if effects.is_empty() {
+            state.say(Tone::Info, "no pending decisions");
+        }
+        return effects;
     }
-    send_checked(state, pending)
+    effects.extend(send_checked(state, pending));
+    effects
 }
 
 fn approve_marked(state: &mut State) {
@@ -482,6 +513,10 @@ fn confirmed(state: &mut State) -> Vec<Effect> {
         Some(Confirm::Quit { .. }) => {
             state.waiting_to_quit = true;
             finish_quitting(state)
+        }
+        Some(question @ Confirm::Worker(_)) => {
+            state.confirm = Some(question);
+            worker_actions::confirmed(state)
         }
         None => Vec::new(),
     }

@@ -1,7 +1,8 @@
 //! The decision runner: a background task that owns the SDK client, takes the reviewer's
 //! decisions over a channel, journals them, sends them to MTurk (several at once, as many as
 //! the service's throttling allows) and reports each one's progress back. At start it
-//! reconciles what an earlier session left unknown; it also keeps the balance fresh.
+//! reconciles what an earlier session left unknown; it also keeps the balance fresh. Actions
+//! on workers (bonuses, blocks, messages: `worker_actions`) run on it too, beside the decisions.
 
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
@@ -16,7 +17,8 @@ use super::domain::{Assignment, AssignmentStatus, Decision, DecisionKind, Decisi
 use super::limiter::Limiter;
 use super::outbox::Outbox;
 use super::retry::{CallError, Pacing, call, with_retries, without_sdk_retries};
-use crate::journal::{Entry, Journal, JournalError, Outcome};
+use super::worker_actions::{self, ActionState, WorkerAction};
+use crate::journal::{BonusEntry, Entry, Journal, JournalError, Outcome};
 
 /// The most decisions in flight at once; throttling lowers it for a while.
 pub const DECISION_CONCURRENCY: usize = 16;
@@ -34,15 +36,34 @@ pub enum RunnerEvent {
         confirmed: usize,
         pending: Vec<Decision>,
     },
+    /// An action on a worker: its progress, then how it ended.
+    Worker {
+        action: WorkerAction,
+        state: ActionState,
+    },
+    /// The bonuses of an earlier session that were paid, and those that were not (or could
+    /// not be checked); a pending one is sent again as `WorkerAction::ResendBonus`.
+    BonusesReconciled {
+        confirmed: usize,
+        pending: Vec<BonusEntry>,
+    },
+    /// The workers this account has blocked, read at start.
+    Blocked(Result<Vec<String>, String>),
 }
 
-type SharedJournal = Arc<Mutex<Journal>>;
+pub(super) type SharedJournal = Arc<Mutex<Journal>>;
 
 /// Where the runner's events go.
-type Events<M> = Outbox<RunnerEvent, M>;
+pub(super) type Events<M> = Outbox<RunnerEvent, M>;
+
+/// Where to send the runner work.
+pub struct Runner {
+    pub decisions: mpsc::UnboundedSender<Decision>,
+    pub worker_actions: mpsc::UnboundedSender<WorkerAction>,
+}
 
 /// Runs a journal operation off the async threads (it waits for the disk).
-async fn with_journal<T: Send + 'static>(
+pub(super) async fn with_journal<T: Send + 'static>(
     journal: &SharedJournal,
     f: impl FnOnce(&mut Journal) -> Result<T, JournalError> + Send + 'static,
 ) -> Result<T, String> {
@@ -69,13 +90,36 @@ pub fn spawn_runner<M>(
 where
     M: From<RunnerEvent> + Send + 'static,
 {
+    start_runner(client, journal, limiter, events).decisions
+}
+
+/// As `spawn_runner`, and takes actions on workers too (the console's bonuses, blocks and
+/// messages). Each kind of work stops when its sender is dropped and its work is done.
+pub fn start_runner<M>(
+    client: Client,
+    journal: Journal,
+    limiter: Limiter,
+    events: mpsc::UnboundedSender<M>,
+) -> Runner
+where
+    M: From<RunnerEvent> + Send + 'static,
+{
     let events = Events::new(events);
     // Decisions, the reads that confirm them and the balance retry on their own, paced by
     // the limiter.
     let calls = without_sdk_retries(&client);
     let (decisions_tx, mut decisions) = mpsc::unbounded_channel::<Decision>();
+    let (worker_actions_tx, actions) = mpsc::unbounded_channel::<WorkerAction>();
     let journal: SharedJournal = Arc::new(Mutex::new(journal));
     let refresh = Arc::new(Notify::new());
+    tokio::spawn(worker_actions::serve(
+        calls.clone(),
+        limiter.clone(),
+        journal.clone(),
+        events.clone(),
+        refresh.clone(),
+        actions,
+    ));
     tokio::spawn(refresh_balance(
         calls.clone(),
         limiter.clone(),
@@ -133,7 +177,10 @@ where
         }
         while running.join_next().await.is_some() {}
     });
-    decisions_tx
+    Runner {
+        decisions: decisions_tx,
+        worker_actions: worker_actions_tx,
+    }
 }
 
 fn report<M: From<RunnerEvent>>(events: &Events<M>, decision: &Decision, state: DecisionState) {

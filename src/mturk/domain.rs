@@ -99,3 +99,13 @@ pub enum DecisionState {
     /// Failed with the API's own words (or the transport's).
     Failed(String),
 }
+
+/// A bonus the reviewer grants the worker of an assignment (SendBonus).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Bonus {
+    pub assignment_id: String,
+    pub worker_id: String,
+    pub amount_cents: i64,
+    /// Shown to the worker; MTurk requires one.
+    pub reason: String,
+}

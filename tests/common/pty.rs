@@ -39,6 +39,12 @@ impl Console {
         let mut cmd = CommandBuilder::new(env!("CARGO_BIN_EXE_mturk-review"));
         cmd.args(args);
         cmd.env("TERM", "xterm-256color");
+        // Feedback templates of its own, never the user's file.
+        let templates = std::env::temp_dir().join(format!(
+            "mturk-review-pty-templates-{}.toml",
+            std::process::id()
+        ));
+        cmd.env("MTURK_REVIEW_TEMPLATES", templates);
         for (name, value) in super::DUMMY_AWS_ENV.iter().chain(env) {
             cmd.env(name, value);
         }
@@ -129,6 +135,17 @@ impl Console {
         self.keys("\r");
         self.wait_for("Assignments 1 of");
         self.wait_for(&assignment_id[assignment_id.len() - 8..]);
+    }
+
+    /// Fills the bonus form (`b`) and asks; the question is on screen when this returns.
+    pub fn ask_bonus(&mut self, amount: &str, reason: &str) {
+        self.keys("b");
+        self.wait_for("Bonus worker");
+        self.keys(amount);
+        self.keys("\t");
+        self.keys(reason);
+        self.keys("\r");
+        self.wait_for("Bonus?");
     }
 
     pub fn write_feedback(&mut self, text: &str) {

@@ -1,5 +1,5 @@
 //! The y/n questions: reject one assignment, approve all marked (with the cost), quit
-//! while decisions are in flight.
+//! while decisions are in flight; those about a worker are laid out by `worker_form`.
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::style::{Color, Modifier, Style};
@@ -18,7 +18,7 @@ const QUOTE_LINES: usize = 6;
 /// Width of the question box.
 const WIDTH: u16 = 64;
 
-fn answer_keys(yes: &'static str, no: &'static str) -> Line<'static> {
+pub fn answer_keys(yes: &'static str, no: &'static str) -> Line<'static> {
     let key = Style::default()
         .fg(Color::Cyan)
         .add_modifier(Modifier::BOLD);
@@ -117,6 +117,7 @@ pub fn render(state: &State, question: &Confirm, frame: &mut Frame, area: Rect) 
             }
             (" Approve marked? ", lines)
         }
+        Confirm::Worker(question) => super::worker_form::question(state, question),
         Confirm::Quit { in_flight } => (
             " Quit? ",
             vec![
@@ -130,7 +131,12 @@ pub fn render(state: &State, question: &Confirm, frame: &mut Frame, area: Rect) 
             ],
         ),
     };
-    let block = Block::bordered()
+    modal(frame, area, question_block(title), lines, WIDTH);
+}
+
+/// The frame of a question (and of the forms that lead to one).
+pub fn question_block(title: &str) -> Block<'_> {
+    Block::bordered()
         .border_type(BorderType::Rounded)
         .border_style(Style::default().fg(Color::Yellow))
         .title(Span::styled(
@@ -138,6 +144,5 @@ pub fn render(state: &State, question: &Confirm, frame: &mut Frame, area: Rect) 
             Style::default()
                 .fg(Color::Yellow)
                 .add_modifier(Modifier::BOLD),
-        ));
-    modal(frame, area, block, lines, WIDTH);
+        ))
 }

@@ -12,7 +12,8 @@ use crate::console::style::dim;
 use crate::sanitize::sanitize_inline;
 
 /// One block of lines per section of the key table, in the order the table first mentions
-/// it.
+/// it. No blank lines between them (their titles stand out): the table no longer fits a
+/// 36-row terminal with them.
 fn sections() -> Vec<Vec<Line<'static>>> {
     let mut sections: Vec<Section> = Vec::new();
     for binding in BINDINGS {
@@ -38,7 +39,6 @@ fn sections() -> Vec<Vec<Line<'static>>> {
                     Span::raw(binding.description),
                 ]));
             }
-            lines.push(Line::from(""));
             lines
         })
         .collect()
@@ -68,10 +68,17 @@ pub fn render(frame: &mut Frame, area: Rect, site: Option<&WorkerSite>) {
     let sections = sections();
     // Full width under the keys, so that a sign-in link fits on one line to copy.
     let site_lines = site.map(worker_site_lines).unwrap_or_default();
+    // Two columns, split between sections where the taller of them is shortest.
     let total: usize = sections.iter().map(Vec::len).sum();
+    let split = (0..=sections.len())
+        .min_by_key(|&k| {
+            let left: usize = sections[..k].iter().map(Vec::len).sum();
+            left.max(total - left)
+        })
+        .unwrap_or(0);
     let (mut left, mut right) = (Vec::new(), Vec::new());
-    for section in sections {
-        if right.is_empty() && left.len() + section.len() / 2 <= total / 2 {
+    for (i, section) in sections.into_iter().enumerate() {
+        if i < split {
             left.extend(section);
         } else {
             right.extend(section);

@@ -13,10 +13,12 @@ use crate::console::rows::Row;
 use crate::console::selection::Viewport;
 use crate::console::state::{Focus, State};
 use crate::console::style::dim;
+use crate::console::worker_actions::{BonusMark, BonusProgress};
+use crate::money::format_cents;
 use crate::mturk::domain::{AssignmentStatus, DecisionState};
 use crate::sanitize::sanitize_inline;
 
-const WIDTHS: [Constraint; 9] = [
+const WIDTHS: [Constraint; 10] = [
     Constraint::Length(2),
     Constraint::Length(9),
     Constraint::Length(9),
@@ -26,6 +28,7 @@ const WIDTHS: [Constraint; 9] = [
     Constraint::Length(7),
     Constraint::Length(16),
     Constraint::Length(11),
+    Constraint::Length(8),
 ];
 
 pub fn render(state: &State, frame: &mut Frame, area: Rect) {
@@ -91,6 +94,7 @@ pub fn render(state: &State, frame: &mut Frame, area: Rect) {
         "Took",
         "Auto-approve",
         "Decision",
+        "Bonus",
     ])
     .style(Style::default().add_modifier(Modifier::BOLD | Modifier::UNDERLINED));
     frame.render_widget(
@@ -162,6 +166,7 @@ fn table_row<'a>(state: &State, row: &'a Row, selected: bool) -> TableRow<'a> {
             (None, Some(_)) => Cell::from("by policy").style(Style::default().fg(Color::Magenta)),
             _ => decision_cell(state, decision),
         },
+        bonus_cell(state.worker_actions.bonus(&a.id)),
     ];
     let mut style = if settled { dim() } else { Style::default() };
     if selected {
@@ -222,4 +227,27 @@ fn decision_cell(state: &State, decision: Option<&DecisionState>) -> Cell<'stati
         Some(DecisionState::Failed(_)) => Cell::from("✗ failed")
             .style(Style::default().fg(Color::Red).add_modifier(Modifier::BOLD)),
     }
+}
+
+/// The assignment's latest bonus: its amount and where it stands.
+fn bonus_cell(bonus: Option<&BonusMark>) -> Cell<'static> {
+    let Some(bonus) = bonus else {
+        return Cell::from("");
+    };
+    let amount = format!("${}", format_cents(bonus.amount_cents));
+    let (text, style) = match bonus.progress {
+        BonusProgress::Sending => (format!("… {amount}"), Style::default().fg(Color::Cyan)),
+        BonusProgress::Paid => (format!("✓ {amount}"), Style::default().fg(Color::Green)),
+        BonusProgress::Failed(_) => (
+            format!("✗ {amount}"),
+            Style::default().fg(Color::Red).add_modifier(Modifier::BOLD),
+        ),
+        BonusProgress::Pending => (
+            format!("? {amount}"),
+            Style::default()
+                .fg(Color::Yellow)
+                .add_modifier(Modifier::BOLD),
+        ),
+    };
+    Cell::from(text).style(style)
 }

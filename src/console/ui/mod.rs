@@ -9,6 +9,8 @@ mod header;
 mod help;
 mod list;
 mod parts;
+mod templates;
+mod worker_form;
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout};
@@ -47,6 +49,12 @@ pub fn render(state: &State, frame: &mut Frame) {
 
     if state.help_visible {
         help::render(frame, area, state.worker_site.as_ref());
+    }
+    if let Some(form) = &state.worker_form {
+        worker_form::render_form(state, form, frame, area);
+    }
+    if state.templates.open {
+        templates::render(state, frame, area);
     }
     if let Some(question) = &state.confirm {
         confirm::render(state, question, frame, area);

@@ -7,6 +7,7 @@ use serde_json::{Value, json};
 use super::ctx::Ctx;
 use super::input::req_str;
 use super::page::{page, page_answer};
+use crate::rules::{NOTIFY_MAX_WORKERS, NOTIFY_SUBJECT_MAX_CHARS, NOTIFY_TEXT_MAX_CHARS};
 use crate::server::error::{ApiError, ApiResult};
 use crate::server::status::AssignmentStatus;
 
@@ -78,17 +79,17 @@ pub fn notify_workers(tx: &Transaction, ctx: &Ctx, input: &Value) -> ApiResult<V
         .and_then(Value::as_array)
         .map(|ids| ids.iter().filter_map(Value::as_str).collect())
         .unwrap_or_default();
-    if subject.chars().count() > 200 {
+    if subject.chars().count() > NOTIFY_SUBJECT_MAX_CHARS {
         return Err(ApiError::invalid(
             "The Subject can include up to 200 characters.",
         ));
     }
-    if text.chars().count() > 4096 {
+    if text.chars().count() > NOTIFY_TEXT_MAX_CHARS {
         return Err(ApiError::invalid(
             "The MessageText can include up to 4,096 characters.",
         ));
     }
-    if workers.is_empty() || workers.len() > 100 {
+    if workers.is_empty() || workers.len() > NOTIFY_MAX_WORKERS {
         return Err(ApiError::invalid(
             "You can notify between 1 and 100 workers at a time.",
         ));
