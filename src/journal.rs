@@ -435,15 +435,16 @@ pub fn read_history(path: &Path) -> Result<Vec<Entry>, JournalError> {
     history(&open_connection(path)?)
 }
 
-/// Every bonus in a journal file, oldest first, of every endpoint and account.
-pub fn read_bonuses(path: &Path) -> Result<Vec<BonusEntry>, JournalError> {
+/// Every bonus in a journal file, oldest first, of every endpoint and account, each with the
+/// endpoint it was paid on.
+pub fn read_bonuses(path: &Path) -> Result<Vec<(String, BonusEntry)>, JournalError> {
     let conn = open_connection(path)?;
     let mut query = conn.prepare(
         "SELECT seq, at_ms, token, assignment_id, worker_id, amount_cents, reason,
-                prior_matches, outcome, detail
+                prior_matches, outcome, detail, endpoint
          FROM bonuses ORDER BY seq",
     )?;
-    let rows = query.query_map([], bonus_entry)?;
+    let rows = query.query_map([], |row| Ok((row.get(10)?, bonus_entry(row)?)))?;
     Ok(rows.collect::<Result<_, _>>()?)
 }
 
@@ -608,7 +609,11 @@ mod tests {
             journal.bonus(second.seq).unwrap().unwrap().outcome,
             Some(Outcome::Done)
         );
-        let all: Vec<i64> = read_bonuses(&path).unwrap().iter().map(|e| e.seq).collect();
+        let all: Vec<i64> = read_bonuses(&path)
+            .unwrap()
+            .iter()
+            .map(|(_, e)| e.seq)
+            .collect();
         assert_eq!(all, [first.seq, second.seq]);
         assert!(
             Journal::open(&path, scope("http://b"))

@@ -1,4 +1,4 @@
-//! `mturk-review journal`: the decision history as a table and as CSV; CSV on a terminal (a
+//! `mturk-review journal`: the history of decisions and bonuses as a table and as CSV; CSV on a terminal (a
 //! pty) passes through the sanitiser, and through a pipe keeps the text exactly.
 
 // Test helpers: a failed unwrap is a failed test.
@@ -11,7 +11,7 @@ use std::process::Command;
 use common::TempDb;
 use common::pty::Console;
 use mturk_review::journal::{Journal, Outcome, Scope};
-use mturk_review::mturk::domain::{Decision, DecisionKind};
+use mturk_review::mturk::domain::{Bonus, Decision, DecisionKind};
 
 /// The test journal at `path`, for one local endpoint and account.
 fn open_journal(path: &std::path::Path) -> Journal {
@@ -166,4 +166,37 @@ fn csv_on_a_terminal_passes_the_sanitiser_and_through_a_pipe_stays_exact() {
     assert_eq!(&rows[0][3], format!("AWORKER{LIVE}"));
     assert_eq!(&rows[0][5], format!("{LIVE}THE-END"), "exactly as recorded");
     assert_eq!(&rows[0][7], LIVE);
+}
+
+#[test]
+fn bonuses_are_in_the_history_with_their_amount_and_reason() {
+    let db = TempDb::new("journal-cli-bonus");
+    journal_with_history(&db.0);
+    let mut journal = open_journal(&db.0);
+    journal
+        .record_bonus(&Bonus {
+            assignment_id: "3APPROVED0000000000000000000A1".into(),
+            worker_id: "AWORKERONE".into(),
+            amount_cents: 150,
+            reason: "Careful work".into(),
+        })
+        .unwrap();
+    drop(journal);
+    let path = db.0.display().to_string();
+
+    let (ok, table, _) = run(&["journal", "--journal", &path]);
+    assert!(ok);
+    let lines: Vec<&str> = table.lines().collect();
+    assert_eq!(lines.len(), 4, "{table}");
+    assert!(lines[3].contains("bonus $1.50"), "{table}");
+    assert!(lines[3].contains("Careful work"), "{table}");
+    assert!(lines[3].contains("unknown (not yet reconciled)"), "{table}");
+
+    let (ok, csv, _) = run(&["journal", "--journal", &path, "--csv"]);
+    assert!(ok);
+    let mut reader = csv::Reader::from_reader(csv.as_bytes());
+    let rows: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
+    assert_eq!(rows.len(), 3);
+    assert_eq!(&rows[2][4], "bonus $1.50");
+    assert_eq!(&rows[2][5], "Careful work");
 }

@@ -1,5 +1,5 @@
-//! `mturk-review journal`: the reviewer's history of decisions, as a table or CSV. The table
-//! is always made safe for a terminal; the CSV is, when it goes to one.
+//! `mturk-review journal`: the reviewer's history of decisions and bonuses, oldest first, as a
+//! table or CSV. The table is always made safe for a terminal; the CSV is, when it goes to one.
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -8,7 +8,8 @@ use anyhow::{Context, Result};
 use clap::Args;
 
 use mturk_review::clock::utc_seconds;
-use mturk_review::journal::{self, Entry, Outcome};
+use mturk_review::journal::{self, BonusEntry, Entry, Outcome};
+use mturk_review::money::format_cents;
 use mturk_review::sanitize::{Output, sanitize_inline};
 
 #[derive(Debug, Args)]
@@ -32,7 +33,18 @@ pub fn print(args: JournalArgs) -> Result<()> {
             path.display()
         );
     }
-    let entries = journal::read_history(&path)?;
+    let mut entries: Vec<(i64, [String; 8])> = journal::read_history(&path)?
+        .iter()
+        .map(|entry| (entry.at_ms, fields(entry)))
+        .collect();
+    entries.extend(
+        journal::read_bonuses(&path)?
+            .iter()
+            .map(|(endpoint, entry)| (entry.at_ms, bonus_fields(endpoint, entry))),
+    );
+    // Stable: entries of the same millisecond keep their journal order.
+    entries.sort_by_key(|(at_ms, _)| *at_ms);
+    let entries: Vec<[String; 8]> = entries.into_iter().map(|(_, fields)| fields).collect();
     let stdout = std::io::stdout();
     let output = Output::of(&stdout);
     let out = stdout.lock();
@@ -59,10 +71,13 @@ const HEADER: [&str; 8] = [
     "detail",
 ];
 
+fn outcome_text(outcome: Option<Outcome>) -> String {
+    outcome
+        .map_or("unknown (not yet reconciled)", Outcome::as_str)
+        .to_string()
+}
+
 fn fields(entry: &Entry) -> [String; 8] {
-    let outcome = entry
-        .outcome
-        .map_or("unknown (not yet reconciled)", Outcome::as_str);
     [
         utc_seconds(entry.at_ms.div_euclid(1000)),
         entry.endpoint.clone(),
@@ -70,17 +85,32 @@ fn fields(entry: &Entry) -> [String; 8] {
         entry.decision.worker_id.clone(),
         entry.decision.kind.label().to_string(),
         entry.decision.feedback.clone().unwrap_or_default(),
-        outcome.to_string(),
+        outcome_text(entry.outcome),
         entry.detail.clone(),
     ]
 }
 
-fn write_csv(out: impl Write, output: Output, entries: &[Entry]) -> Result<()> {
+/// A bonus as a line of the history: its amount where a decision is named, its reason where
+/// a decision's feedback goes.
+fn bonus_fields(endpoint: &str, entry: &BonusEntry) -> [String; 8] {
+    [
+        utc_seconds(entry.at_ms.div_euclid(1000)),
+        endpoint.to_string(),
+        entry.bonus.assignment_id.clone(),
+        entry.bonus.worker_id.clone(),
+        format!("bonus ${}", format_cents(entry.bonus.amount_cents)),
+        entry.bonus.reason.clone(),
+        outcome_text(entry.outcome),
+        entry.detail.clone(),
+    ]
+}
+
+fn write_csv(out: impl Write, output: Output, entries: &[[String; 8]]) -> Result<()> {
     let mut csv = csv::Writer::from_writer(out);
     csv.write_record(HEADER)?;
     for entry in entries {
-        for field in fields(entry) {
-            csv.write_field(output.text(&field).as_bytes())?;
+        for field in entry {
+            csv.write_field(output.text(field).as_bytes())?;
         }
         // An empty record ends the one the fields above began.
         csv.write_record(None::<&[u8]>)?;
@@ -90,10 +120,14 @@ fn write_csv(out: impl Write, output: Output, entries: &[Entry]) -> Result<()> {
 }
 
 /// Aligned columns; feedback and details shortened and made safe for the terminal.
-fn write_table(mut out: impl Write, entries: &[Entry]) -> Result<()> {
+fn write_table(mut out: impl Write, entries: &[[String; 8]]) -> Result<()> {
     let rows: Vec<[String; 8]> = entries
         .iter()
-        .map(|entry| fields(entry).map(|field| shorten(&sanitize_inline(&field), 60)))
+        .map(|entry| {
+            entry
+                .clone()
+                .map(|field| shorten(&sanitize_inline(&field), 60))
+        })
         .collect();
     let mut widths = HEADER.map(|h| h.chars().count());
     for row in &rows {
@@ -116,7 +150,7 @@ fn write_table(mut out: impl Write, entries: &[Entry]) -> Result<()> {
         writeln!(out, "{}", line(row))?;
     }
     if rows.is_empty() {
-        writeln!(out, "(no decisions yet)")?;
+        writeln!(out, "(no decisions or bonuses yet)")?;
     }
     Ok(())
 }
