@@ -15,6 +15,33 @@ pub enum Action {
     No,
     /// Enter on a typed confirmation.
     Submit,
+    /// A key of the worker view or the HIT view.
+    View(ViewKey),
+}
+
+/// What a key asks for in the worker view or the HIT view.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ViewKey {
+    Next,
+    Previous,
+    First,
+    Last,
+    PageDown,
+    PageUp,
+    /// The worker's assignments.
+    Open,
+    Back,
+    /// The HIT view's previous and next assignment (column).
+    Left,
+    Right,
+    ScrollDown,
+    ScrollUp,
+    Approve,
+    Reject,
+    Edit,
+    ToggleMark,
+    /// Marks every assignment agreeing with the majority on every question.
+    MarkAgreeing,
 }
 
 /// What a key asks for in the list or the answer pane.
@@ -43,6 +70,12 @@ pub enum Browse {
     Reload,
     Help,
     Quit,
+    /// `w`: the worker view (or back to it from one worker's list).
+    WorkerView,
+    /// `h`: the selected assignment's HIT side by side.
+    HitView,
+    /// Esc in one worker's list.
+    BackToWorkers,
 }
 
 /// Where the keyboard input goes right now.
@@ -55,6 +88,8 @@ pub enum Context {
     Confirm,
     /// A confirmation answered by typing a number (bulk actions in PRODUCTION).
     TypedConfirm,
+    Workers,
+    HitView,
 }
 
 /// A part of the key table: which contexts its bindings apply in (the help overlay shows
@@ -71,6 +106,8 @@ pub enum Section {
     Filter,
     Confirm,
     TypedConfirm,
+    Workers,
+    HitView,
 }
 
 impl Section {
@@ -84,6 +121,8 @@ impl Section {
             Section::Filter => context == Context::Filter,
             Section::Confirm => context == Context::Confirm,
             Section::TypedConfirm => context == Context::TypedConfirm,
+            Section::Workers => context == Context::Workers,
+            Section::HitView => context == Context::HitView,
         }
     }
 
@@ -97,6 +136,8 @@ impl Section {
             Section::Filter => "Filter",
             Section::Confirm => "Questions",
             Section::TypedConfirm => "Questions in PRODUCTION",
+            Section::Workers => "Worker view",
+            Section::HitView => "HIT view",
         }
     }
 }
@@ -150,6 +191,8 @@ impl Key {
             KeyCode::Tab => "Tab".to_string(),
             KeyCode::Enter => "Enter".to_string(),
             KeyCode::Esc => "Esc".to_string(),
+            KeyCode::Left => "←".to_string(),
+            KeyCode::Right => "→".to_string(),
             other => format!("{other:?}"),
         };
         if self.ctrl {
@@ -196,6 +239,7 @@ const fn bind(
 use Action as A;
 use Browse as B;
 use Section as S;
+use ViewKey as V;
 
 #[rustfmt::skip]
 pub static BINDINGS: &[Binding] = &[
@@ -227,6 +271,33 @@ pub static BINDINGS: &[Binding] = &[
     bind(&[key('R')], "reload everything", S::Browse, A::Browse(B::Reload), None),
     bind(&[key('?')], "help", S::Browse, A::Browse(B::Help), Some("help")),
     bind(&[key('q')], "quit", S::Browse, A::Browse(B::Quit), Some("quit")),
+    bind(&[key('w')], "worker view (a row per worker)", S::Browse, A::Browse(B::WorkerView), Some("workers")),
+    bind(&[key('h')], "this HIT side by side", S::Browse, A::Browse(B::HitView), Some("HIT")),
+    bind(&[code(KeyCode::Esc)], "back to the worker view", S::List, A::Browse(B::BackToWorkers), None),
+    bind(&[key('j'), code(KeyCode::Down)], "next worker", S::Workers, A::View(V::Next), Some("move")),
+    bind(&[key('k'), code(KeyCode::Up)], "previous worker", S::Workers, A::View(V::Previous), None),
+    bind(&[key('g'), code(KeyCode::Home)], "first worker", S::Workers, A::View(V::First), None),
+    bind(&[key('G'), code(KeyCode::End)], "last worker", S::Workers, A::View(V::Last), None),
+    bind(&[code(KeyCode::PageDown)], "page down", S::Workers, A::View(V::PageDown), None),
+    bind(&[code(KeyCode::PageUp)], "page up", S::Workers, A::View(V::PageUp), None),
+    bind(&[code(KeyCode::Enter)], "that worker's assignments", S::Workers, A::View(V::Open), Some("assignments")),
+    bind(&[key('/')], "filter: worker id, fast, blocked", S::Workers, A::Browse(B::StartFilter), Some("filter")),
+    bind(&[key('w'), code(KeyCode::Esc)], "back to the assignment list", S::Workers, A::View(V::Back), Some("list")),
+    bind(&[key('?')], "help", S::Workers, A::Browse(B::Help), Some("help")),
+    bind(&[key('q')], "quit", S::Workers, A::Browse(B::Quit), None),
+    bind(&[code(KeyCode::Left), key('H')], "previous assignment", S::HitView, A::View(V::Left), Some("assignment")),
+    bind(&[code(KeyCode::Right), key('L')], "next assignment", S::HitView, A::View(V::Right), None),
+    bind(&[key('j'), code(KeyCode::Down)], "scroll questions down", S::HitView, A::View(V::ScrollDown), Some("scroll")),
+    bind(&[key('k'), code(KeyCode::Up)], "scroll questions up", S::HitView, A::View(V::ScrollUp), None),
+    bind(&[key('a')], "approve it", S::HitView, A::View(V::Approve), Some("approve")),
+    bind(&[key('r')], "reject it (feedback required)", S::HitView, A::View(V::Reject), Some("reject")),
+    bind(&[key('e')], "edit its feedback", S::HitView, A::View(V::Edit), Some("feedback")),
+    bind(&[key(' ')], "mark / unmark it", S::HitView, A::View(V::ToggleMark), Some("mark")),
+    bind(&[key('M')], "mark all agreeing on every question", S::HitView, A::View(V::MarkAgreeing), Some("mark agreeing")),
+    bind(&[key('A')], "approve all marked", S::HitView, A::Browse(B::ApproveMarked), None),
+    bind(&[key('h'), code(KeyCode::Esc)], "back to the list", S::HitView, A::View(V::Back), Some("back")),
+    bind(&[key('?')], "help", S::HitView, A::Browse(B::Help), Some("help")),
+    bind(&[key('q')], "quit", S::HitView, A::Browse(B::Quit), None),
     bind(&[code(KeyCode::Esc)], "leave the editor (text is kept)", S::Editor, A::LeaveEditor, Some("leave editor (text kept)")),
     bind(&[code(KeyCode::Enter)], "keep the filter", S::Filter, A::KeepFilter, Some("keep filter")),
     bind(&[code(KeyCode::Esc)], "clear the filter", S::Filter, A::ClearFilter, Some("clear filter")),

@@ -4,7 +4,7 @@ use crossterm::event::KeyEvent;
 
 use crate::mturk::decisions::RunnerEvent;
 use crate::mturk::domain::Decision;
-use crate::mturk::loader::LoadEvent;
+use crate::mturk::loader::{HistoryEvent, LoadEvent};
 
 /// Everything that can change the console's state.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -19,6 +19,15 @@ pub enum Message {
     /// From the decision runner: each decision's progress, the balance, and what the
     /// start-up reconciliation of the journal found.
     Runner(RunnerEvent),
+    /// From the loader's second phase: blocked workers and Approved assignments, for the
+    /// worker and HIT views.
+    History(HistoryEvent),
+}
+
+impl From<HistoryEvent> for Message {
+    fn from(event: HistoryEvent) -> Message {
+        Message::History(event)
+    }
 }
 
 impl From<LoadEvent> for Message {

@@ -2,7 +2,9 @@
 //! `selection`, `loading`, `decisions`, `drafts`), the review rules (`review`), messages,
 //! `update`, the keymap and `render` (`ui`). Data flows one way: key -> `Message` ->
 //! `update` -> `Effect`s for the loader and the decision runner, whose events come back
-//! nested in `Message`s; `render` only draws the state.
+//! nested in `Message`s; `render` only draws the state. The worker and HIT views (`views`)
+//! work from `workers`, `agreement` and `history`.
+mod agreement;
 mod answer_view;
 mod app;
 mod decisions;
@@ -10,6 +12,7 @@ mod drafts;
 #[cfg(test)]
 mod fixtures;
 mod format;
+mod history;
 mod keymap;
 mod loading;
 mod message;
@@ -22,6 +25,8 @@ mod style;
 mod test_support;
 mod ui;
 mod update;
+mod views;
+mod workers;
 
 pub use app::{Session, run};
 pub use message::{Effect, Message};

@@ -13,6 +13,7 @@ use super::loading::Loading;
 use super::review::Review;
 use super::rows::{Row, Table};
 use super::selection::Selection;
+use super::views::Views;
 use crate::answer::{ParsedAnswer, parse};
 use crate::mturk::client::Endpoint;
 use crate::mturk::domain::{Assignment, AssignmentStatus, Decision, DecisionState, EpochSecs, Hit};
@@ -143,6 +144,8 @@ pub struct State {
     pub(crate) raw_view: bool,
     pub(crate) detail_scroll: usize,
     pub(crate) tick: usize,
+    /// The worker and HIT views, and what they show.
+    pub(crate) views: Views,
     /// Submitted rows, and those of them blocked by a decision (to review: the difference).
     submitted: usize,
     blocked_submitted: usize,
@@ -174,6 +177,7 @@ impl State {
             raw_view: false,
             detail_scroll: 0,
             tick: 0,
+            views: Views::default(),
             submitted: 0,
             blocked_submitted: 0,
             rejected: 0,
@@ -204,6 +208,8 @@ impl State {
             Context::Confirm
         } else if self.filter_editing {
             Context::Filter
+        } else if let Some(context) = self.view_context() {
+            context
         } else {
             match self.focus {
                 Focus::List => Context::List,
@@ -262,6 +268,7 @@ impl State {
         {
             self.detail = None;
         }
+        self.note_assignments(&assignments);
         self.table.merge_assignments(assignments);
         self.refresh(false);
     }
@@ -269,6 +276,7 @@ impl State {
     pub(crate) fn start_reload(&mut self) {
         self.table.mark_all_unseen();
         self.loading.reload();
+        self.views.reload();
     }
 
     pub(crate) fn finish_loading(&mut self) {
@@ -284,17 +292,34 @@ impl State {
     /// on its assignment when still shown (or the nearest row); `to_first` moves it to the
     /// first match instead.
     pub(crate) fn refresh(&mut self, to_first: bool) {
-        let query = self.filter.to_lowercase();
-        let status = self.status_filter;
-        let decisions = &self.decisions;
-        let visible = self.table.filtered(&query, |row| match status {
+        let query = self.list_query();
+        let visible = self.table.filtered(&query, |row| self.keeps(row));
+        self.selection.show(&self.table, visible, to_first);
+        self.recount();
+        self.sync_detail();
+        self.refresh_workers(to_first);
+    }
+
+    /// Whether the status shown and the worker filter keep a row (the text filter aside).
+    fn keeps(&self, row: &Row) -> bool {
+        let status_shown = match self.status_filter {
             StatusFilter::All => true,
             StatusFilter::Submitted => row.assignment.status == AssignmentStatus::Submitted,
             StatusFilter::Rejected => row.assignment.status == AssignmentStatus::Rejected,
-            StatusFilter::Decided => decisions.contains(&row.assignment.id),
-        });
-        self.selection.show(&self.table, visible, to_first);
-        self.recount();
+            StatusFilter::Decided => self.decisions.contains(&row.assignment.id),
+        };
+        status_shown && self.worker_shows(&row.assignment.worker_id)
+    }
+
+    /// Shows or hides one row after it alone changed: O(log rows), where `refresh` is
+    /// O(rows).
+    pub(crate) fn refresh_row(&mut self, assignment_id: &str) {
+        let Some(index) = self.table.index_of(assignment_id) else {
+            return;
+        };
+        let row = self.table.row(index);
+        let shown = self.keeps(row) && self.table.matches(row, &self.list_query());
+        self.selection.show_row(&self.table, index, shown);
         self.sync_detail();
     }
 
@@ -306,6 +331,7 @@ impl State {
 
     /// Parses and lays out the selected answer when the selection changed.
     fn sync_detail(&mut self) {
+        self.sync_views();
         let Some(row) = self.selected_row() else {
             self.detail = None;
             return;
@@ -372,9 +398,43 @@ impl State {
         };
         self.decisions.report(assignment_id, state);
         match done {
-            // Merging refreshes, and so recounts.
-            Some(assignment) => self.merge_assignments(vec![assignment]),
+            Some(assignment) => self.settle(assignment),
             None => self.recount_blocked(),
+        }
+    }
+
+    /// A settled decision's assignment as MTurk now reports it. Usually only its status
+    /// changed, so only its row is looked at again: merging would re-sort, re-filter and
+    /// recount every row, 2,000 times over for a bulk approval of 2,000.
+    fn settle(&mut self, assignment: Assignment) {
+        if !self.table.replaces_in_place(&assignment) {
+            // New, or moved in the sort order: the general way (which recounts).
+            self.merge_assignments(vec![assignment]);
+            return;
+        }
+        let id = assignment.id.clone();
+        let Some(old) = self.table.replace(assignment) else {
+            return;
+        };
+        let new = &self.table.row(old.index).assignment;
+        self.views.note_change(&old.assignment, new);
+        let new_status = new.status;
+        self.count_status(old.assignment.status, -1);
+        self.count_status(new_status, 1);
+        if self.detail.as_ref().is_some_and(|d| d.assignment_id == id) {
+            self.detail = None;
+        }
+        self.recount_blocked();
+        self.refresh_row(&id);
+    }
+
+    fn count_status(&mut self, status: AssignmentStatus, by: isize) {
+        match status {
+            AssignmentStatus::Submitted => {
+                self.submitted = self.submitted.saturating_add_signed(by);
+            }
+            AssignmentStatus::Rejected => self.rejected = self.rejected.saturating_add_signed(by),
+            AssignmentStatus::Approved => {}
         }
     }
 

@@ -9,6 +9,7 @@ use super::loading::Progress;
 use super::message::{Effect, Message};
 use super::review::BulkApproval;
 use super::state::{Confirm, Focus, State, StatusFilter, Tone};
+use super::views;
 use crate::mturk::client::Endpoint;
 use crate::mturk::decisions::RunnerEvent;
 use crate::mturk::domain::{AssignmentStatus, Decision, DecisionKind, DecisionState};
@@ -27,6 +28,10 @@ pub fn update(state: &mut State, msg: Message) -> Vec<Effect> {
             Vec::new()
         }
         Message::Runner(event) => on_runner(state, event),
+        Message::History(event) => {
+            views::on_history(state, event);
+            Vec::new()
+        }
     }
 }
 
@@ -48,7 +53,10 @@ fn on_load(state: &mut State, event: LoadEvent) {
             format!("loading: attempt {attempt} failed ({reason}); trying again"),
         ),
         LoadEvent::Failed(error) => state.loading.fail(error.for_console()),
-        LoadEvent::Finished => state.finish_loading(),
+        LoadEvent::Finished => {
+            state.finish_loading();
+            state.regroup_workers();
+        }
     }
 }
 
@@ -83,11 +91,13 @@ fn on_decision(state: &mut State, assignment_id: String, decision: DecisionState
         ),
         DecisionState::Queued | DecisionState::Sending | DecisionState::Pending(_) => {}
     }
-    state.report(assignment_id, decision);
     // Only the "decided this session" view changes which rows it shows with a decision's
-    // progress (a done one has already been merged, and refreshed, above).
-    if state.status_filter == StatusFilter::Decided {
-        state.refresh(false);
+    // progress (a done one has already been merged, and refreshed, in `report`).
+    let decided_view = state.status_filter == StatusFilter::Decided;
+    let id = decided_view.then(|| assignment_id.clone());
+    state.report(assignment_id, decision);
+    if let Some(id) = id {
+        state.refresh_row(&id);
     }
 }
 
@@ -172,13 +182,18 @@ fn on_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
         Context::Editor => {
             if action == Some(Action::LeaveEditor) {
                 state.focus = Focus::List;
-            } else if let Some(row) = state.selected_row() {
+            } else if let Some(row) = state.acting_on() {
                 let id = row.assignment.id.clone();
                 state.drafts.get_mut(&id).input(key);
             }
             Vec::new()
         }
         Context::List | Context::Answer => match action {
+            Some(Action::Browse(action)) => browse(state, action),
+            _ => Vec::new(),
+        },
+        Context::Workers | Context::HitView => match action {
+            Some(Action::View(key)) => views::on_key(state, key),
             Some(Action::Browse(action)) => browse(state, action),
             _ => Vec::new(),
         },
@@ -258,6 +273,9 @@ fn browse(state: &mut State, action: Browse) -> Vec<Effect> {
             return vec![Effect::Reload];
         }
         Browse::Help => state.help_visible = true,
+        Browse::WorkerView => views::worker_view(state),
+        Browse::HitView => views::hit_view(state),
+        Browse::BackToWorkers => views::back_to_workers(state),
         Browse::Quit => return quit(state),
     }
     Vec::new()
@@ -504,7 +522,7 @@ fn send_checked(state: &mut State, decisions: Vec<Decision>) -> Vec<Effect> {
 }
 
 /// Records a decision as queued and hands it to the decision runner.
-fn send(state: &mut State, decision: Decision) -> Effect {
+pub(super) fn send(state: &mut State, decision: Decision) -> Effect {
     let verb = match decision.kind {
         DecisionKind::Reject => "rejecting",
         DecisionKind::Approve { .. } => "approving",

@@ -6,9 +6,11 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, BorderType, Clear, Paragraph};
 
 use super::parts::centered;
+use crate::console::format::wrap_words;
 use crate::console::keymap::{BINDINGS, Section};
 use crate::console::state::WorkerSite;
 use crate::console::style::dim;
+use crate::console::workers::FAST_RULE;
 use crate::sanitize::sanitize_inline;
 
 /// One block of lines per section of the key table, in the order the table first mentions
@@ -32,11 +34,16 @@ fn sections() -> Vec<Vec<Line<'static>>> {
             for binding in BINDINGS.iter().filter(|b| b.section == section) {
                 lines.push(Line::from(vec![
                     Span::styled(
-                        format!("  {:<12}", binding.keys_label()),
+                        format!("  {:<8}", binding.keys_label()),
                         Style::default().add_modifier(Modifier::BOLD),
                     ),
                     Span::raw(binding.description),
                 ]));
+            }
+            if section == Section::Workers {
+                for rule in wrap_words(FAST_RULE, 34) {
+                    lines.push(Line::styled(format!("  {rule}"), dim()));
+                }
             }
             lines.push(Line::from(""));
             lines
@@ -64,26 +71,37 @@ fn worker_site_lines(site: &WorkerSite) -> Vec<Line<'static>> {
     lines
 }
 
+/// Sections in order into `count` columns of about equal height.
+fn into_columns(sections: &[Vec<Line<'static>>], count: usize) -> Vec<Vec<Line<'static>>> {
+    let total: usize = sections.iter().map(Vec::len).sum::<usize>().max(1);
+    let mut columns = vec![Vec::new(); count];
+    let mut before = 0;
+    for section in sections {
+        // The column the section's middle falls in.
+        let column = ((before + section.len() / 2) * count / total).min(count - 1);
+        before += section.len();
+        columns[column].extend(section.iter().cloned());
+    }
+    columns
+}
+
 pub fn render(frame: &mut Frame, area: Rect, site: Option<&WorkerSite>) {
     let sections = sections();
     // Full width under the keys, so that a sign-in link fits on one line to copy.
     let site_lines = site.map(worker_site_lines).unwrap_or_default();
-    let total: usize = sections.iter().map(Vec::len).sum();
-    let (mut left, mut right) = (Vec::new(), Vec::new());
-    for section in sections {
-        if right.is_empty() && left.len() + section.len() / 2 <= total / 2 {
-            left.extend(section);
-        } else {
-            right.extend(section);
-        }
-    }
-    let keys_height = left.len().max(right.len()) as u16;
     let site_height = site_lines.len() as u16;
+    // Two columns, or more (over the whole width) when two do not fit the height.
+    let mut columns = into_columns(&sections, 2);
+    let tallest = |columns: &[Vec<Line>]| columns.iter().map(Vec::len).max().unwrap_or(0) as u16;
+    while columns.len() < 4 && tallest(&columns) + site_height + 2 > area.height {
+        columns = into_columns(&sections, columns.len() + 1);
+    }
+    let keys_height = tallest(&columns);
     // Wide enough for the sign-in link (borders and margins take 4 columns).
     let width = site_lines
         .iter()
         .map(|line| line.width() as u16 + 4)
-        .fold(112, u16::max);
+        .fold(if columns.len() > 2 { area.width } else { 112 }, u16::max);
     let rect = centered(area, width, keys_height + site_height + 2);
     frame.render_widget(Clear, rect);
     let block = Block::bordered()
@@ -98,8 +116,9 @@ pub fn render(frame: &mut Frame, area: Rect, site: Option<&WorkerSite>) {
             .horizontal_margin(1)
             .areas(inner);
     frame.render_widget(Paragraph::new(site_lines), site_area);
-    let [l, r] =
-        Layout::horizontal([Constraint::Percentage(50), Constraint::Percentage(50)]).areas(keys);
-    frame.render_widget(Paragraph::new(left), l);
-    frame.render_widget(Paragraph::new(right), r);
+    let count = columns.len() as u32;
+    let areas = Layout::horizontal(vec![Constraint::Ratio(1, count); columns.len()]).split(keys);
+    for (lines, column) in columns.into_iter().zip(areas.iter()) {
+        frame.render_widget(Paragraph::new(lines), *column);
+    }
 }
