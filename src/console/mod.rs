@@ -4,7 +4,7 @@
 //! `update` -> `Effect`s for the loader and the decision runner, whose events come back
 //! nested in `Message`s; `render` only draws the state. The worker and HIT views (`views`)
 //! work from `workers`, `agreement` and `history`.
-mod agreement;
+pub mod agreement;
 mod answer_view;
 mod app;
 mod decisions;
@@ -26,7 +26,7 @@ mod test_support;
 mod ui;
 mod update;
 mod views;
-mod workers;
+pub mod workers;
 
 pub use app::{Session, run};
 pub use message::{Effect, Message};

@@ -370,8 +370,8 @@ impl State {
         self.recount_blocked();
     }
 
-    /// Counts after a decision changed: a pass over the decisions only, so that each of a
-    /// bulk approval's progress reports costs O(decisions), not O(rows).
+    /// The blocked submitted rows counted again: a pass over the decisions (one decision's
+    /// change is `recount_one`'s).
     fn recount_blocked(&mut self) {
         let table = &self.table;
         self.blocked_submitted = self.decisions.count_blocked(|id| {
@@ -385,8 +385,29 @@ impl State {
 
     /// The reviewer sent a decision.
     pub(crate) fn queue(&mut self, assignment_id: &str) {
+        let before = self.blocks_submitted(assignment_id);
         self.decisions.queue(assignment_id);
-        self.recount_blocked();
+        self.recount_one(assignment_id, before);
+    }
+
+    /// A submitted row with a decision that blocks another (to review: submitted minus these).
+    fn blocks_submitted(&self, assignment_id: &str) -> bool {
+        self.decisions.blocked(assignment_id).is_some()
+            && self
+                .table
+                .row_by_id(assignment_id)
+                .is_some_and(|row| row.assignment.status == AssignmentStatus::Submitted)
+    }
+
+    /// The counts after one assignment's decision or status changed: O(1), where
+    /// `recount_blocked` is O(decisions), which a bulk approval's 2,000 reports would make
+    /// quadratic.
+    fn recount_one(&mut self, assignment_id: &str, before: bool) {
+        match (before, self.blocks_submitted(assignment_id)) {
+            (false, true) => self.blocked_submitted += 1,
+            (true, false) => self.blocked_submitted = self.blocked_submitted.saturating_sub(1),
+            _ => {}
+        }
     }
 
     /// The decision runner's word on one decision; a done one brings the assignment as
@@ -396,22 +417,23 @@ impl State {
             DecisionState::Done(assignment) => Some(assignment.as_ref().clone()),
             _ => None,
         };
-        self.decisions.report(assignment_id, state);
+        let before = self.blocks_submitted(&assignment_id);
+        self.decisions.report(assignment_id.clone(), state);
         match done {
-            Some(assignment) => self.settle(assignment),
-            None => self.recount_blocked(),
+            Some(assignment) if self.table.replaces_in_place(&assignment) => {
+                self.settle(assignment);
+                self.recount_one(&assignment_id, before);
+            }
+            // New, or moved in the sort order: merged the general way, which recounts.
+            Some(assignment) => self.merge_assignments(vec![assignment]),
+            None => self.recount_one(&assignment_id, before),
         }
     }
 
-    /// A settled decision's assignment as MTurk now reports it. Usually only its status
-    /// changed, so only its row is looked at again: merging would re-sort, re-filter and
-    /// recount every row, 2,000 times over for a bulk approval of 2,000.
+    /// A settled decision's assignment as MTurk now reports it, in its row's place (only its
+    /// status changed), so only its row is looked at again: merging would re-sort,
+    /// re-filter and recount every row, 2,000 times over for a bulk approval of 2,000.
     fn settle(&mut self, assignment: Assignment) {
-        if !self.table.replaces_in_place(&assignment) {
-            // New, or moved in the sort order: the general way (which recounts).
-            self.merge_assignments(vec![assignment]);
-            return;
-        }
         let id = assignment.id.clone();
         let Some(old) = self.table.replace(assignment) else {
             return;
@@ -424,7 +446,6 @@ impl State {
         if self.detail.as_ref().is_some_and(|d| d.assignment_id == id) {
             self.detail = None;
         }
-        self.recount_blocked();
         self.refresh_row(&id);
     }
 

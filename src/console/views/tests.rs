@@ -373,6 +373,9 @@ fn a_settled_decision_touches_its_row_only_and_keeps_the_list_in_step() {
         .expect("peer");
     done.status = AssignmentStatus::Approved;
     update(&mut state, decision(PEER, DecisionState::Queued));
+    assert_eq!(state.counts().to_review, counts.to_review - 1);
+    update(&mut state, decision(PEER, DecisionState::Sending));
+    assert_eq!(state.counts().to_review, counts.to_review - 1);
     update(
         &mut state,
         decision(PEER, DecisionState::Done(Box::new(done))),
@@ -380,6 +383,15 @@ fn a_settled_decision_touches_its_row_only_and_keeps_the_list_in_step() {
     assert_eq!(listed_ids(&state), before, "still listed, in place");
     assert_eq!(selected_id(&state), SURVEY, "the selection stays");
     assert_eq!(state.counts().submitted, counts.submitted - 1);
+    assert_eq!(state.counts().to_review, counts.to_review - 1);
+    assert_eq!(state.counts().decided, counts.decided + 1);
+    // A failed one is free to review again.
+    update(&mut state, decision(MALFORMED, DecisionState::Queued));
+    update(
+        &mut state,
+        decision(MALFORMED, DecisionState::Failed("no".into())),
+    );
+    assert_eq!(state.counts().to_review, counts.to_review - 1);
     assert_eq!(
         state.table.row_by_id(PEER).map(|r| r.assignment.status),
         Some(AssignmentStatus::Approved)
@@ -391,7 +403,7 @@ fn a_settled_decision_touches_its_row_only_and_keeps_the_list_in_step() {
     update(&mut state, key('s'));
     update(&mut state, key('s'));
     assert_eq!(state.status_filter, StatusFilter::Decided);
-    assert_eq!(listed_ids(&state), [PEER]);
+    assert_eq!(listed_ids(&state), [PEER, MALFORMED]);
     update(&mut state, decision(HASTY, DecisionState::Queued));
-    assert_eq!(listed_ids(&state), [PEER, HASTY]);
+    assert_eq!(listed_ids(&state), [PEER, HASTY, MALFORMED]);
 }
