@@ -55,7 +55,7 @@ pub fn lines(state: &State, row: &Row) -> Vec<Line<'static>> {
         .map(|share| format!(", {:.0}% agree", share * 100.0))
         .unwrap_or_default();
     let context = Span::styled(
-        format!("  ({} answers{mean}; h compares)", agreement.columns.len()),
+        format!("  ({} answers{mean})", agreement.columns.len()),
         dim(),
     );
     let value = match agreement.column_of(&a.id).map(|c| agreement.per_column[c]) {

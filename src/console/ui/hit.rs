@@ -96,7 +96,7 @@ pub fn render(state: &State, frame: &mut Frame, area: Rect) {
         .take(rows_on_screen)
         .map(|question| {
             let majority = match &question.majority {
-                Some(text) => Cell::from(sanitize_inline(text).into_owned()),
+                Some(text) => Cell::from(shown(text)),
                 None => Cell::from("(tie)").style(dim()),
             };
             let mut cells = vec![
@@ -113,9 +113,9 @@ pub fn render(state: &State, frame: &mut Frame, area: Rect) {
                 cells.push(match answer {
                     None => Cell::from("—").style(dim().patch(cursor)),
                     Some(cell) if cell.agrees || question.majority.is_none() => {
-                        Cell::from(sanitize_inline(&cell.shown).into_owned()).style(cursor)
+                        Cell::from(shown(&cell.shown)).style(cursor)
                     }
-                    Some(cell) => Cell::from(sanitize_inline(&cell.shown).into_owned()).style(
+                    Some(cell) => Cell::from(shown(&cell.shown)).style(
                         Style::default()
                             .fg(Color::Yellow)
                             .add_modifier(Modifier::BOLD)
@@ -129,6 +129,15 @@ pub fn render(state: &State, frame: &mut Frame, area: Rect) {
         Table::new(rows, widths).header(header).column_spacing(1),
         inner,
     );
+}
+
+/// An answer on one line; a blank one says so, so that it can be seen to differ.
+fn shown(text: &str) -> String {
+    if text.trim().is_empty() {
+        "(blank)".to_string()
+    } else {
+        sanitize_inline(text).into_owned()
+    }
 }
 
 /// The first column on screen, moved as little as keeps the cursor's column in view;
