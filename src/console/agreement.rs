@@ -23,9 +23,16 @@ pub struct FlatValue {
     pub key: String,
 }
 
+/// What a cell keeps to show of a long answer (a 1 MB transcript is compared whole).
+const SHOWN_CHARS: usize = 200;
+
 impl FlatValue {
-    fn new(path: String, shown: String) -> FlatValue {
-        let key = shown.trim().to_lowercase();
+    fn new(path: String, text: String) -> FlatValue {
+        let key = text.trim().to_lowercase();
+        let shown = match text.char_indices().nth(SHOWN_CHARS) {
+            Some((cut, _)) => format!("{}…", &text[..cut]),
+            None => text,
+        };
         FlatValue { path, shown, key }
     }
 }
@@ -287,6 +294,17 @@ mod tests {
             ]
         );
         assert_eq!(values[0].key, "fine", "trimmed and case-folded");
+    }
+
+    #[test]
+    fn a_long_answer_is_compared_whole_and_shown_cut() {
+        let long = "x".repeat(5_000);
+        let mut w = AnswersWriter::new();
+        w.free_text("transcript", &long);
+        let values = flatten(&parse(&w.finish()));
+        assert_eq!(values[0].key, long);
+        assert_eq!(values[0].shown.chars().count(), SHOWN_CHARS + 1);
+        assert!(values[0].shown.ends_with('…'));
     }
 
     #[test]
