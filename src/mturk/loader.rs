@@ -310,13 +310,18 @@ impl PageEvent for HistoryEvent {
 }
 
 /// The second phase, after `load`: the blocked workers, then the Approved assignments of
-/// these HITs, several HITs at a time, until `Finished` (always sent last).
+/// these HITs, several HITs at a time, until `Finished` (always sent last). Without HITs
+/// (none listed, or the listing failed) there is no one to say anything about.
 pub async fn load_history<M>(client: Client, hit_ids: Vec<String>, events: mpsc::UnboundedSender<M>)
 where
     M: From<HistoryEvent> + Send + 'static,
 {
-    let client = without_sdk_retries(&client);
     let events: Outbox<HistoryEvent, M> = Outbox::new(events);
+    if hit_ids.is_empty() {
+        let _ = events.send(HistoryEvent::Finished);
+        return;
+    }
+    let client = without_sdk_retries(&client);
     let limiter = Limiter::new(LOAD_CONCURRENCY);
     load_blocks(&client, &limiter, &events).await;
     let permits = Arc::new(Semaphore::new(LOAD_CONCURRENCY));
