@@ -83,72 +83,72 @@ fn median(values: &mut [f64]) -> Option<f64> {
     })
 }
 
-#[derive(Default)]
-struct Tally {
-    row: Option<WorkerRow>,
-    times: Vec<f64>,
-    others: Vec<f64>,
-    ratios: Vec<f64>,
-}
-
-/// One row per worker, those with most to review first (then by worker id).
+/// One row per worker, those with most to review first (then by worker id). HITs and
+/// workers are numbered once, and every figure is worked out over flat arrays sorted by
+/// worker, so that 100,000 assignments take a handful of allocations.
 pub fn group<'a>(assignments: impl IntoIterator<Item = &'a Assignment>) -> Vec<WorkerRow> {
-    let assignments: Vec<&Assignment> = assignments.into_iter().collect();
-    // Each HIT's work times, sorted, so that the median of the others is a lookup.
-    let mut by_hit: HashMap<&str, Vec<EpochSecs>> = HashMap::new();
-    for a in &assignments {
+    let mut hits: HashMap<&str, usize> = HashMap::new();
+    let mut workers: HashMap<&str, usize> = HashMap::new();
+    let mut rows: Vec<WorkerRow> = Vec::new();
+    // (HIT, worker, work time) of each assignment with both times.
+    let mut timed: Vec<(usize, usize, EpochSecs)> = Vec::new();
+    for a in assignments {
+        let worker = *workers.entry(a.worker_id.as_str()).or_insert_with(|| {
+            rows.push(WorkerRow {
+                worker_id: a.worker_id.clone(),
+                to_review: 0,
+                approved: 0,
+                rejected: 0,
+                median_secs: None,
+                others_median_secs: None,
+                comparable: 0,
+                ratio: None,
+                fast: false,
+            });
+            rows.len() - 1
+        });
+        rows[worker].count(a.status, 1);
         if let Some(secs) = work_secs(a) {
-            by_hit.entry(a.hit_id.as_str()).or_default().push(secs);
+            let next = hits.len();
+            let hit = *hits.entry(a.hit_id.as_str()).or_insert(next);
+            timed.push((hit, worker, secs));
         }
     }
-    for times in by_hit.values_mut() {
+    // Each HIT's work times, sorted, so that the median of the others is a lookup.
+    let mut by_hit: Vec<Vec<EpochSecs>> = vec![Vec::new(); hits.len()];
+    for &(hit, _, secs) in &timed {
+        by_hit[hit].push(secs);
+    }
+    for times in &mut by_hit {
         times.sort_unstable();
     }
-    let mut tallies: HashMap<&str, Tally> = HashMap::new();
-    for a in &assignments {
-        let tally = tallies.entry(a.worker_id.as_str()).or_default();
-        let row = tally.row.get_or_insert_with(|| WorkerRow {
-            worker_id: a.worker_id.clone(),
-            to_review: 0,
-            approved: 0,
-            rejected: 0,
-            median_secs: None,
-            others_median_secs: None,
-            comparable: 0,
-            ratio: None,
-            fast: false,
-        });
-        row.count(a.status, 1);
-        let Some(secs) = work_secs(a) else {
-            continue;
-        };
-        tally.times.push(secs as f64);
-        let Some(times) = by_hit.get(a.hit_id.as_str()) else {
-            continue;
-        };
-        let at = times.partition_point(|&t| t < secs);
-        if let Some(others) = median_without(times, at) {
-            tally.others.push(others);
-            tally.ratios.push(if others > 0.0 {
-                secs as f64 / others
-            } else {
-                1.0
-            });
+    timed.sort_unstable_by_key(|&(_, worker, _)| worker);
+    let (mut times, mut others, mut ratios) = (Vec::new(), Vec::new(), Vec::new());
+    for run in timed.chunk_by(|a, b| a.1 == b.1) {
+        times.clear();
+        others.clear();
+        ratios.clear();
+        for &(hit, _, secs) in run {
+            times.push(secs as f64);
+            let sorted = &by_hit[hit];
+            let at = sorted.partition_point(|&t| t < secs);
+            if let Some(median) = median_without(sorted, at) {
+                others.push(median);
+                ratios.push(if median > 0.0 {
+                    secs as f64 / median
+                } else {
+                    1.0
+                });
+            }
         }
+        let row = &mut rows[run[0].1];
+        row.median_secs = median(&mut times).map(|m| m.round() as EpochSecs);
+        row.others_median_secs = median(&mut others).map(|m| m.round() as EpochSecs);
+        row.comparable = ratios.len();
+        row.ratio = median(&mut ratios);
+        row.fast =
+            row.comparable >= FAST_MIN_COMPARABLE && row.ratio.is_some_and(|r| r < FAST_RATIO);
     }
-    let mut rows: Vec<WorkerRow> = tallies
-        .into_values()
-        .filter_map(|mut tally| {
-            let mut row = tally.row.take()?;
-            row.median_secs = median(&mut tally.times).map(|m| m.round() as EpochSecs);
-            row.others_median_secs = median(&mut tally.others).map(|m| m.round() as EpochSecs);
-            row.comparable = tally.ratios.len();
-            row.ratio = median(&mut tally.ratios);
-            row.fast =
-                row.comparable >= FAST_MIN_COMPARABLE && row.ratio.is_some_and(|r| r < FAST_RATIO);
-            Some(row)
-        })
-        .collect();
     rows.sort_by(|a, b| {
         b.to_review
             .cmp(&a.to_review)
