@@ -445,3 +445,58 @@ async fn a_database_from_release_0_1_is_reviewed_as_before() {
     );
     assert_eq!(approved.requester_feedback(), Some("Thanks, migrated."));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_worker_and_hit_views_count_earlier_approvals_and_blocks() {
+    let server = TestServer::start().await;
+    let hit = server.hit("0.50", 4).await;
+    let earlier = server.submit(&hit, "AWORKEREARLIER").await;
+    server.approve(&earlier).await;
+    for w in ["AWORKERONE", "AWORKERTWO", "AWORKERBLOCKED"] {
+        server.submit(&hit, w).await;
+    }
+    server
+        .client
+        .create_worker_block()
+        .worker_id("AWORKERBLOCKED")
+        .reason("Spam")
+        .send()
+        .await
+        .unwrap();
+
+    with_console(&server.url, std::future::pending(), |c| async move {
+        c.wait_for("✓ all loaded").await;
+        c.wait_for("Assignments 3 of 3").await;
+        c.keys("w");
+        // The Approved assignment and the block come from the second, background phase.
+        c.wait_until("four workers, one blocked, history loaded", |screen| {
+            screen.contains("Workers 4 of 4")
+                && screen.contains("blocked")
+                && !screen.contains("still loading")
+        })
+        .await;
+        c.wait_until("the earlier worker's approval", |screen| {
+            screen
+                .lines()
+                .any(|line| line.contains("AWORKEREARLIER") && line.contains("100%"))
+        })
+        .await;
+        c.keys("/");
+        c.keys("blocked");
+        c.press(KeyCode::Enter);
+        c.wait_for("Workers 1 of 4").await;
+        c.press(KeyCode::Enter);
+        c.wait_for("worker AWORKERBLOCKED").await;
+        c.wait_for("Assignments 1 of 3").await;
+        c.keys("h");
+        c.wait_for("4 assignment(s)").await;
+        c.wait_for("approved").await;
+        c.press(KeyCode::Esc);
+        c.press(KeyCode::Esc);
+        c.wait_for("Workers 1 of 4").await;
+        c.keys("w");
+        c.wait_for("Assignments 3 of 3").await;
+        c.keys("q");
+    })
+    .await;
+}

@@ -28,7 +28,7 @@ use crate::mturk::client::Endpoint;
 use crate::mturk::decisions::{DECISION_CONCURRENCY, Runner, RunnerEvent, start_runner};
 use crate::mturk::domain::{Decision, DecisionState};
 use crate::mturk::limiter::Limiter;
-use crate::mturk::loader::{HitSelection, LoadEvent, LoadRequest, load};
+use crate::mturk::loader::{HitSelection, LoadEvent, LoadRequest, load, load_history};
 
 const TICK: Duration = Duration::from_millis(100);
 
@@ -71,7 +71,7 @@ pub async fn run<B: Backend>(
         Limiter::new(DECISION_CONCURRENCY),
         messages_tx.clone(),
     );
-    let mut loader = Loader::start(client.clone(), selection.clone());
+    let mut loader = Loader::start(client.clone(), selection.clone(), &messages_tx);
     let mut keys = read_keys(input);
     let mut stop = pin!(stop);
 
@@ -104,7 +104,9 @@ pub async fn run<B: Backend>(
             for effect in update(&mut state, message) {
                 match effect {
                     Effect::Send(decision) => send_decision(&decisions, decision, &messages_tx),
-                    Effect::Reload => loader = Loader::start(client.clone(), selection.clone()),
+                    Effect::Reload => {
+                        loader = Loader::start(client.clone(), selection.clone(), &messages_tx)
+                    }
                     Effect::Worker(action) => {
                         if worker_actions.send(action).is_err() {
                             tracing::warn!("the decision runner has stopped");
@@ -198,9 +200,19 @@ struct Loader {
 }
 
 impl Loader {
-    fn start(client: Client, selection: HitSelection) -> Loader {
+    /// The review queue first, then (reporting into `history`) the worker and HIT views'
+    /// blocks and Approved assignments, which no one waits for.
+    fn start(
+        client: Client,
+        selection: HitSelection,
+        history: &mpsc::UnboundedSender<Message>,
+    ) -> Loader {
         let (events_tx, events) = mpsc::unbounded_channel();
-        let task = tokio::spawn(load(client, LoadRequest::review(selection), events_tx));
+        let history = history.clone();
+        let task = tokio::spawn(async move {
+            let hits = load(client.clone(), LoadRequest::review(selection), events_tx).await;
+            load_history(client, hits, history).await;
+        });
         Loader {
             task,
             events,

@@ -21,6 +21,33 @@ pub enum Action {
     TemplatePrevious,
     AddTemplate,
     DeleteTemplate,
+    /// A key of the worker view or the HIT view.
+    View(ViewKey),
+}
+
+/// What a key asks for in the worker view or the HIT view.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ViewKey {
+    Next,
+    Previous,
+    First,
+    Last,
+    PageDown,
+    PageUp,
+    /// The worker's assignments.
+    Open,
+    Back,
+    /// The HIT view's previous and next assignment (column).
+    Left,
+    Right,
+    ScrollDown,
+    ScrollUp,
+    Approve,
+    Reject,
+    Edit,
+    ToggleMark,
+    /// Marks every assignment agreeing with the majority on every question.
+    MarkAgreeing,
 }
 
 /// What a key asks for in the list or the answer pane.
@@ -53,6 +80,12 @@ pub enum Browse {
     Reload,
     Help,
     Quit,
+    /// `w`: the worker view (or back to it from one worker's list).
+    WorkerView,
+    /// `h`: the selected assignment's HIT side by side.
+    HitView,
+    /// Esc in one worker's list.
+    BackToWorkers,
 }
 
 /// Where the keyboard input goes right now.
@@ -69,6 +102,8 @@ pub enum Context {
     Form,
     /// The feedback templates list.
     Templates,
+    Workers,
+    HitView,
 }
 
 /// A part of the key table: which contexts its bindings apply in (the help overlay shows
@@ -79,6 +114,8 @@ pub enum Section {
     Anywhere,
     /// The list and the answer pane.
     Browse,
+    /// The list, the answer pane and the worker and HIT views.
+    Lists,
     List,
     Answer,
     /// Acting on the selected assignment's worker (in the list and the answer pane).
@@ -89,14 +126,22 @@ pub enum Section {
     TypedConfirm,
     Form,
     Templates,
+    Workers,
+    HitView,
 }
 
 impl Section {
     pub fn covers(self, context: Context) -> bool {
         match self {
             Section::Anywhere => true,
-            Section::Browse | Section::Worker => {
-                matches!(context, Context::List | Context::Answer)
+            Section::Browse => matches!(context, Context::List | Context::Answer),
+            Section::Lists => matches!(
+                context,
+                Context::List | Context::Answer | Context::Workers | Context::HitView
+            ),
+            // The HIT view's keys act on the assignment under its cursor.
+            Section::Worker => {
+                matches!(context, Context::List | Context::Answer | Context::HitView)
             }
             Section::List => context == Context::List,
             Section::Answer => context == Context::Answer,
@@ -106,6 +151,8 @@ impl Section {
             Section::TypedConfirm => context == Context::TypedConfirm,
             Section::Form => context == Context::Form,
             Section::Templates => context == Context::Templates,
+            Section::Workers => context == Context::Workers,
+            Section::HitView => context == Context::HitView,
         }
     }
 
@@ -113,6 +160,7 @@ impl Section {
         match self {
             Section::Anywhere => "Anywhere",
             Section::Browse => "List and answer",
+            Section::Lists => "List, answer, worker and HIT views",
             Section::List => "List",
             Section::Answer => "Answer pane",
             Section::Worker => "The worker",
@@ -122,6 +170,8 @@ impl Section {
             Section::TypedConfirm => "Questions in PRODUCTION",
             Section::Form => "Bonus, block and message forms",
             Section::Templates => "Feedback templates",
+            Section::Workers => "Worker view",
+            Section::HitView => "HIT view",
         }
     }
 }
@@ -175,6 +225,8 @@ impl Key {
             KeyCode::Tab => "Tab".to_string(),
             KeyCode::Enter => "Enter".to_string(),
             KeyCode::Esc => "Esc".to_string(),
+            KeyCode::Left => "←".to_string(),
+            KeyCode::Right => "→".to_string(),
             other => format!("{other:?}"),
         };
         if self.ctrl {
@@ -221,12 +273,16 @@ const fn bind(
 use Action as A;
 use Browse as B;
 use Section as S;
+use ViewKey as V;
 
 // The list's footer is full at 120 columns, so b, B, n and t are in the help only; their forms
 // and the templates list show their own keys.
 #[rustfmt::skip]
 pub static BINDINGS: &[Binding] = &[
     bind(&[ctrl('c')], "quit (asks while sending; twice forces)", S::Anywhere, A::Interrupt, None),
+    // First, so that every footer starts with them however narrow the terminal.
+    bind(&[key('?')], "help", S::Lists, A::Browse(B::Help), Some("help")),
+    bind(&[key('q')], "quit", S::Lists, A::Browse(B::Quit), Some("quit")),
     bind(&[key('j'), code(KeyCode::Down)], "next assignment", S::List, A::Browse(B::Next), Some("move")),
     bind(&[key('k'), code(KeyCode::Up)], "previous assignment", S::List, A::Browse(B::Previous), None),
     bind(&[key('g'), code(KeyCode::Home)], "first assignment", S::List, A::Browse(B::First), None),
@@ -252,12 +308,35 @@ pub static BINDINGS: &[Binding] = &[
     bind(&[key('s')], "cycle status shown", S::Browse, A::Browse(B::CycleStatus), None),
     bind(&[key('v')], "raw answer XML", S::Browse, A::Browse(B::ToggleRaw), None),
     bind(&[key('R')], "reload everything", S::Browse, A::Browse(B::Reload), None),
-    bind(&[key('?')], "help", S::Browse, A::Browse(B::Help), Some("help")),
-    bind(&[key('q')], "quit", S::Browse, A::Browse(B::Quit), Some("quit")),
     bind(&[key('b')], "bonus the worker (amount, reason)", S::Worker, A::Browse(B::Bonus), None),
     bind(&[key('B')], "block the worker (unblock when blocked)", S::Worker, A::Browse(B::Block), None),
     bind(&[key('n')], "message the worker", S::Worker, A::Browse(B::Notify), None),
     bind(&[key('t')], "feedback templates", S::Worker, A::Browse(B::Templates), None),
+    bind(&[key('w')], "worker view (a row per worker)", S::Browse, A::Browse(B::WorkerView), Some("workers")),
+    bind(&[key('h')], "this HIT side by side", S::Browse, A::Browse(B::HitView), Some("HIT")),
+    bind(&[code(KeyCode::Esc)], "back to the worker view", S::List, A::Browse(B::BackToWorkers), None),
+    bind(&[key('j'), code(KeyCode::Down)], "next worker", S::Workers, A::View(V::Next), Some("move")),
+    bind(&[key('k'), code(KeyCode::Up)], "previous worker", S::Workers, A::View(V::Previous), None),
+    bind(&[key('g'), code(KeyCode::Home)], "first worker", S::Workers, A::View(V::First), None),
+    bind(&[key('G'), code(KeyCode::End)], "last worker", S::Workers, A::View(V::Last), None),
+    bind(&[code(KeyCode::PageDown)], "page down", S::Workers, A::View(V::PageDown), None),
+    bind(&[code(KeyCode::PageUp)], "page up", S::Workers, A::View(V::PageUp), None),
+    bind(&[code(KeyCode::Enter)], "that worker's assignments", S::Workers, A::View(V::Open), Some("assignments")),
+    bind(&[key('/')], "filter: worker id, fast, blocked", S::Workers, A::Browse(B::StartFilter), Some("filter")),
+    bind(&[key('w'), code(KeyCode::Esc)], "back to the assignment list", S::Workers, A::View(V::Back), Some("list")),
+    bind(&[key('B')], "block this worker (unblock when blocked)", S::Workers, A::Browse(B::Block), Some("block")),
+    bind(&[key('n')], "message this worker", S::Workers, A::Browse(B::Notify), None),
+    bind(&[code(KeyCode::Left), key('H')], "previous assignment", S::HitView, A::View(V::Left), Some("assignment")),
+    bind(&[code(KeyCode::Right), key('L')], "next assignment", S::HitView, A::View(V::Right), None),
+    bind(&[key('j'), code(KeyCode::Down)], "scroll questions down", S::HitView, A::View(V::ScrollDown), Some("scroll")),
+    bind(&[key('k'), code(KeyCode::Up)], "scroll questions up", S::HitView, A::View(V::ScrollUp), None),
+    bind(&[key('a')], "approve it", S::HitView, A::View(V::Approve), Some("approve")),
+    bind(&[key('r')], "reject it (feedback required)", S::HitView, A::View(V::Reject), Some("reject")),
+    bind(&[key('e')], "edit its feedback", S::HitView, A::View(V::Edit), Some("feedback")),
+    bind(&[key(' ')], "mark / unmark it", S::HitView, A::View(V::ToggleMark), Some("mark")),
+    bind(&[key('M')], "mark all agreeing on every question", S::HitView, A::View(V::MarkAgreeing), Some("mark agreeing")),
+    bind(&[key('A')], "approve all marked", S::HitView, A::Browse(B::ApproveMarked), None),
+    bind(&[key('h'), code(KeyCode::Esc)], "back to the list", S::HitView, A::View(V::Back), Some("back")),
     bind(&[code(KeyCode::Esc)], "leave the editor (text is kept)", S::Editor, A::LeaveEditor, Some("leave editor (text kept)")),
     bind(&[code(KeyCode::Enter)], "keep the filter", S::Filter, A::KeepFilter, Some("keep filter")),
     bind(&[code(KeyCode::Esc)], "clear the filter", S::Filter, A::ClearFilter, Some("clear filter")),

@@ -6,7 +6,7 @@ use crossterm::event::KeyEvent;
 
 use crate::mturk::decisions::RunnerEvent;
 use crate::mturk::domain::Decision;
-use crate::mturk::loader::LoadEvent;
+use crate::mturk::loader::{HistoryEvent, LoadEvent};
 use crate::mturk::worker_actions::WorkerAction;
 
 /// Everything that can change the console's state.
@@ -24,6 +24,15 @@ pub enum Message {
     Runner(RunnerEvent),
     /// The event loop wrote the feedback templates file, or could not.
     TemplatesSaved(Result<(), String>),
+    /// From the loader's second phase: blocked workers and Approved assignments, for the
+    /// worker and HIT views.
+    History(HistoryEvent),
+}
+
+impl From<HistoryEvent> for Message {
+    fn from(event: HistoryEvent) -> Message {
+        Message::History(event)
+    }
 }
 
 impl From<LoadEvent> for Message {

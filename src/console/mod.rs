@@ -3,7 +3,9 @@
 //! workers (`worker_actions`), feedback templates (`templates`), messages,
 //! `update`, the keymap and `render` (`ui`). Data flows one way: key -> `Message` ->
 //! `update` -> `Effect`s for the loader and the decision runner, whose events come back
-//! nested in `Message`s; `render` only draws the state.
+//! nested in `Message`s; `render` only draws the state. The worker and HIT views (`views`)
+//! work from `workers`, `agreement` and `history`.
+pub mod agreement;
 mod answer_view;
 mod app;
 mod decisions;
@@ -11,6 +13,7 @@ mod drafts;
 #[cfg(test)]
 mod fixtures;
 mod format;
+mod history;
 mod keymap;
 mod loading;
 mod message;
@@ -24,7 +27,9 @@ mod templates;
 mod test_support;
 mod ui;
 mod update;
+mod views;
 mod worker_actions;
+pub mod workers;
 
 pub use app::{Session, run};
 pub use message::{Effect, Message};

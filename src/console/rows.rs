@@ -40,6 +40,12 @@ pub struct HitSlot {
     title_key: String,
 }
 
+/// What `Table::replace` replaced.
+pub struct Replaced {
+    pub index: usize,
+    pub assignment: Assignment,
+}
+
 #[derive(Default)]
 pub struct Table {
     rows: Vec<Row>,
@@ -104,6 +110,47 @@ impl Table {
         // Stable and cheap on an already sorted prefix plus a short unsorted tail.
         self.order
             .sort_by(|&a, &b| rows[a].sort_key().cmp(&rows[b].sort_key()));
+    }
+
+    /// The index of an assignment's row.
+    pub fn index_of(&self, assignment_id: &str) -> Option<usize> {
+        self.by_id.get(assignment_id).copied()
+    }
+
+    /// Whether `replace` can take this assignment: it is loaded, and its HIT and place in
+    /// the sort order stay (a settled decision changes only its status).
+    pub fn replaces_in_place(&self, assignment: &Assignment) -> bool {
+        self.row_by_id(&assignment.id).is_some_and(|row| {
+            row.assignment.hit_id == assignment.hit_id && row.sort_key() == sort_key(assignment)
+        })
+    }
+
+    /// Replaces a loaded assignment where it is, giving back the old one; the order is not
+    /// looked at again, so `replaces_in_place` must have said yes.
+    pub fn replace(&mut self, assignment: Assignment) -> Option<Replaced> {
+        let index = *self.by_id.get(&assignment.id)?;
+        let row = &mut self.rows[index];
+        if row.assignment.answer != assignment.answer
+            || row.assignment.worker_id != assignment.worker_id
+        {
+            row.search_key = search_key(&assignment);
+        }
+        row.seen = true;
+        let old = std::mem::replace(&mut row.assignment, assignment);
+        Some(Replaced {
+            index,
+            assignment: old,
+        })
+    }
+
+    /// Whether a row contains `query` (lowercase) as `filtered` looks for it.
+    pub fn matches(&self, row: &Row, query: &str) -> bool {
+        query.is_empty()
+            || self
+                .hits
+                .get(row.hit_slot)
+                .is_some_and(|slot| slot.title_key.contains(query))
+            || row.search_key.contains(query)
     }
 
     fn upsert(&mut self, assignment: Assignment) {

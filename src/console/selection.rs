@@ -48,6 +48,28 @@ impl Selection {
     /// still shown, or moves to the nearest row; `to_first` moves it to the first instead.
     pub fn show(&mut self, table: &Table, visible: Vec<usize>, to_first: bool) {
         self.visible = visible;
+        self.reposition(table, to_first);
+    }
+
+    /// Shows or hides one row (by its index in the table), in its place in list order; the
+    /// selection stays as `show` keeps it.
+    pub fn show_row(&mut self, table: &Table, index: usize, shown: bool) {
+        let key = table.row(index).sort_key();
+        let at = self
+            .visible
+            .partition_point(|&i| table.row(i).sort_key() < key);
+        let there = self.visible.get(at) == Some(&index);
+        match (shown, there) {
+            (true, false) => self.visible.insert(at, index),
+            (false, true) => {
+                self.visible.remove(at);
+            }
+            _ => {}
+        }
+        self.reposition(table, false);
+    }
+
+    fn reposition(&mut self, table: &Table, to_first: bool) {
         let cursor = match (&self.selected, to_first) {
             (Some((submit, id)), false) if self.pinned => {
                 let key: SortKey = (*submit, id.as_str());

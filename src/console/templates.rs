@@ -152,7 +152,7 @@ impl Templates {
 
 /// `t`: opens the list; a broken file is said at once.
 pub fn open(state: &mut State) {
-    if state.selected_row().is_none() {
+    if state.acting_on().is_none() {
         state.say(Tone::Info, "no assignment selected");
         return;
     }
@@ -194,7 +194,7 @@ fn insert(state: &mut State) {
         );
         return;
     };
-    let Some(id) = state.selected_row().map(|row| row.assignment.id.clone()) else {
+    let Some(id) = state.acting_on().map(|row| row.assignment.id.clone()) else {
         return;
     };
     state.drafts.get_mut(&id).insert_str(&text);
@@ -203,7 +203,7 @@ fn insert(state: &mut State) {
 }
 
 fn add(state: &mut State) -> Vec<Effect> {
-    let Some(id) = state.selected_row().map(|row| row.assignment.id.clone()) else {
+    let Some(id) = state.acting_on().map(|row| row.assignment.id.clone()) else {
         return Vec::new();
     };
     let draft = state.drafts.text(&id).trim().to_string();

@@ -9,7 +9,7 @@ use super::loading::Progress;
 use super::message::{Effect, Message};
 use super::review::BulkApproval;
 use super::state::{Confirm, Focus, State, StatusFilter, Tone};
-use super::{templates, worker_actions};
+use super::{templates, views, worker_actions};
 use crate::mturk::client::Endpoint;
 use crate::mturk::decisions::RunnerEvent;
 use crate::mturk::domain::{AssignmentStatus, Decision, DecisionKind, DecisionState};
@@ -30,6 +30,10 @@ pub fn update(state: &mut State, msg: Message) -> Vec<Effect> {
         Message::Runner(event) => on_runner(state, event),
         Message::TemplatesSaved(result) => {
             templates::on_saved(state, result);
+            Vec::new()
+        }
+        Message::History(event) => {
+            views::on_history(state, event);
             Vec::new()
         }
     }
@@ -53,7 +57,10 @@ fn on_load(state: &mut State, event: LoadEvent) {
             format!("loading: attempt {attempt} failed ({reason}); trying again"),
         ),
         LoadEvent::Failed(error) => state.loading.fail(error.for_console()),
-        LoadEvent::Finished => state.finish_loading(),
+        LoadEvent::Finished => {
+            state.finish_loading();
+            state.regroup_workers();
+        }
     }
 }
 
@@ -79,7 +86,6 @@ fn on_runner(state: &mut State, event: RunnerEvent) -> Vec<Effect> {
         RunnerEvent::BonusesReconciled { confirmed, pending } => {
             worker_actions::on_reconciled(state, confirmed, pending);
         }
-        RunnerEvent::Blocked(blocked) => worker_actions::on_blocked(state, blocked),
     }
     Vec::new()
 }
@@ -98,11 +104,13 @@ fn on_decision(state: &mut State, assignment_id: String, decision: DecisionState
         ),
         DecisionState::Queued | DecisionState::Sending | DecisionState::Pending(_) => {}
     }
-    state.report(assignment_id, decision);
     // Only the "decided this session" view changes which rows it shows with a decision's
-    // progress (a done one has already been merged, and refreshed, above).
-    if state.status_filter == StatusFilter::Decided {
-        state.refresh(false);
+    // progress (a done one has already been merged, and refreshed, in `report`).
+    let decided_view = state.status_filter == StatusFilter::Decided;
+    let id = decided_view.then(|| assignment_id.clone());
+    state.report(assignment_id, decision);
+    if let Some(id) = id {
+        state.refresh_row(&id);
     }
 }
 
@@ -195,13 +203,18 @@ fn on_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
         Context::Editor => {
             if action == Some(Action::LeaveEditor) {
                 state.focus = Focus::List;
-            } else if let Some(row) = state.selected_row() {
+            } else if let Some(row) = state.acting_on() {
                 let id = row.assignment.id.clone();
                 state.drafts.get_mut(&id).input(key);
             }
             Vec::new()
         }
         Context::List | Context::Answer => match action {
+            Some(Action::Browse(action)) => browse(state, action),
+            _ => Vec::new(),
+        },
+        Context::Workers | Context::HitView => match action {
+            Some(Action::View(key)) => views::on_key(state, key),
             Some(Action::Browse(action)) => browse(state, action),
             _ => Vec::new(),
         },
@@ -285,6 +298,9 @@ fn browse(state: &mut State, action: Browse) -> Vec<Effect> {
             return vec![Effect::Reload];
         }
         Browse::Help => state.help_visible = true,
+        Browse::WorkerView => views::worker_view(state),
+        Browse::HitView => views::hit_view(state),
+        Browse::BackToWorkers => views::back_to_workers(state),
         Browse::Quit => return quit(state),
     }
     Vec::new()
@@ -539,7 +555,7 @@ fn send_checked(state: &mut State, decisions: Vec<Decision>) -> Vec<Effect> {
 }
 
 /// Records a decision as queued and hands it to the decision runner.
-fn send(state: &mut State, decision: Decision) -> Effect {
+pub(super) fn send(state: &mut State, decision: Decision) -> Effect {
     let verb = match decision.kind {
         DecisionKind::Reject => "rejecting",
         DecisionKind::Approve { .. } => "approving",

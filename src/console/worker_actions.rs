@@ -5,12 +5,12 @@
 //! `WorkerActions` keeps what the console knows of workers: who is blocked (read at start,
 //! then kept up to date by the blocks and unblocks sent), each assignment's latest bonus and
 //! the bonuses of an earlier session still to pay.
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 use super::format::short_id;
-use super::keymap::Action;
+use super::keymap::{Action, Context};
 use super::message::Effect;
 use super::state::{Confirm, State, Tone};
 use crate::journal::BonusEntry;
@@ -39,9 +39,6 @@ pub struct BonusMark {
 
 #[derive(Debug, Default)]
 pub struct WorkerActions {
-    /// The workers this account has blocked. The worker view shows it; `B` on one asks to
-    /// unblock.
-    pub blocked: HashSet<String>,
     bonuses: HashMap<String, BonusMark>,
     /// Bonuses of an earlier session that were not paid, in journal order.
     pending: Vec<BonusEntry>,
@@ -180,25 +177,40 @@ pub struct WorkerQuestion {
     pub typed: Option<String>,
 }
 
-/// The selected assignment's id and worker, or a word on the status line.
-fn selected_worker(state: &mut State) -> Option<(String, String)> {
-    let found = state
-        .selected_row()
-        .map(|row| (row.assignment.id.clone(), row.assignment.worker_id.clone()));
+/// Whom the keys act on: the worker view's row (no assignment), or the assignment under the
+/// cursor (the list's, the HIT view's column) and its worker; else a word on the status line.
+fn selected_worker(state: &mut State) -> Option<(Option<String>, String)> {
+    let found = if state.context() == Context::Workers {
+        state.selected_worker().map(|w| (None, w.worker_id.clone()))
+    } else {
+        state.acting_on().map(|row| {
+            (
+                Some(row.assignment.id.clone()),
+                row.assignment.worker_id.clone(),
+            )
+        })
+    };
     if found.is_none() {
-        state.say(Tone::Info, "no assignment selected");
+        state.say(Tone::Info, "nothing selected");
     }
     found
 }
 
 /// `b`: the bonus form for the selected assignment's worker.
 pub fn start_bonus(state: &mut State) {
-    if let Some((assignment_id, worker_id)) = selected_worker(state) {
-        state.worker_form = Some(WorkerForm::new(
-            FormKind::Bonus { assignment_id },
-            worker_id,
-            &["Amount $", "Reason"],
-        ));
+    match selected_worker(state) {
+        Some((Some(assignment_id), worker_id)) => {
+            state.worker_form = Some(WorkerForm::new(
+                FormKind::Bonus { assignment_id },
+                worker_id,
+                &["Amount $", "Reason"],
+            ));
+        }
+        Some((None, _)) => state.say(
+            Tone::Info,
+            "a bonus is paid for an assignment: Enter shows this worker's",
+        ),
+        None => {}
     }
 }
 
@@ -207,7 +219,7 @@ pub fn start_block(state: &mut State) {
     let Some((_, worker_id)) = selected_worker(state) else {
         return;
     };
-    if state.worker_actions.blocked.contains(&worker_id) {
+    if state.views.workers.is_blocked(&worker_id) {
         ask_unblock(state, worker_id);
     } else {
         state.worker_form = Some(WorkerForm::new(FormKind::Block, worker_id, &["Reason"]));
@@ -397,11 +409,11 @@ pub fn on_progress(state: &mut State, action: WorkerAction, progress: ActionStat
                     )
                 }
                 WorkerAction::Block { .. } => {
-                    state.worker_actions.blocked.insert(worker.clone());
+                    state.set_worker_blocked(&worker, true);
                     format!("{worker}: blocked")
                 }
                 WorkerAction::Unblock { .. } => {
-                    state.worker_actions.blocked.remove(&worker);
+                    state.set_worker_blocked(&worker, false);
                     format!("{worker}: unblocked")
                 }
                 WorkerAction::Notify { .. } => format!("{worker}: message sent"),
@@ -433,15 +445,6 @@ pub fn on_reconciled(state: &mut State, confirmed: usize, pending: Vec<BonusEntr
     if !said.is_empty() {
         let tone = if count > 0 { Tone::Error } else { Tone::Info };
         state.say(tone, said.join("; "));
-    }
-}
-
-/// Who is blocked, read at start. A failed read is only logged: when MTurk cannot be read the
-/// loader says so already, and without it `B` offers to block (a repeat changes nothing).
-pub fn on_blocked(state: &mut State, blocked: Result<Vec<String>, String>) {
-    match blocked {
-        Ok(workers) => state.worker_actions.blocked.extend(workers),
-        Err(why) => tracing::warn!(%why, "cannot read the blocked workers"),
     }
 }
 

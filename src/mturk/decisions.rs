@@ -47,8 +47,6 @@ pub enum RunnerEvent {
         confirmed: usize,
         pending: Vec<BonusEntry>,
     },
-    /// The workers this account has blocked, read at start.
-    Blocked(Result<Vec<String>, String>),
 }
 
 pub(super) type SharedJournal = Arc<Mutex<Journal>>;

@@ -1,6 +1,8 @@
 //! Loading assignments: every HIT (or the chosen ones), then each HIT's assignments of the
 //! chosen statuses, several HITs at a time, reporting each page as it arrives so the
 //! reviewer can start before loading ends. The console and `export` both load through here.
+//! The console then loads, in the background, what the worker and HIT views add: the
+//! blocked workers and the same HITs' Approved assignments (`load_history`).
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -56,6 +58,8 @@ pub enum LoadStage {
     /// GetHIT of a HIT asked for by id.
     GetHit(String),
     Assignments(String),
+    /// ListWorkerBlocks, for the worker view.
+    WorkerBlocks,
 }
 
 impl LoadError {
@@ -69,6 +73,9 @@ impl LoadError {
                 "Could not load the assignments of HIT {hit_id}: {}",
                 self.text
             ),
+            LoadStage::WorkerBlocks => {
+                format!("Could not list the blocked workers: {}", self.text)
+            }
             _ => explain(self.kind, &self.text),
         }
     }
@@ -87,6 +94,7 @@ impl LoadError {
             LoadStage::ListHits => "cannot list the HITs".to_string(),
             LoadStage::GetHit(id) => format!("cannot read HIT {id}"),
             LoadStage::Assignments(id) => format!("cannot list the assignments of HIT {id}"),
+            LoadStage::WorkerBlocks => "cannot list the blocked workers".to_string(),
         };
         format!("{what}: {}{advice}", self.text)
     }
@@ -124,8 +132,13 @@ pub enum HitSelection {
 type Events<M> = Outbox<LoadEvent, M>;
 
 /// Loads everything, sending events until `Finished` (always sent last, even after failures)
-/// into a channel of `LoadEvent`s or of messages made from them.
-pub async fn load<M>(client: Client, request: LoadRequest, events: mpsc::UnboundedSender<M>)
+/// into a channel of `LoadEvent`s or of messages made from them. Returns the ids of the HITs
+/// whose assignments it listed.
+pub async fn load<M>(
+    client: Client,
+    request: LoadRequest,
+    events: mpsc::UnboundedSender<M>,
+) -> Vec<String>
 where
     M: From<LoadEvent> + Send + 'static,
 {
@@ -138,7 +151,9 @@ where
     let mut tasks = JoinSet::new();
     let mut total = 0;
     let mut done = 0;
-    let start_hit = |hit_id: String, tasks: &mut JoinSet<()>| {
+    let mut listed_hits = Vec::new();
+    let mut start_hit = |hit_id: String, tasks: &mut JoinSet<()>| {
+        listed_hits.push(hit_id.clone());
         let (client, events, permits, limiter) = (
             client.clone(),
             events.clone(),
@@ -239,6 +254,150 @@ where
         });
     }
     let _ = events.send(LoadEvent::Finished);
+    listed_hits
+}
+
+/// What `load_history` reports.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum HistoryEvent {
+    /// A page of ListWorkerBlocks: these workers are blocked.
+    Blocked(Vec<String>),
+    /// A page of Approved assignments.
+    Assignments(Vec<Assignment>),
+    Failed(LoadError),
+    Finished,
+}
+
+/// What a HIT's pages of assignments are reported as: the review load's events or the
+/// history's, which does not report retries.
+trait PageEvent: Sized {
+    fn page(hit_id: &str, assignments: Vec<Assignment>) -> Self;
+    fn failed(error: LoadError) -> Self;
+    fn retrying(attempt: u32, reason: &str) -> Option<Self>;
+}
+
+impl PageEvent for LoadEvent {
+    fn page(hit_id: &str, assignments: Vec<Assignment>) -> Self {
+        LoadEvent::Assignments {
+            hit_id: hit_id.to_string(),
+            assignments,
+        }
+    }
+
+    fn failed(error: LoadError) -> Self {
+        LoadEvent::Failed(error)
+    }
+
+    fn retrying(attempt: u32, reason: &str) -> Option<Self> {
+        Some(LoadEvent::Retrying {
+            attempt,
+            reason: reason.to_string(),
+        })
+    }
+}
+
+impl PageEvent for HistoryEvent {
+    fn page(_: &str, assignments: Vec<Assignment>) -> Self {
+        HistoryEvent::Assignments(assignments)
+    }
+
+    fn failed(error: LoadError) -> Self {
+        HistoryEvent::Failed(error)
+    }
+
+    fn retrying(_: u32, _: &str) -> Option<Self> {
+        None
+    }
+}
+
+/// The second phase, after `load`: the blocked workers, then the Approved assignments of
+/// these HITs, several HITs at a time, until `Finished` (always sent last). Without HITs
+/// (none listed, or the listing failed) there is no one to say anything about.
+pub async fn load_history<M>(client: Client, hit_ids: Vec<String>, events: mpsc::UnboundedSender<M>)
+where
+    M: From<HistoryEvent> + Send + 'static,
+{
+    let events: Outbox<HistoryEvent, M> = Outbox::new(events);
+    if hit_ids.is_empty() {
+        let _ = events.send(HistoryEvent::Finished);
+        return;
+    }
+    let client = without_sdk_retries(&client);
+    let limiter = Limiter::new(LOAD_CONCURRENCY);
+    load_blocks(&client, &limiter, &events).await;
+    let permits = Arc::new(Semaphore::new(LOAD_CONCURRENCY));
+    let statuses: Arc<[SdkStatus]> = Arc::new([SdkStatus::Approved]);
+    let mut tasks = JoinSet::new();
+    for hit_id in hit_ids {
+        let (client, events, permits, limiter) = (
+            client.clone(),
+            events.clone(),
+            permits.clone(),
+            limiter.clone(),
+        );
+        let statuses = statuses.clone();
+        tasks.spawn(async move {
+            let Ok(_permit) = permits.acquire_owned().await else {
+                return;
+            };
+            load_assignments(&client, &limiter, &hit_id, &statuses, &events).await;
+        });
+    }
+    while tasks.join_next().await.is_some() {}
+    let _ = events.send(HistoryEvent::Finished);
+}
+
+/// Every page of ListWorkerBlocks.
+async fn load_blocks<M: From<HistoryEvent>>(
+    client: &Client,
+    limiter: &Limiter,
+    events: &Outbox<HistoryEvent, M>,
+) {
+    let mut next_token: Option<String> = None;
+    let mut tokens = Tokens::new("ListWorkerBlocks");
+    let quiet = |_: u32, _: &str| {};
+    loop {
+        let page = with_retries(Pacing::Slot(limiter), &quiet, || {
+            call(
+                client
+                    .list_worker_blocks()
+                    .max_results(PAGE_SIZE)
+                    .set_next_token(next_token.clone())
+                    .send(),
+            )
+        })
+        .await;
+        let failed = |kind, text| {
+            HistoryEvent::Failed(LoadError {
+                stage: LoadStage::WorkerBlocks,
+                kind,
+                text,
+            })
+        };
+        match page {
+            Ok(page) => {
+                let blocked: Vec<String> = page
+                    .worker_blocks()
+                    .iter()
+                    .filter_map(|b| b.worker_id().map(str::to_string))
+                    .collect();
+                let listed = blocked.len();
+                let _ = events.send(HistoryEvent::Blocked(blocked));
+                match tokens.after_page(page.next_token(), listed, PAGE_SIZE as usize) {
+                    Ok(Some(token)) => next_token = Some(token),
+                    Ok(None) => return,
+                    Err(endless) => {
+                        let _ = events.send(failed(ErrorKind::Protocol, endless.to_string()));
+                        return;
+                    }
+                }
+            }
+            Err(failure) => {
+                let _ = events.send(failed(failure.kind, failure.text));
+                return;
+            }
+        }
+    }
 }
 
 fn sdk_status(status: AssignmentStatus) -> SdkStatus {
@@ -249,14 +408,19 @@ fn sdk_status(status: AssignmentStatus) -> SdkStatus {
     }
 }
 
-async fn load_assignments<M: From<LoadEvent>>(
+/// Every page of one HIT's assignments of these statuses.
+async fn load_assignments<E: PageEvent, M: From<E>>(
     client: &Client,
     limiter: &Limiter,
     hit_id: &str,
     statuses: &[SdkStatus],
-    events: &Events<M>,
+    events: &Outbox<E, M>,
 ) {
-    let retrying = report_retries(events);
+    let retrying = |attempt: u32, why: &str| {
+        if let Some(event) = E::retrying(attempt, why) {
+            let _ = events.send(event);
+        }
+    };
     let mut next_token: Option<String> = None;
     let mut tokens = Tokens::new("ListAssignmentsForHIT");
     // Read once, when the HIT first shows decided work.
@@ -288,15 +452,12 @@ async fn load_assignments<M: From<LoadEvent>>(
                     }
                 }
                 let listed = assignments.len();
-                let _ = events.send(LoadEvent::Assignments {
-                    hit_id: hit_id.to_string(),
-                    assignments,
-                });
+                let _ = events.send(E::page(hit_id, assignments));
                 match tokens.after_page(page.next_token(), listed, PAGE_SIZE as usize) {
                     Ok(Some(token)) => next_token = Some(token),
                     Ok(None) => return,
                     Err(endless) => {
-                        let _ = events.send(LoadEvent::Failed(LoadError {
+                        let _ = events.send(E::failed(LoadError {
                             stage: LoadStage::Assignments(hit_id.to_string()),
                             kind: ErrorKind::Protocol,
                             text: endless.to_string(),
@@ -306,7 +467,7 @@ async fn load_assignments<M: From<LoadEvent>>(
                 }
             }
             Err(failure) => {
-                let _ = events.send(LoadEvent::Failed(LoadError {
+                let _ = events.send(E::failed(LoadError {
                     stage: LoadStage::Assignments(hit_id.to_string()),
                     kind: failure.kind,
                     text: failure.text,

@@ -98,9 +98,6 @@ pub(super) async fn serve<M: From<RunnerEvent> + Send + 'static>(
         );
         async move {
             reconcile_bonuses(&client, &limiter, &journal, &events).await;
-            let _ = events.send(RunnerEvent::Blocked(
-                blocked_workers(&client, &limiter).await,
-            ));
         }
     });
     let mut running = tokio::task::JoinSet::new();
@@ -410,35 +407,6 @@ async fn reconcile_bonuses<M: From<RunnerEvent>>(
     pending.sort_by_key(|entry| entry.seq);
     tracing::info!(confirmed, pending = pending.len(), "bonuses reconciled");
     let _ = events.send(RunnerEvent::BonusesReconciled { confirmed, pending });
-}
-
-/// The workers this account has blocked, for the console to show (ListWorkerBlocks).
-async fn blocked_workers(client: &Client, limiter: &Limiter) -> Result<Vec<String>, String> {
-    with_retries(Pacing::Beside(limiter), &|_, _: &str| {}, || async {
-        let mut workers = Vec::new();
-        let mut next: Option<String> = None;
-        loop {
-            let out = call(
-                client
-                    .list_worker_blocks()
-                    .max_results(100)
-                    .set_next_token(next.take())
-                    .send(),
-            )
-            .await?;
-            let page = out.worker_blocks();
-            workers.extend(
-                page.iter()
-                    .filter_map(|b| b.worker_id().map(str::to_string)),
-            );
-            match out.next_token() {
-                Some(token) if !page.is_empty() => next = Some(token.to_string()),
-                _ => return Ok(workers),
-            }
-        }
-    })
-    .await
-    .map_err(|failure| failure.text)
 }
 
 #[cfg(test)]

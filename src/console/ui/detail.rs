@@ -5,6 +5,7 @@ use ratatui::style::{Color, Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Wrap};
 
+use super::figures;
 use super::parts::{pane, spinner};
 use crate::clock::DAY_SECS;
 use crate::console::format::{age, describe_decision, duration, utc};
@@ -39,6 +40,7 @@ pub fn render(state: &State, frame: &mut Frame, area: Rect) {
     };
 
     let mut lines = facts(state, row);
+    lines.extend(figures::lines(state, row));
     let (body, toggle) = match &state.detail {
         Some(detail) if state.raw_view => (detail.raw_lines.as_slice(), "v: readable answer"),
         Some(detail) => (detail.answer_lines.as_slice(), "v: raw XML"),

@@ -1,4 +1,4 @@
-//! The feedback pane: the selected assignment's draft (an editor while focused), its
+//! The feedback pane: the selected assignment's (or the HIT view's) draft (an editor while focused), its
 //! character counter and problems, and the override toggle for rejected assignments.
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -15,7 +15,7 @@ use crate::sanitize::{sanitize, sanitize_inline};
 
 pub fn render(state: &State, frame: &mut Frame, area: Rect) {
     let editing = state.focus == Focus::Feedback;
-    let Some(row) = state.selected_row() else {
+    let Some(row) = state.acting_on() else {
         frame.render_widget(pane(" Feedback ", editing), area);
         return;
     };

@@ -44,6 +44,12 @@ pub fn render(state: &State, frame: &mut Frame, area: Rect) {
         ),
         Span::styled(format!("· {} ", state.status_filter.label()), dim()),
     ];
+    if let Some(worker) = &state.views.worker_filter {
+        title.push(Span::styled(
+            format!("· worker {} (Esc: all workers) ", sanitize_inline(worker)),
+            Style::default().fg(Color::Cyan),
+        ));
+    }
     if !state.filter.is_empty() {
         title.push(Span::styled(
             format!("· filter \"{}\" ", sanitize_inline(&state.filter)),

@@ -4,19 +4,23 @@ mod confirm;
 mod detail;
 mod error;
 mod feedback;
+mod figures;
 mod footer;
 mod header;
 mod help;
+mod hit;
 mod list;
 mod parts;
 mod templates;
 mod worker_form;
+mod workers;
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout};
 use ratatui::widgets::{Paragraph, Wrap};
 
 use super::state::State;
+use super::views::Mode;
 
 /// Below this size only a short note is drawn.
 const MIN_WIDTH: u16 = 60;
@@ -36,19 +40,29 @@ pub fn render(state: &State, frame: &mut Frame) {
         Constraint::Length(2),
     ])
     .areas(area);
-    let [list_area, lower] =
-        Layout::vertical([Constraint::Percentage(40), Constraint::Min(0)]).areas(body);
-    let [detail_area, feedback_area] =
-        Layout::horizontal([Constraint::Percentage(62), Constraint::Min(0)]).areas(lower);
-
     header::render(state, frame, header_area);
-    list::render(state, frame, list_area);
-    detail::render(state, frame, detail_area);
-    feedback::render(state, frame, feedback_area);
+    match state.views.mode {
+        Mode::List => {
+            let [list_area, lower] =
+                Layout::vertical([Constraint::Percentage(40), Constraint::Min(0)]).areas(body);
+            let [detail_area, feedback_area] =
+                Layout::horizontal([Constraint::Percentage(62), Constraint::Min(0)]).areas(lower);
+            list::render(state, frame, list_area);
+            detail::render(state, frame, detail_area);
+            feedback::render(state, frame, feedback_area);
+        }
+        Mode::Workers => workers::render(state, frame, body),
+        Mode::Hit => {
+            let [grid, feedback_area] =
+                Layout::vertical([Constraint::Min(0), Constraint::Length(7)]).areas(body);
+            hit::render(state, frame, grid);
+            feedback::render(state, frame, feedback_area);
+        }
+    }
     footer::render(state, frame, footer_area);
 
     if state.help_visible {
-        help::render(frame, area, state.worker_site.as_ref());
+        help::render(frame, area, state.worker_site.as_ref(), state.context());
     }
     if let Some(form) = &state.worker_form {
         worker_form::render_form(state, form, frame, area);
@@ -66,3 +80,5 @@ pub fn render(state: &State, frame: &mut Frame) {
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod view_tests;

@@ -152,7 +152,7 @@ fn help_shows_the_worker_site_and_a_whole_sign_in_link() {
     );
     assert!(
         lines.iter().any(|l| l.contains("approve with feedback")),
-        "the keys are still there"
+        "the keys are still there: {lines:#?}"
     );
 }
 

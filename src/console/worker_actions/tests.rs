@@ -14,6 +14,7 @@ use crate::journal::BonusEntry;
 use crate::mturk::client::Endpoint;
 use crate::mturk::decisions::RunnerEvent;
 use crate::mturk::domain::Bonus;
+use crate::mturk::loader::HistoryEvent;
 use crate::mturk::worker_actions::{ActionState, WorkerAction};
 
 const WORKER: &str = "A1CROWDWORKER";
@@ -180,12 +181,9 @@ fn block_needs_a_reason_and_a_blocked_worker_is_asked_to_be_unblocked() {
         reason: "Copied answers".into(),
     };
     assert_eq!(sent, std::slice::from_ref(&block));
-    assert!(
-        !state.worker_actions.blocked.contains(WORKER),
-        "not until done"
-    );
+    assert!(!state.views.workers.is_blocked(WORKER), "not until done");
     report(&mut state, block, ActionState::Done);
-    assert!(state.worker_actions.blocked.contains(WORKER));
+    assert!(state.views.workers.is_blocked(WORKER));
 
     // The same key on a blocked worker asks to unblock.
     update(&mut state, key('B'));
@@ -199,7 +197,7 @@ fn block_needs_a_reason_and_a_blocked_worker_is_asked_to_be_unblocked() {
         std::slice::from_ref(&unblock)
     );
     report(&mut state, unblock, ActionState::Done);
-    assert!(!state.worker_actions.blocked.contains(WORKER));
+    assert!(!state.views.workers.is_blocked(WORKER));
 }
 
 #[test]
@@ -207,7 +205,7 @@ fn workers_blocked_before_the_session_are_known() {
     let mut state = loaded_state();
     update(
         &mut state,
-        Message::Runner(RunnerEvent::Blocked(Ok(vec![WORKER.to_string()]))),
+        Message::History(HistoryEvent::Blocked(vec![WORKER.to_string()])),
     );
     on_crowd(&mut state);
     update(&mut state, key('B'));
