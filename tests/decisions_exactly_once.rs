@@ -90,6 +90,15 @@ async fn five_hundred_approvals_under_faults_land_exactly_once() {
             .await
             .expect("the runner kept reporting")
             .expect("the runner is alive");
+        // The journal was empty at start: reconciliation has nothing of this session's to
+        // report, however soon the decisions follow the start.
+        if let RunnerEvent::Reconciled { confirmed, pending } = &event {
+            panic!(
+                "this session's decisions were reconciled as an earlier session's: \
+                 {confirmed} confirmed, {} pending",
+                pending.len()
+            );
+        }
         if let RunnerEvent::Decision {
             assignment_id,
             state,

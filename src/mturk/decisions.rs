@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use aws_sdk_mturk::Client;
 use futures::StreamExt;
-use tokio::sync::{Notify, mpsc};
+use tokio::sync::{Notify, mpsc, oneshot};
 use tokio::task::JoinSet;
 
 use super::client::{ErrorKind, assignment_from_sdk};
@@ -125,7 +125,10 @@ where
         refresh.clone(),
     ));
     refresh.notify_one();
-    // Reconciliation runs beside the decisions: the reviewer need not wait for it.
+    // Reconciliation runs beside the decisions: the reviewer need not wait for it. Only its
+    // read of the journal comes first (`read` is dropped once done), so that it finds the
+    // entries earlier sessions left open and never one this session is sending.
+    let (read, journal_read) = oneshot::channel::<()>();
     tokio::spawn({
         let (calls, limiter, journal, events) = (
             calls.clone(),
@@ -133,9 +136,11 @@ where
             journal.clone(),
             events.clone(),
         );
-        async move { reconcile(&calls, &limiter, &journal, &events).await }
+        async move { reconcile(&calls, &limiter, &journal, &events, read).await }
     });
     tokio::spawn(async move {
+        // Returns once `read` is dropped.
+        let _ = journal_read.await;
         let mut running = JoinSet::new();
         while let Some(first) = decisions.recv().await {
             // Everything queued so far is journaled in one transaction: one flush to disk.
@@ -336,8 +341,11 @@ async fn reconcile<M: From<RunnerEvent>>(
     limiter: &Limiter,
     journal: &SharedJournal,
     events: &Events<M>,
+    read: oneshot::Sender<()>,
 ) {
-    let open = match with_journal(journal, |j| j.unresolved()).await {
+    let open = with_journal(journal, |j| j.unresolved()).await;
+    drop(read);
+    let open = match open {
         Ok(open) => open,
         Err(problem) => {
             tracing::warn!(%problem, "could not read the journal");

@@ -89,6 +89,9 @@ pub(super) async fn serve<M: From<RunnerEvent> + Send + 'static>(
     refresh: Arc<Notify>,
     mut actions: mpsc::UnboundedReceiver<WorkerAction>,
 ) {
+    // As for decisions: the reconciliation's read of the journal comes first, so that it finds
+    // only bonuses of earlier sessions (`read` is dropped once done).
+    let (read, journal_read) = tokio::sync::oneshot::channel::<()>();
     tokio::spawn({
         let (client, limiter, journal, events) = (
             client.clone(),
@@ -97,9 +100,10 @@ pub(super) async fn serve<M: From<RunnerEvent> + Send + 'static>(
             events.clone(),
         );
         async move {
-            reconcile_bonuses(&client, &limiter, &journal, &events).await;
+            reconcile_bonuses(&client, &limiter, &journal, &events, read).await;
         }
     });
+    let _ = journal_read.await;
     let mut running = tokio::task::JoinSet::new();
     while let Some(action) = actions.recv().await {
         running.spawn(run_one(
@@ -363,8 +367,11 @@ async fn reconcile_bonuses<M: From<RunnerEvent>>(
     limiter: &Limiter,
     journal: &SharedJournal,
     events: &Events<M>,
+    read: tokio::sync::oneshot::Sender<()>,
 ) {
-    let open = match with_journal(journal, |j| j.unresolved_bonuses()).await {
+    let open = with_journal(journal, |j| j.unresolved_bonuses()).await;
+    drop(read);
+    let open = match open {
         Ok(open) => open,
         Err(problem) => {
             tracing::warn!(%problem, "could not read the journal's bonuses");
