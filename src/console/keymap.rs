@@ -325,6 +325,7 @@ pub static BINDINGS: &[Binding] = &[
     bind(&[key('/')], "filter: worker id, fast, blocked", S::Workers, A::Browse(B::StartFilter), Some("filter")),
     bind(&[key('w'), code(KeyCode::Esc)], "back to the assignment list", S::Workers, A::View(V::Back), Some("list")),
     bind(&[key('B')], "block this worker (unblock when blocked)", S::Workers, A::Browse(B::Block), Some("block")),
+    bind(&[key('b')], "bonus: on one of their assignments (Enter)", S::Workers, A::Browse(B::Bonus), None),
     bind(&[key('n')], "message this worker", S::Workers, A::Browse(B::Notify), None),
     bind(&[code(KeyCode::Left), key('H')], "previous assignment", S::HitView, A::View(V::Left), Some("assignment")),
     bind(&[code(KeyCode::Right), key('L')], "next assignment", S::HitView, A::View(V::Right), None),

@@ -407,3 +407,66 @@ fn a_settled_decision_touches_its_row_only_and_keeps_the_list_in_step() {
     update(&mut state, decision(HASTY, DecisionState::Queued));
     assert_eq!(listed_ids(&state), [PEER, HASTY, MALFORMED]);
 }
+
+#[test]
+fn b_n_and_shift_b_act_on_the_worker_views_row() {
+    use crate::console::worker_actions::FormKind;
+    use crate::mturk::worker_actions::WorkerAction;
+
+    let mut state = views_state();
+    update(&mut state, key('w'));
+    update(&mut state, key('/'));
+    press(&mut state, FAST_WORKER);
+    update(&mut state, code(KeyCode::Enter));
+    assert_eq!(worker_ids(&state), [FAST_WORKER]);
+
+    update(&mut state, key('B'));
+    let form = state.worker_form.take().expect("the block form");
+    assert_eq!(
+        (form.kind, form.worker_id.as_str()),
+        (FormKind::Block, FAST_WORKER)
+    );
+    update(&mut state, key('n'));
+    let form = state.worker_form.take().expect("the message form");
+    assert_eq!(
+        (form.kind, form.worker_id.as_str()),
+        (FormKind::Notify, FAST_WORKER)
+    );
+
+    // A bonus is paid for an assignment: the row has none, so it says where to go.
+    update(&mut state, key('b'));
+    assert!(state.worker_form.is_none());
+    let said = state
+        .status
+        .as_ref()
+        .map(|s| s.text.clone())
+        .unwrap_or_default();
+    assert!(said.contains("Enter shows this worker's"), "{said}");
+
+    // On a blocked worker's row the same key asks to unblock.
+    state.set_worker_blocked(FAST_WORKER, true);
+    update(&mut state, key('B'));
+    assert!(matches!(
+        &state.confirm,
+        Some(Confirm::Worker(q)) if q.action == WorkerAction::Unblock { worker_id: FAST_WORKER.into() }
+    ));
+}
+
+#[test]
+fn the_worker_keys_act_on_the_hit_views_column() {
+    use crate::console::worker_actions::FormKind;
+
+    let mut state = views_state();
+    go_to(&mut state, HASTY);
+    update(&mut state, key('h'));
+    let worker = state
+        .acting_on()
+        .expect("a column")
+        .assignment
+        .worker_id
+        .clone();
+    update(&mut state, key('b'));
+    let form = state.worker_form.take().expect("the bonus form");
+    assert_eq!(form.worker_id, worker);
+    assert!(matches!(form.kind, FormKind::Bonus { .. }));
+}
