@@ -1,15 +1,34 @@
-//! Driving the console in tests without a terminal: a state with the sample data loaded,
-//! key presses, and the background tasks' messages. The data itself is in `fixtures`.
+//! Driving the console in tests: a state with the sample data loaded, key presses, the
+//! background tasks' messages, and a frame drawn on a `TestBackend`. The data itself is in
+//! `fixtures`.
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
 
 pub use super::fixtures::*;
 use super::message::{Effect, Message};
 use super::state::State;
+use super::ui::render;
 use super::update::update;
 use crate::mturk::client::Endpoint;
 use crate::mturk::decisions::RunnerEvent;
 use crate::mturk::domain::{Assignment, DecisionState};
 use crate::mturk::loader::LoadEvent;
+
+/// The whole console drawn once on a `TestBackend` of this size.
+pub fn draw(state: &State, width: u16, height: u16) -> Terminal<TestBackend> {
+    let mut terminal = Terminal::new(TestBackend::new(width, height)).expect("test terminal");
+    terminal.draw(|frame| render(state, frame)).expect("draw");
+    terminal
+}
+
+/// The sample data with the crowd (taskAnswers JSON) assignment selected.
+pub fn crowd_selected() -> State {
+    let mut state = loaded_state();
+    press(&mut state, "jjj");
+    assert_eq!(selected_id(&state), CROWD);
+    state
+}
 
 /// A state with the sample data loaded, on the sandbox, at `NOW`.
 pub fn loaded_state() -> State {

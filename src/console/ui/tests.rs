@@ -11,20 +11,6 @@ use crate::console::update::update;
 use crate::mturk::client::Endpoint;
 use crate::mturk::domain::DecisionState;
 
-fn draw(state: &State, width: u16, height: u16) -> Terminal<TestBackend> {
-    let mut terminal = Terminal::new(TestBackend::new(width, height)).expect("test terminal");
-    terminal.draw(|frame| render(state, frame)).expect("draw");
-    terminal
-}
-
-/// The sample data with the crowd (taskAnswers JSON) assignment selected.
-fn crowd_selected() -> State {
-    let mut state = loaded_state();
-    press(&mut state, "jjj");
-    assert_eq!(selected_id(&state), CROWD);
-    state
-}
-
 #[test]
 fn main_screen() {
     let mut state = crowd_selected();

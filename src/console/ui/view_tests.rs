@@ -5,17 +5,9 @@ use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use ratatui::style::Color;
 
-use crate::console::state::State;
 use crate::console::test_support::*;
-use crate::console::ui::render;
 use crate::console::update::update;
 use crate::console::views::tests::{HASTY, views_state};
-
-fn draw(state: &State, width: u16, height: u16) -> Terminal<TestBackend> {
-    let mut terminal = Terminal::new(TestBackend::new(width, height)).expect("test terminal");
-    terminal.draw(|frame| render(state, frame)).expect("draw");
-    terminal
-}
 
 fn line(terminal: &Terminal<TestBackend>, y: u16) -> String {
     let buffer = terminal.backend().buffer();

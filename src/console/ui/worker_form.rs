@@ -236,28 +236,11 @@ pub fn question(state: &State, question: &WorkerQuestion) -> (&'static str, Vec<
 #[cfg(test)]
 mod tests {
     use crossterm::event::KeyCode;
-    use ratatui::Terminal;
-    use ratatui::backend::TestBackend;
 
-    use crate::console::state::State;
     use crate::console::templates::Templates;
     use crate::console::test_support::*;
-    use crate::console::ui::render;
     use crate::console::update::update;
     use crate::mturk::client::Endpoint;
-
-    fn draw(state: &State) -> Terminal<TestBackend> {
-        let mut terminal = Terminal::new(TestBackend::new(120, 36)).expect("test terminal");
-        terminal.draw(|frame| render(state, frame)).expect("draw");
-        terminal
-    }
-
-    fn crowd_selected() -> State {
-        let mut state = loaded_state();
-        press(&mut state, "jjj");
-        assert_eq!(selected_id(&state), CROWD);
-        state
-    }
 
     #[test]
     fn bonus_form_with_a_bad_amount() {
@@ -267,7 +250,7 @@ mod tests {
         update(&mut state, code(KeyCode::Tab));
         press(&mut state, "Careful work");
         update(&mut state, code(KeyCode::Enter));
-        insta::assert_snapshot!(draw(&state).backend());
+        insta::assert_snapshot!(draw(&state, 120, 36).backend());
     }
 
     #[test]
@@ -280,7 +263,7 @@ mod tests {
         press(&mut state, "Careful work");
         update(&mut state, code(KeyCode::Enter));
         press(&mut state, "2.5");
-        insta::assert_snapshot!(draw(&state).backend());
+        insta::assert_snapshot!(draw(&state, 120, 36).backend());
     }
 
     #[test]
@@ -290,6 +273,6 @@ mod tests {
         state.templates = Templates::load(Some(nowhere));
         update(&mut state, key('t'));
         update(&mut state, key('j'));
-        insta::assert_snapshot!(draw(&state).backend());
+        insta::assert_snapshot!(draw(&state, 120, 36).backend());
     }
 }
