@@ -152,21 +152,15 @@ where
     let mut total = 0;
     let mut done = 0;
     let mut listed_hits = Vec::new();
+    let lane = Lane {
+        client: client.clone(),
+        limiter: limiter.clone(),
+        permits,
+        statuses,
+    };
     let mut start_hit = |hit_id: String, tasks: &mut JoinSet<()>| {
         listed_hits.push(hit_id.clone());
-        let (client, events, permits, limiter) = (
-            client.clone(),
-            events.clone(),
-            permits.clone(),
-            limiter.clone(),
-        );
-        let statuses = statuses.clone();
-        tasks.spawn(async move {
-            let Ok(_permit) = permits.acquire_owned().await else {
-                return;
-            };
-            load_assignments(&client, &limiter, &hit_id, &statuses, &events).await;
-        });
+        lane.spawn(tasks, hit_id, events.clone());
     };
     let retrying = report_retries(&events);
     match request.selection {
@@ -328,20 +322,14 @@ where
     let permits = Arc::new(Semaphore::new(LOAD_CONCURRENCY));
     let statuses: Arc<[SdkStatus]> = Arc::new([SdkStatus::Approved]);
     let mut tasks = JoinSet::new();
+    let lane = Lane {
+        client,
+        limiter,
+        permits,
+        statuses,
+    };
     for hit_id in hit_ids {
-        let (client, events, permits, limiter) = (
-            client.clone(),
-            events.clone(),
-            permits.clone(),
-            limiter.clone(),
-        );
-        let statuses = statuses.clone();
-        tasks.spawn(async move {
-            let Ok(_permit) = permits.acquire_owned().await else {
-                return;
-            };
-            load_assignments(&client, &limiter, &hit_id, &statuses, &events).await;
-        });
+        lane.spawn(&mut tasks, hit_id, events.clone());
     }
     while tasks.join_next().await.is_some() {}
     let _ = events.send(HistoryEvent::Finished);
@@ -409,6 +397,40 @@ fn sdk_status(status: AssignmentStatus) -> SdkStatus {
 }
 
 /// Every page of one HIT's assignments of these statuses.
+/// What loading one HIT's assignments needs, shared by every HIT of a phase: at most as many
+/// at once as `permits` allows.
+#[derive(Clone)]
+struct Lane {
+    client: Client,
+    limiter: Limiter,
+    permits: Arc<Semaphore>,
+    statuses: Arc<[SdkStatus]>,
+}
+
+impl Lane {
+    /// Loads `hit_id`'s assignments on a task of `tasks`, once a permit is free.
+    fn spawn<E, M>(&self, tasks: &mut JoinSet<()>, hit_id: String, events: Outbox<E, M>)
+    where
+        E: PageEvent + Send + 'static,
+        M: From<E> + Send + 'static,
+    {
+        let lane = self.clone();
+        tasks.spawn(async move {
+            let Ok(_permit) = lane.permits.clone().acquire_owned().await else {
+                return;
+            };
+            load_assignments(
+                &lane.client,
+                &lane.limiter,
+                &hit_id,
+                &lane.statuses,
+                &events,
+            )
+            .await;
+        });
+    }
+}
+
 async fn load_assignments<E: PageEvent, M: From<E>>(
     client: &Client,
     limiter: &Limiter,
